@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+/** flowy-server: runs the job server. */
+import { Command, InvalidArgumentError, Option } from "commander";
+import { FlowyError } from "../shared/errors.ts";
+import { createLogger, LOG_LEVELS, type LogLevel } from "../shared/logging.ts";
+import { defaultDbPath } from "../shared/platform-paths.ts";
+import { createFlowyServer, FLOWY_VERSION } from "./flowy-server.ts";
+import { openStore } from "./store/open-store.ts";
+
+export const DEFAULT_PORT = 7411;
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("must be a positive number");
+  return n;
+}
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("must be a port number (0-65535)");
+  return n;
+}
+
+interface StartOptions {
+  host: string;
+  port: number;
+  db: string;
+  logLevel: LogLevel;
+  leaseS: number;
+  maxAttempts: number;
+  reaperIntervalMs: number;
+}
+
+async function start(opts: StartOptions): Promise<void> {
+  const logger = createLogger("flowy-server", opts.logLevel);
+  const store = await openStore(opts.db);
+  const server = await createFlowyServer({
+    store,
+    logger,
+    defaults: { leaseS: opts.leaseS, maxAttempts: opts.maxAttempts },
+    reaperIntervalMs: opts.reaperIntervalMs,
+  });
+  const address = await server.listen(opts.host, opts.port);
+  logger.info({ address, db: store.kind === "sqlite" ? opts.db : "postgres", version: FLOWY_VERSION }, "flowy server listening");
+  process.stdout.write(`flowy server listening on ${address} (db: ${store.kind === "sqlite" ? opts.db : "postgres"})\n`);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      logger.warn({ signal }, "second signal: exiting now");
+      process.exit(130);
+    }
+    stopping = true;
+    logger.info({ signal }, "shutting down: finishing in-flight requests");
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
+
+const program = new Command("flowy-server")
+  .description("The flowy job server: hands out jobs under leases over a REST API (/api/v1).")
+  .version(FLOWY_VERSION);
+
+program
+  .command("start")
+  .description("Run the server in the foreground (SIGTERM/Ctrl-C stops it cleanly).")
+  .addOption(new Option("--host <host>", "address to listen on").env("FLOWY_HOST").default("127.0.0.1"))
+  .addOption(new Option("--port <port>", "port to listen on (0 picks a free one)").env("FLOWY_PORT").argParser(port).default(DEFAULT_PORT))
+  .addOption(new Option("--db <path>", "SQLite file").env("FLOWY_DB").default(defaultDbPath()))
+  .addOption(new Option("--log-level <level>", "log level").env("FLOWY_LOG_LEVEL").choices(LOG_LEVELS).default("info"))
+  .addOption(new Option("--lease-s <seconds>", "default lease for jobs that set none").argParser(positiveNumber).default(60))
+  .addOption(new Option("--max-attempts <n>", "default attempts for jobs that set none").argParser(positiveNumber).default(3))
+  .addOption(new Option("--reaper-interval-ms <ms>", "how often leases and schedules are checked at most").argParser(positiveNumber).default(1000))
+  .action(async (opts: StartOptions) => {
+    try {
+      await start(opts);
+    } catch (error) {
+      const message = error instanceof FlowyError ? `${error.message}\n${error.hint ?? ""}` : String(error);
+      process.stderr.write(`flowy-server: ${message}\n`);
+      process.exit(1);
+    }
+  });
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,81 @@
+/**
+ * Wires one flowy server: store → change feed → services → reaper → HTTP app, and takes it down in
+ * the reverse order so in-flight requests finish and the database is checkpointed.
+ */
+import type { FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+import { DEFAULT_BACKOFF, DEFAULT_MAX_ATTEMPTS } from "../shared/retry-policy.ts";
+import { createApp } from "./http/app.ts";
+import { type ChangeFeed, createLocalChangeFeed } from "./service/change-feed.ts";
+import { ClaimWaiters } from "./service/claim-waiters.ts";
+import { type Clock, systemClock } from "./service/clock.ts";
+import { JobService } from "./service/job-service.ts";
+import { JobWriter } from "./service/job-writer.ts";
+import { LeaseService } from "./service/lease-service.ts";
+import { Reaper } from "./service/reaper.ts";
+import type { JobDefaults } from "./service/submit-plan.ts";
+import type { Store } from "./store/store.ts";
+
+export const FLOWY_VERSION = "0.1.0";
+
+export interface FlowyServerOptions {
+  store: Store;
+  logger: Logger;
+  clock?: Clock;
+  feed?: ChangeFeed;
+  defaults?: Partial<JobDefaults>;
+  reaperIntervalMs?: number;
+}
+
+export interface FlowyServer {
+  app: FastifyInstance;
+  store: Store;
+  reaper: Reaper;
+  jobs: JobService;
+  leases: LeaseService;
+  listen(host: string, port: number): Promise<string>;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_JOB_DEFAULTS: JobDefaults = {
+  maxAttempts: DEFAULT_MAX_ATTEMPTS,
+  backoff: DEFAULT_BACKOFF,
+  leaseS: 60,
+  timeoutS: null,
+};
+
+export async function createFlowyServer(options: FlowyServerOptions): Promise<FlowyServer> {
+  const { store, logger } = options;
+  const clock = options.clock ?? systemClock;
+  const feed = options.feed ?? createLocalChangeFeed();
+  const writer = new JobWriter(store, feed, clock);
+  const waiters = new ClaimWaiters(feed);
+  const jobs = new JobService(store, writer, feed, { ...DEFAULT_JOB_DEFAULTS, ...options.defaults });
+  const leases = new LeaseService(store, writer, waiters);
+  const reaper = new Reaper(store, writer, { intervalMs: options.reaperIntervalMs ?? 1000, logger });
+  const app = await createApp({ jobs, leases, clock, ready: async () => (await store.stats(), true) }, { logger, version: FLOWY_VERSION });
+  let closing: Promise<void> | undefined;
+
+  return {
+    app,
+    store,
+    reaper,
+    jobs,
+    leases,
+    async listen(host, port) {
+      const address = await app.listen({ host, port });
+      reaper.start();
+      return address;
+    },
+    close() {
+      closing ??= (async () => {
+        waiters.close();
+        await reaper.stop();
+        await app.close();
+        await feed.close();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}

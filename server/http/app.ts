@@ -1,0 +1,52 @@
+/**
+ * The HTTP app: fastify with strict JSON-schema validation (unknown fields are rejected, not
+ * dropped), problem+json errors, the OpenAPI document generated from the same schemas, and the
+ * API under /api/v1.
+ */
+import swagger from "@fastify/swagger";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
+import type { Logger } from "pino";
+import { installProblemHandlers } from "./problem.ts";
+import { registerClientRoutes } from "./routes/client-routes.ts";
+import { registerHealthRoutes, registerStatsRoutes } from "./routes/ops-routes.ts";
+import { registerWorkerRoutes } from "./routes/worker-routes.ts";
+import type { Services } from "./services.ts";
+
+export const API_PREFIX = "/api/v1";
+const BODY_LIMIT = 1_048_576;
+
+export interface AppOptions {
+  logger: Logger;
+  version: string;
+}
+
+export async function createApp(services: Services, options: AppOptions): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    // One log line per job event comes from the service; per-request lines would drown them.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: BODY_LIMIT,
+    requestTimeout: 130_000,
+    connectionTimeout: 0,
+    keepAliveTimeout: 75_000,
+    return503OnClosing: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: "array", allErrors: true } },
+  });
+  installProblemHandlers(app);
+  await app.register(swagger, {
+    openapi: {
+      info: { title: "flowy job server", version: options.version, description: "Durable jobs under leases." },
+      servers: [{ url: "/" }],
+    },
+  });
+  await app.register(
+    async (api) => {
+      registerClientRoutes(api, services);
+      registerWorkerRoutes(api, services);
+      registerStatsRoutes(api, services);
+    },
+    { prefix: API_PREFIX },
+  );
+  registerHealthRoutes(app, services);
+  return app;
+}

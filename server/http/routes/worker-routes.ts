@@ -1,0 +1,121 @@
+/** Worker routes: register, claim (long-poll), heartbeat, complete, failed, batch report, logs, reconcile. */
+import type { Static } from "@sinclair/typebox";
+import type { FastifyInstance } from "fastify";
+import {
+  type Claim,
+  ClaimBody,
+  ClaimResponse,
+  type Complete,
+  CompleteBody,
+  type Failed,
+  FailedBody,
+  type Heartbeat,
+  HeartbeatBody,
+  HeartbeatResponse,
+  JobIdParams,
+  JobSchema,
+  type LogAppend,
+  LogAppendBody,
+  LogAppendResponse,
+  type RegisterWorker,
+  RegisterWorkerBody,
+  type Report,
+  ReportBody,
+  ReportResponse,
+  RunningQuery,
+  WorkerSchema,
+} from "../../../shared/protocol.ts";
+import { Type as T } from "@sinclair/typebox";
+import { abortOnClose } from "../abort-on-close.ts";
+import type { Services } from "../services.ts";
+import { toWireJob, toWireWorker } from "../wire.ts";
+
+type IdParams = Static<typeof JobIdParams>;
+const ClaimedJobs = ClaimResponse;
+const LOG_BODY_LIMIT = 2 * 1_048_576;
+
+export function registerWorkerRoutes(app: FastifyInstance, services: Services): void {
+  const { leases, clock } = services;
+
+  app.post<{ Body: RegisterWorker }>(
+    "/workers/register",
+    { schema: { tags: ["workers"], summary: "Register a worker (again, with its persisted id)", body: RegisterWorkerBody, response: { 200: WorkerSchema } } },
+    async (request) => toWireWorker(await leases.register(request.body), clock()),
+  );
+
+  app.post<{ Body: Claim }>(
+    "/jobs/claim",
+    {
+      schema: {
+        tags: ["workers"],
+        summary: "Lease up to `capacity` jobs; waits up to wait_s for one to arrive",
+        body: ClaimBody,
+        response: { 200: ClaimedJobs },
+      },
+    },
+    async (request, reply) => {
+      const jobs = await leases.claim(request.body, abortOnClose(reply));
+      return { jobs: jobs.map((job) => ({ ...toWireJob(job), lease_token: job.leaseToken! })) };
+    },
+  );
+
+  app.post<{ Params: IdParams; Body: Heartbeat }>(
+    "/jobs/:id/heartbeat",
+    { schema: { tags: ["workers"], summary: "Renew the lease", params: JobIdParams, body: HeartbeatBody, response: { 200: HeartbeatResponse } } },
+    async (request) => {
+      const { job, cancelRequested } = await leases.heartbeat(request.params.id, request.body.lease_token, request.body.tasks ?? null);
+      return { lease_expires_at: new Date(job.leaseExpiresAt!).toISOString(), cancel_requested: cancelRequested };
+    },
+  );
+
+  app.post<{ Params: IdParams; Body: Complete }>(
+    "/jobs/:id/complete",
+    { schema: { tags: ["workers"], summary: "Report success (safe to repeat)", params: JobIdParams, body: CompleteBody, response: { 200: JobSchema } } },
+    async (request) => {
+      const { worker_id, lease_token, ...outcome } = request.body;
+      return toWireJob(await leases.report(request.params.id, lease_token, worker_id, { kind: "complete", ...outcome }));
+    },
+  );
+
+  app.post<{ Params: IdParams; Body: Failed }>(
+    "/jobs/:id/failed",
+    { schema: { tags: ["workers"], summary: "Report failure (safe to repeat); retried while attempts remain", params: JobIdParams, body: FailedBody, response: { 200: JobSchema } } },
+    async (request) => {
+      const { worker_id, lease_token, ...outcome } = request.body;
+      return toWireJob(await leases.report(request.params.id, lease_token, worker_id, { kind: "failed", ...outcome }));
+    },
+  );
+
+  app.post<{ Body: Report }>(
+    "/jobs/report",
+    { schema: { tags: ["workers"], summary: "Heartbeats and outcomes of many jobs in one call", body: ReportBody, response: { 200: ReportResponse } } },
+    async (request) => ({ results: await leases.reportBatch(request.body.worker_id, request.body.items) }),
+  );
+
+  app.post<{ Params: IdParams; Body: LogAppend }>(
+    "/jobs/:id/logs",
+    {
+      bodyLimit: LOG_BODY_LIMIT,
+      schema: { tags: ["workers"], summary: "Append log text at a byte offset (idempotent)", params: JobIdParams, body: LogAppendBody, response: { 200: LogAppendResponse } },
+    },
+    async (request) => ({
+      length: await leases.appendLog(request.params.id, request.body.lease_token, request.body.offset, request.body.data),
+    }),
+  );
+
+  app.get<{ Querystring: Static<typeof RunningQuery> }>(
+    "/jobs/running",
+    {
+      schema: {
+        tags: ["workers"],
+        summary: "Jobs the server thinks this worker holds (for reconcile after a restart)",
+        querystring: RunningQuery,
+        response: { 200: T.Object({ jobs: ClaimResponse.properties.jobs }) },
+      },
+    },
+    async (request) => {
+      const jobs = await leases.running(request.query.worker_id);
+      return { jobs: jobs.map((job) => ({ ...toWireJob(job), lease_token: job.leaseToken! })) };
+    },
+  );
+}

@@ -1,0 +1,86 @@
+/**
+ * Long-poll for claims: a worker with free slots waits here until a job it can run becomes
+ * pending, or until its wait_s passes. No polling: a waiter sleeps until the change feed says a
+ * job with tags it has became pending. The waiter is registered before the claim attempt, so a
+ * job that arrives between an empty claim and the wait is never missed.
+ */
+import type { ChangeFeed, JobChange } from "./change-feed.ts";
+
+interface Waiter {
+  tags: ReadonlySet<string>;
+  signaled: boolean;
+  wake: (() => void) | null;
+}
+
+export class ClaimWaiters {
+  private readonly waiters = new Set<Waiter>();
+  private readonly unsubscribe: () => void;
+  private closed = false;
+
+  constructor(feed: ChangeFeed) {
+    this.unsubscribe = feed.subscribe((change) => this.onChange(change));
+  }
+
+  get size(): number {
+    return this.waiters.size;
+  }
+
+  /**
+   * Calls `attempt` until it returns something non-empty, a job arrives too late (deadline), or
+   * `signal` aborts (the worker hung up: claiming then would lease jobs to nobody).
+   */
+  async poll<T>(
+    tags: string[],
+    deadline: number,
+    now: () => number,
+    signal: AbortSignal | undefined,
+    attempt: () => Promise<T[]>,
+  ): Promise<T[]> {
+    const waiter: Waiter = { tags: new Set(tags), signaled: false, wake: null };
+    this.waiters.add(waiter);
+    try {
+      for (;;) {
+        waiter.signaled = false;
+        const found = await attempt();
+        if (found.length > 0) return found;
+        const remaining = deadline - now();
+        if (remaining <= 0 || signal?.aborted || this.closed) return found;
+        if (!waiter.signaled) await this.sleep(waiter, remaining, signal);
+        if (signal?.aborted || this.closed) return [];
+        if (!waiter.signaled && deadline - now() <= 0) return [];
+      }
+    } finally {
+      this.waiters.delete(waiter);
+    }
+  }
+
+  private sleep(waiter: Waiter, ms: number, signal: AbortSignal | undefined): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", done);
+        waiter.wake = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal?.addEventListener("abort", done, { once: true });
+      waiter.wake = done;
+    });
+  }
+
+  private onChange(change: JobChange): void {
+    if (change.state !== "pending") return;
+    for (const waiter of this.waiters) {
+      if (!change.tags.every((tag) => waiter.tags.has(tag))) continue;
+      waiter.signaled = true;
+      waiter.wake?.();
+    }
+  }
+
+  /** Sends every waiter home empty-handed (server shutdown). */
+  close(): void {
+    this.closed = true;
+    for (const waiter of this.waiters) waiter.wake?.();
+    this.unsubscribe();
+  }
+}

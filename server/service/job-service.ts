@@ -1,0 +1,189 @@
+/**
+ * What clients do with jobs: submit, read, list, wait, cancel, requeue, delete, read logs, stats.
+ * The service never touches HTTP; every query is the store's.
+ */
+import { FlowyError, notFound } from "../../shared/errors.ts";
+import type { SubmitJob } from "../../shared/protocol.ts";
+import { isLeased, JOB_STATES, type JobState } from "../../shared/states.ts";
+import type { HistoryRecord, JobRecord, Store, StoreStats, WorkerRecord } from "../store/store.ts";
+import type { ChangeFeed } from "./change-feed.ts";
+import { planRequeue, planTransition } from "./job-transitions.ts";
+import type { JobWriter } from "./job-writer.ts";
+import { type JobDefaults, planSubmit } from "./submit-plan.ts";
+
+const FOLLOW_IDLE_MS = 5_000;
+
+export interface JobPage {
+  jobs: JobRecord[];
+  nextCursor: string | null;
+}
+
+export interface ListQuery {
+  states?: JobState[];
+  tag?: string;
+  name?: string;
+  workerId?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export class JobService {
+  private readonly store: Store;
+  private readonly writer: JobWriter;
+  private readonly feed: ChangeFeed;
+  private readonly defaults: JobDefaults;
+
+  constructor(store: Store, writer: JobWriter, feed: ChangeFeed, defaults: JobDefaults) {
+    this.store = store;
+    this.writer = writer;
+    this.feed = feed;
+    this.defaults = defaults;
+  }
+
+  async submit(body: SubmitJob, idempotencyKey: string | null): Promise<{ job: JobRecord; created: boolean }> {
+    const now = this.writer.now();
+    const key = idempotencyKey ?? body.idempotency_key ?? null;
+    const planned = planSubmit(body, key, this.defaults, now);
+    if (planned.parentId !== null && !(await this.store.getJob(planned.parentId))) {
+      throw new FlowyError(
+        "invalid-request",
+        `parent_id ${planned.parentId} is not a job`,
+        "Pass the id of an existing job (see flowy-client list).",
+      );
+    }
+    const { job, created } = await this.store.insertJob(planned, {
+      event: "submit",
+      from: null,
+      to: planned.state,
+      reason: planned.parentId ? `waits for ${planned.parentId}` : null,
+    });
+    if (!created && job.requestHash !== planned.requestHash) {
+      throw new FlowyError(
+        "idempotency-conflict",
+        `Idempotency-Key ${key} was already used for job ${job.id} with a different request`,
+        "Use a new key for a different job, or resend exactly the original request.",
+        { job_id: job.id },
+      );
+    }
+    if (created) this.writer.published([job]);
+    if (created && job.state === "awaiting") await this.writer.releaseAwaiting();
+    return { job: created && job.state === "awaiting" ? ((await this.store.getJob(job.id)) ?? job) : job, created };
+  }
+
+  async get(id: string): Promise<JobRecord> {
+    const job = await this.store.getJob(id);
+    if (!job) throw notFound("Job", id);
+    return job;
+  }
+
+  history(id: string): Promise<HistoryRecord[]> {
+    return this.store.getHistory(id);
+  }
+
+  /** Returns the job once its version is past `version`, or as it is after `waitMs`. */
+  async waitForChange(id: string, version: number, waitMs: number, signal?: AbortSignal): Promise<JobRecord> {
+    let changed!: () => void;
+    const woken = new Promise<void>((resolve) => {
+      changed = resolve;
+    });
+    const unsubscribe = this.feed.subscribe((c) => {
+      if (c.jobId === id && c.version > version) changed();
+    });
+    try {
+      const job = await this.get(id);
+      if (job.version > version || waitMs <= 0) return job;
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, waitMs);
+        signal?.addEventListener("abort", () => resolve(), { once: true });
+      });
+      await Promise.race([woken, timeout]);
+      clearTimeout(timer);
+      return await this.get(id);
+    } finally {
+      unsubscribe();
+    }
+  }
+
+  async list(query: ListQuery): Promise<JobPage> {
+    const limit = query.limit ?? 50;
+    const jobs = await this.store.listJobs({
+      states: query.states,
+      tag: query.tag,
+      name: query.name,
+      workerId: query.workerId,
+      beforeId: query.cursor,
+      limit: limit + 1,
+    });
+    const page = jobs.slice(0, limit);
+    return { jobs: page, nextCursor: jobs.length > limit ? page[page.length - 1]!.id : null };
+  }
+
+  cancel(id: string, reason = "canceled by a client"): Promise<JobRecord> {
+    return this.writer.mutate(id, (job) => {
+      if (job.state === "cancelling" || job.state === "canceled") return { answer: job };
+      return { transition: planTransition(job, "cancel", {}, { now: this.writer.now(), reason }) };
+    });
+  }
+
+  requeue(id: string): Promise<JobRecord> {
+    return this.writer.mutate(id, (job) => ({
+      transition: planRequeue(job, { now: this.writer.now(), reason: "requeued by a client" }),
+    }));
+  }
+
+  delete(id: string): Promise<JobRecord> {
+    return this.writer.mutate(id, (job) => {
+      if (job.state === "deleted") return { answer: job };
+      return { transition: planTransition(job, "delete", {}, { now: this.writer.now(), reason: "deleted by a client" }) };
+    });
+  }
+
+  async readLog(id: string, attempt: number | undefined, offset: number, maxBytes: number) {
+    const job = await this.get(id);
+    const which = attempt ?? Math.max(1, job.attempt);
+    const log = await this.store.readLog(id, which, offset, maxBytes);
+    return { ...log, attempt: which, job };
+  }
+
+  /** Yields the log from `offset` as it grows, until the attempt is over and all of it was sent. */
+  async *followLog(id: string, attempt: number, offset: number, signal: AbortSignal): AsyncGenerator<string> {
+    let position = offset;
+    while (!signal.aborted) {
+      const changed = this.nextChange(id, FOLLOW_IDLE_MS, signal);
+      const job = await this.get(id);
+      const log = await this.store.readLog(id, attempt, position, 1_048_576);
+      if (log.data.length > 0) {
+        position += Buffer.byteLength(log.data);
+        yield log.data;
+      }
+      const attemptOver = job.attempt !== attempt || !isLeased(job.state);
+      if (attemptOver && position >= log.length) return;
+      await changed;
+    }
+  }
+
+  private nextChange(id: string, maxMs: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        unsubscribe();
+        signal.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = setTimeout(done, maxMs);
+      const unsubscribe = this.feed.subscribe((c) => c.jobId === id && done());
+      signal.addEventListener("abort", done, { once: true });
+    });
+  }
+
+  async stats(): Promise<StoreStats & { states: Record<JobState, number> }> {
+    const stats = await this.store.stats();
+    const states = Object.fromEntries(JOB_STATES.map((s) => [s, stats.states[s] ?? 0])) as Record<JobState, number>;
+    return { ...stats, states };
+  }
+
+  workers(): Promise<WorkerRecord[]> {
+    return this.store.listWorkers();
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * What workers do: register, claim under a lease, renew it, report the outcome, ship logs.
+ * Fencing: every claim mints a new lease token; a call with a token that no longer holds the
+ * lease is refused with lease-lost and changes nothing. A repeated complete/failed with the
+ * token that made it gets the same answer, so workers can retry reports safely.
+ */
+import { hostname } from "node:os";
+import { FlowyError, leaseLost, notFound } from "../../shared/errors.ts";
+import { newWorkerId } from "../../shared/ids.ts";
+import type { Claim, Complete, Failed, RegisterWorker, ReportItem, ReportResult } from "../../shared/protocol.ts";
+import { isLeased } from "../../shared/states.ts";
+import { LogGapError } from "../store/log-chunks.ts";
+import type { JobPatch, JobRecord, Store, Transition, WorkerRecord } from "../store/store.ts";
+import type { ClaimWaiters } from "./claim-waiters.ts";
+import { planCompletion, planFailure, planTimeout } from "./job-transitions.ts";
+import type { Decision, JobWriter } from "./job-writer.ts";
+
+export type Outcome =
+  | ({ kind: "complete" } & Omit<Complete, "worker_id" | "lease_token">)
+  | ({ kind: "failed" } & Omit<Failed, "worker_id" | "lease_token">);
+
+export class LeaseService {
+  private readonly store: Store;
+  private readonly writer: JobWriter;
+  private readonly waiters: ClaimWaiters;
+
+  constructor(store: Store, writer: JobWriter, waiters: ClaimWaiters) {
+    this.store = store;
+    this.writer = writer;
+    this.waiters = waiters;
+  }
+
+  register(body: RegisterWorker): Promise<WorkerRecord> {
+    const host = body.hostname ?? hostname();
+    return this.store.upsertWorker(
+      {
+        id: body.worker_id ?? newWorkerId(host),
+        hostname: host,
+        tags: body.tags ?? [],
+        capacity: body.capacity,
+        version: body.version ?? null,
+        lastSeenAt: this.writer.now(),
+      },
+      this.writer.now(),
+    );
+  }
+
+  async claim(body: Claim, signal?: AbortSignal): Promise<JobRecord[]> {
+    const tags = body.tags ?? [];
+    const start = this.writer.now();
+    await this.store.touchWorkers([body.worker_id], start);
+    const deadline = start + (body.wait_s ?? 0) * 1000;
+    return this.waiters.poll(tags, deadline, () => this.writer.now(), signal, async () => {
+      const jobs = await this.store.claimJobs({
+        workerId: body.worker_id,
+        tags,
+        capacity: body.capacity,
+        now: this.writer.now(),
+      });
+      this.writer.published(jobs);
+      return jobs;
+    });
+  }
+
+  async heartbeat(id: string, leaseToken: string, tasks: JobRecord["tasks"]) {
+    const job = await this.store.renewLease(id, leaseToken, this.writer.now(), tasks);
+    if (!job) throw await this.whyNotHeld(id, leaseToken);
+    if (tasks) this.writer.published([job]);
+    return { job, cancelRequested: job.state === "cancelling" };
+  }
+
+  report(id: string, leaseToken: string, workerId: string, outcome: Outcome): Promise<JobRecord> {
+    return this.writer.mutate(id, (job) => this.decideReport(job, leaseToken, workerId, outcome));
+  }
+
+  /**
+   * A batch of heartbeats and reports, each with its own token and its own answer. Reports are
+   * decided on one read and written in one transaction; any that raced a concurrent write are
+   * retried one by one.
+   */
+  async reportBatch(workerId: string, items: ReportItem[]): Promise<ReportResult[]> {
+    await this.store.touchWorkers([workerId], this.writer.now());
+    const results = new Array<ReportResult>(items.length);
+    const pending: Array<{ index: number; item: ReportItem; transition: Transition }> = [];
+    await Promise.all(
+      items.map(async (item, index) => {
+        try {
+          if (item.kind === "heartbeat") {
+            const { job, cancelRequested } = await this.heartbeat(item.job_id, item.lease_token, item.tasks ?? null);
+            results[index] = ok(job, { cancel_requested: cancelRequested });
+            return;
+          }
+          const job = await this.store.getJob(item.job_id);
+          if (!job) throw notFound("Job", item.job_id);
+          const decision = this.decideReport(job, item.lease_token, workerId, toOutcome(item));
+          if ("answer" in decision) results[index] = ok(decision.answer);
+          else pending.push({ index, item, transition: decision.transition });
+        } catch (error) {
+          results[index] = failedResult(item.job_id, error);
+        }
+      }),
+    );
+    const written = await this.writer.apply(pending.map((p) => p.transition));
+    await Promise.all(
+      pending.map(async ({ index, item }, i) => {
+        try {
+          const job = written[i] ?? (await this.report(item.job_id, item.lease_token, workerId, toOutcome(item)));
+          results[index] = ok(job);
+        } catch (error) {
+          results[index] = failedResult(item.job_id, error);
+        }
+      }),
+    );
+    return results;
+  }
+
+  private decideReport(job: JobRecord, leaseToken: string, workerId: string, outcome: Outcome): Decision {
+    if (job.leaseToken === leaseToken && !isLeased(job.state) && job.reported === outcome.kind) {
+      return { answer: job };
+    }
+    if (job.leaseToken !== leaseToken || !isLeased(job.state)) {
+      throw leaseLost(job.id, job.leaseToken === leaseToken ? `the lease ended (${job.state})` : "another lease holds it");
+    }
+    const now = this.writer.now();
+    const ctx = { now, workerId };
+    const tasks = outcome.tasks ?? job.tasks;
+    if (outcome.kind === "complete") {
+      const result = { exit_code: outcome.exit_code ?? 0, outputs: outcome.outputs ?? {}, duration_ms: outcome.duration_ms ?? null };
+      return { transition: planCompletion(job, { result, tasks, reported: "complete" }, ctx) };
+    }
+    const patch: JobPatch = {
+      error: { message: outcome.message, exit_code: outcome.exit_code ?? null, stderr_tail: outcome.stderr_tail ?? null },
+      result: { exit_code: outcome.exit_code ?? null, duration_ms: outcome.duration_ms ?? null },
+      tasks,
+      reported: "failed",
+    };
+    const reason = outcome.message.slice(0, 500);
+    if (outcome.timed_out) return { transition: planTimeout(job, patch, { ...ctx, reason }) };
+    return { transition: planFailure(job, "fail", patch, { ...ctx, reason, retryable: outcome.retryable !== false }) };
+  }
+
+  async appendLog(id: string, leaseToken: string, offset: number, data: string): Promise<number> {
+    const job = await this.store.getJob(id);
+    if (!job) throw notFound("Job", id);
+    if (job.leaseToken !== leaseToken || !isLeased(job.state)) throw await this.whyNotHeld(id, leaseToken);
+    try {
+      const length = await this.store.appendLog(id, job.attempt, offset, data, this.writer.now());
+      this.writer.logAppended(job);
+      return length;
+    } catch (error) {
+      if (!(error instanceof LogGapError)) throw error;
+      throw new FlowyError(
+        "log-gap",
+        `Log chunk for job ${id} starts at byte ${offset} but the stored log has ${error.expectedOffset} bytes`,
+        `Send again from offset ${error.expectedOffset}.`,
+        { expected_offset: error.expectedOffset },
+      );
+    }
+  }
+
+  running(workerId: string): Promise<JobRecord[]> {
+    return this.store.runningForWorker(workerId);
+  }
+
+  private async whyNotHeld(id: string, leaseToken: string): Promise<FlowyError> {
+    const job = await this.store.getJob(id);
+    if (!job) return notFound("Job", id);
+    if (job.leaseToken !== leaseToken) return leaseLost(id, "another lease holds it");
+    return leaseLost(id, `the lease ended (${job.state})`);
+  }
+}
+
+function toOutcome(item: ReportItem): Outcome {
+  if (item.kind === "failed") return { ...item, kind: "failed", message: item.message ?? "failed" };
+  return { ...item, kind: "complete" };
+}
+
+function ok(job: JobRecord, extra: Partial<ReportResult> = {}): ReportResult {
+  return {
+    job_id: job.id,
+    ok: true,
+    state: job.state,
+    ...(job.leaseExpiresAt !== null ? { lease_expires_at: new Date(job.leaseExpiresAt).toISOString() } : {}),
+    ...extra,
+  };
+}
+
+function failedResult(jobId: string, error: unknown): ReportResult {
+  const problem =
+    error instanceof FlowyError ? error.toProblem() : new FlowyError("internal", String(error)).toProblem();
+  return { job_id: jobId, ok: false, error: problem };
+}

@@ -1,0 +1,108 @@
+/**
+ * The reaper keeps time-based transitions moving: leases that expired (retry with backoff or
+ * timed_out), execution deadlines that passed (timed_out; canceled when a cancel was asked),
+ * scheduled jobs that are due, and awaiting jobs whose parent finished. It wakes at the next due
+ * time it knows of, and at least every `intervalMs`; with PostgreSQL only the replica holding
+ * the leader lock runs it.
+ */
+import type { Logger } from "pino";
+import type { JobRecord, Store, Transition } from "../store/store.ts";
+import { planFailure, planTimeout } from "./job-transitions.ts";
+import type { JobWriter } from "./job-writer.ts";
+
+/** The worker enforces timeout_s itself and reports first; the server steps in after this grace. */
+export const TIMEOUT_GRACE_MS = 5_000;
+const BATCH = 500;
+
+export interface ReaperOptions {
+  intervalMs: number;
+  logger: Logger;
+  /** Whether this replica may run the reaper now (leader election); always true on SQLite. */
+  isLeader?: () => Promise<boolean>;
+}
+
+export class Reaper {
+  private readonly store: Store;
+  private readonly writer: JobWriter;
+  private readonly options: ReaperOptions;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = true;
+
+  constructor(store: Store, writer: JobWriter, options: ReaperOptions) {
+    this.store = store;
+    this.writer = writer;
+    this.options = options;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** Wakes the reaper before `at` if it was going to sleep longer (a job scheduled soon). */
+  wakeBy(at: number): void {
+    if (this.stopped || this.running) return;
+    this.schedule(Math.max(0, at - this.writer.now()));
+  }
+
+  private schedule(delayMs: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.running = this.tick()
+        .then(() => undefined)
+        .catch((error: unknown) => this.options.logger.error({ err: error }, "reaper tick failed"))
+        .finally(() => {
+          this.running = undefined;
+          if (!this.stopped) void this.nextDelay().then((ms) => this.stopped || this.schedule(ms));
+        });
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  private async nextDelay(): Promise<number> {
+    const next = await this.store.nextRunAt().catch(() => null);
+    const untilNext = next === null ? Number.POSITIVE_INFINITY : next - this.writer.now();
+    return Math.max(0, Math.min(this.options.intervalMs, untilNext));
+  }
+
+  /** One pass over everything that is due; returns how many jobs it moved. */
+  async tick(): Promise<number> {
+    if (this.options.isLeader && !(await this.options.isLeader())) return 0;
+    let moved = await this.expireLeases();
+    const promoted = await this.store.promoteDue(this.writer.now(), BATCH * 2);
+    this.writer.published(promoted);
+    moved += promoted.length;
+    moved += await this.writer.releaseAwaiting();
+    return moved;
+  }
+
+  private async expireLeases(): Promise<number> {
+    const now = this.writer.now();
+    const expired = await this.store.findExpired(now, now - TIMEOUT_GRACE_MS, BATCH);
+    const transitions = expired.map((job) => this.planExpiry(job, now)).filter((t): t is Transition => t !== null);
+    const results = await this.writer.apply(transitions);
+    for (const job of results) {
+      if (job) this.options.logger.warn({ job_id: job.id, worker_id: job.workerId, attempt: job.attempt, state: job.state }, "lease expired");
+    }
+    return results.filter(Boolean).length;
+  }
+
+  private planExpiry(job: JobRecord, now: number): Transition | null {
+    const ctx = { now, workerId: job.workerId };
+    if (job.deadlineAt !== null && job.deadlineAt + TIMEOUT_GRACE_MS <= now) {
+      return planTimeout(job, {}, { ...ctx, reason: `ran past its timeout of ${job.timeoutS}s` });
+    }
+    if (job.leaseExpiresAt !== null && job.leaseExpiresAt <= now) {
+      const reason = `lease expired: worker ${job.workerId ?? "?"} stopped heartbeating`;
+      return planFailure(job, "lease_expired", { error: { message: reason } }, { ...ctx, reason, retryable: true });
+    }
+    return null;
+  }
+}

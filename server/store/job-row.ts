@@ -1,0 +1,120 @@
+/**
+ * The one place where database rows (snake_case, JSON in text columns, epoch-ms integers) map to
+ * and from JobRecord. Both stores use it; PostgreSQL hands back jsonb already parsed and int8 as
+ * strings, so every reader accepts either form.
+ */
+import type { JobState } from "../../shared/states.ts";
+import type { HistoryRecord, JobRecord, NewJob, WorkerRecord } from "./store.ts";
+
+type Row = Record<string, unknown>;
+
+function json<T>(value: unknown): T {
+  return (typeof value === "string" ? JSON.parse(value) : value) as T;
+}
+function jsonOrNull<T>(value: unknown): T | null {
+  return value === null || value === undefined ? null : json<T>(value);
+}
+function num(value: unknown): number {
+  return typeof value === "number" ? value : Number(value);
+}
+function numOrNull(value: unknown): number | null {
+  return value === null || value === undefined ? null : num(value);
+}
+function strOrNull(value: unknown): string | null {
+  return value === null || value === undefined ? null : String(value);
+}
+
+export function rowToJob(row: Row): JobRecord {
+  return {
+    id: String(row.id),
+    name: String(row.name),
+    state: row.state as JobState,
+    tags: json<string[]>(row.tags),
+    priority: num(row.priority),
+    spec: json(row.spec),
+    inputs: json(row.inputs),
+    attempt: num(row.attempt),
+    maxAttempts: num(row.max_attempts),
+    backoff: json(row.backoff),
+    timeoutS: numOrNull(row.timeout_s),
+    leaseS: num(row.lease_s),
+    runAt: numOrNull(row.run_at),
+    parentId: strOrNull(row.parent_id),
+    idempotencyKey: strOrNull(row.idempotency_key),
+    requestHash: strOrNull(row.request_hash),
+    workerId: strOrNull(row.worker_id),
+    leaseToken: strOrNull(row.lease_token),
+    leaseExpiresAt: numOrNull(row.lease_expires_at),
+    deadlineAt: numOrNull(row.deadline_at),
+    createdAt: num(row.created_at),
+    updatedAt: num(row.updated_at),
+    startedAt: numOrNull(row.started_at),
+    finishedAt: numOrNull(row.finished_at),
+    result: jsonOrNull(row.result),
+    error: jsonOrNull(row.error),
+    tasks: jsonOrNull(row.tasks),
+    reported: (row.reported as JobRecord["reported"]) ?? null,
+    version: num(row.version),
+  };
+}
+
+/** Column name → how a JobRecord field is stored. JSON fields are serialised to text. */
+const JSON_FIELDS = new Set(["tags", "spec", "inputs", "backoff", "result", "error", "tasks"]);
+
+const COLUMN_OF: Record<string, string> = {
+  maxAttempts: "max_attempts",
+  timeoutS: "timeout_s",
+  leaseS: "lease_s",
+  runAt: "run_at",
+  parentId: "parent_id",
+  idempotencyKey: "idempotency_key",
+  requestHash: "request_hash",
+  workerId: "worker_id",
+  leaseToken: "lease_token",
+  leaseExpiresAt: "lease_expires_at",
+  deadlineAt: "deadline_at",
+  createdAt: "created_at",
+  updatedAt: "updated_at",
+  startedAt: "started_at",
+  finishedAt: "finished_at",
+};
+
+export function columnOf(field: string): string {
+  return COLUMN_OF[field] ?? field;
+}
+
+export function toColumnValue(field: string, value: unknown): unknown {
+  if (value === undefined) return null;
+  if (JSON_FIELDS.has(field)) return value === null ? null : JSON.stringify(value);
+  return value;
+}
+
+/** A NewJob as column → value, in a fixed column order. */
+export function jobToColumns(job: NewJob): Array<[string, unknown]> {
+  return Object.entries(job).map(([field, value]) => [columnOf(field), toColumnValue(field, value)]);
+}
+
+export function rowToHistory(row: Row): HistoryRecord {
+  return {
+    at: num(row.at),
+    from: (row.from_state as JobState | null) ?? null,
+    to: row.to_state as JobState,
+    event: String(row.event),
+    reason: strOrNull(row.reason),
+    workerId: strOrNull(row.worker_id),
+    attempt: num(row.attempt),
+  };
+}
+
+export function rowToWorker(row: Row): WorkerRecord {
+  return {
+    id: String(row.id),
+    hostname: String(row.hostname),
+    tags: json<string[]>(row.tags),
+    capacity: num(row.capacity),
+    version: strOrNull(row.version),
+    registeredAt: num(row.registered_at),
+    lastSeenAt: num(row.last_seen_at),
+    running: num(row.running ?? 0),
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * Append-only, numbered schema migrations for the SQLite store. Never edit a released entry:
+ * add a new one. Times are epoch milliseconds; JSON lives in TEXT columns.
+ */
+export const SQLITE_MIGRATIONS: Array<{ version: number; name: string; sql: string }> = [
+  {
+    version: 1,
+    name: "jobs, history, logs, workers",
+    sql: `
+      CREATE TABLE jobs (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        state TEXT NOT NULL,
+        tags TEXT NOT NULL,
+        priority INTEGER NOT NULL,
+        spec TEXT NOT NULL,
+        inputs TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        max_attempts INTEGER NOT NULL,
+        backoff TEXT NOT NULL,
+        timeout_s REAL,
+        lease_s REAL NOT NULL,
+        run_at INTEGER,
+        parent_id TEXT,
+        idempotency_key TEXT,
+        request_hash TEXT,
+        worker_id TEXT,
+        lease_token TEXT,
+        lease_expires_at INTEGER,
+        deadline_at INTEGER,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        started_at INTEGER,
+        finished_at INTEGER,
+        result TEXT,
+        error TEXT,
+        tasks TEXT,
+        reported TEXT,
+        version INTEGER NOT NULL
+      ) STRICT;
+      -- The claim walks this index in order and stops after capacity rows: flat as the queue grows.
+      CREATE INDEX jobs_claim ON jobs (priority DESC, id) WHERE state = 'pending';
+      CREATE INDEX jobs_due ON jobs (run_at) WHERE state = 'scheduled';
+      CREATE INDEX jobs_lease ON jobs (lease_expires_at) WHERE state IN ('running', 'cancelling');
+      CREATE INDEX jobs_deadline ON jobs (deadline_at) WHERE state IN ('running', 'cancelling');
+      CREATE INDEX jobs_worker ON jobs (worker_id) WHERE state IN ('running', 'cancelling');
+      CREATE INDEX jobs_parent ON jobs (parent_id) WHERE parent_id IS NOT NULL;
+      CREATE INDEX jobs_state ON jobs (state, id);
+      CREATE UNIQUE INDEX jobs_idempotency ON jobs (idempotency_key) WHERE idempotency_key IS NOT NULL;
+
+      CREATE TABLE job_history (
+        job_id TEXT NOT NULL,
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        from_state TEXT,
+        to_state TEXT NOT NULL,
+        event TEXT NOT NULL,
+        reason TEXT,
+        worker_id TEXT,
+        attempt INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX job_history_job ON job_history (job_id, seq);
+
+      CREATE TABLE job_logs (
+        job_id TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        offset INTEGER NOT NULL,
+        len INTEGER NOT NULL,
+        data TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        PRIMARY KEY (job_id, attempt, offset)
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE workers (
+        id TEXT PRIMARY KEY,
+        hostname TEXT NOT NULL,
+        tags TEXT NOT NULL,
+        capacity INTEGER NOT NULL,
+        version TEXT,
+        registered_at INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
+];

@@ -1,0 +1,303 @@
+/**
+ * The wire protocol of /api/v1: one TypeBox schema per body. Each schema validates requests on the
+ * server (fastify/ajv), types the code on both sides (Static<>), and feeds the OpenAPI document.
+ * Field names are snake_case, as on the wire; times are ISO-8601 strings.
+ */
+import { type Static, type TSchema, Type as T } from "@sinclair/typebox";
+import { JOB_STATES } from "./states.ts";
+
+const Nullable = <S extends TSchema>(schema: S) => T.Union([schema, T.Null()]);
+const Strict = { additionalProperties: false } as const;
+
+export const JobStateSchema = T.Union(JOB_STATES.map((s) => T.Literal(s)));
+export const TaskStateName = T.Union(
+  ["pending", "running", "succeeded", "failed", "skipped", "canceled"].map((s) => T.Literal(s)),
+);
+
+const Id = T.String({ minLength: 1, maxLength: 128, pattern: "^[A-Za-z0-9_.:-]+$" });
+const Tag = T.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_.:/=-]+$" });
+const Tags = T.Array(Tag, { maxItems: 32, uniqueItems: true });
+const LeaseToken = T.String({ minLength: 1, maxLength: 128 });
+const Outputs = T.Record(T.String(), T.Unknown());
+
+export const BackoffSchema = T.Object(
+  {
+    initial_s: T.Number({ minimum: 0, maximum: 86_400 }),
+    max_s: T.Number({ minimum: 0, maximum: 604_800 }),
+    factor: T.Number({ minimum: 1, maximum: 10 }),
+  },
+  Strict,
+);
+
+export const JobSpecSchema = T.Object(
+  {
+    command: T.Optional(T.Array(T.String({ maxLength: 65_536 }), { minItems: 1, maxItems: 4096 })),
+    shell: T.Optional(T.String({ minLength: 1, maxLength: 262_144 })),
+    workflow: T.Optional(T.Record(T.String(), T.Unknown())),
+    flow: T.Optional(T.String({ minLength: 1, maxLength: 128 })),
+    env: T.Optional(T.Record(T.String({ pattern: "^[A-Za-z_][A-Za-z0-9_]*$" }), T.String())),
+    cwd: T.Optional(T.String({ minLength: 1, maxLength: 4096 })),
+  },
+  { ...Strict, description: "Exactly one of command, shell, workflow." },
+);
+export type JobSpec = Static<typeof JobSpecSchema>;
+
+export const SubmitJobBody = T.Object(
+  {
+    name: T.Optional(T.String({ minLength: 1, maxLength: 200 })),
+    tags: T.Optional(Tags),
+    priority: T.Optional(T.Integer({ minimum: -1000, maximum: 1000 })),
+    spec: JobSpecSchema,
+    inputs: T.Optional(T.Record(T.String(), T.Unknown())),
+    max_attempts: T.Optional(T.Integer({ minimum: 1, maximum: 1000 })),
+    backoff: T.Optional(BackoffSchema),
+    timeout_s: T.Optional(T.Number({ exclusiveMinimum: 0, maximum: 31_536_000 })),
+    lease_s: T.Optional(T.Number({ minimum: 1, maximum: 86_400 })),
+    run_at: T.Optional(T.String({ format: "date-time" })),
+    parent_id: T.Optional(Id),
+    idempotency_key: T.Optional(T.String({ minLength: 1, maxLength: 255 })),
+  },
+  Strict,
+);
+export type SubmitJob = Static<typeof SubmitJobBody>;
+
+export const TaskSchema = T.Object({
+  name: T.String(),
+  state: TaskStateName,
+  needs: T.Optional(T.Array(T.String())),
+  attempt: T.Optional(T.Integer()),
+  started_at: T.Optional(Nullable(T.String())),
+  finished_at: T.Optional(Nullable(T.String())),
+  exit_code: T.Optional(Nullable(T.Integer())),
+  message: T.Optional(Nullable(T.String())),
+});
+export type Task = Static<typeof TaskSchema>;
+const Tasks = T.Array(TaskSchema, { maxItems: 1000 });
+
+export const JobResultSchema = T.Object({
+  exit_code: T.Optional(Nullable(T.Integer())),
+  outputs: T.Optional(Outputs),
+  duration_ms: T.Optional(Nullable(T.Number())),
+});
+export const JobErrorSchema = T.Object({
+  message: T.String(),
+  exit_code: T.Optional(Nullable(T.Integer())),
+  stderr_tail: T.Optional(Nullable(T.String())),
+});
+
+export const HistoryEntrySchema = T.Object({
+  at: T.String(),
+  from: Nullable(JobStateSchema),
+  to: JobStateSchema,
+  event: T.String(),
+  reason: Nullable(T.String()),
+  worker_id: Nullable(T.String()),
+  attempt: T.Integer(),
+});
+export type HistoryEntry = Static<typeof HistoryEntrySchema>;
+
+export const JobSchema = T.Object(
+  {
+    id: T.String(),
+    name: T.String(),
+    state: JobStateSchema,
+    tags: T.Array(T.String()),
+    priority: T.Integer(),
+    spec: JobSpecSchema,
+    inputs: T.Record(T.String(), T.Unknown()),
+    attempt: T.Integer(),
+    max_attempts: T.Integer(),
+    backoff: BackoffSchema,
+    timeout_s: Nullable(T.Number()),
+    lease_s: T.Number(),
+    run_at: Nullable(T.String()),
+    parent_id: Nullable(T.String()),
+    idempotency_key: Nullable(T.String()),
+    worker_id: Nullable(T.String()),
+    lease_expires_at: Nullable(T.String()),
+    created_at: T.String(),
+    updated_at: T.String(),
+    started_at: Nullable(T.String()),
+    finished_at: Nullable(T.String()),
+    result: Nullable(JobResultSchema),
+    error: Nullable(JobErrorSchema),
+    tasks: Nullable(Tasks),
+    version: T.Integer({ description: "Grows on every change; pass it back as ?version= to long-poll." }),
+    history: T.Optional(T.Array(HistoryEntrySchema)),
+  },
+  { title: "Job" },
+);
+export type Job = Static<typeof JobSchema>;
+
+export const ClaimedJobSchema = T.Intersect([JobSchema, T.Object({ lease_token: T.String() })]);
+export type ClaimedJob = Static<typeof ClaimedJobSchema>;
+
+export const ClaimBody = T.Object(
+  {
+    worker_id: Id,
+    tags: T.Optional(Tags),
+    capacity: T.Integer({ minimum: 1, maximum: 1000 }),
+    wait_s: T.Optional(T.Number({ minimum: 0, maximum: 120 })),
+  },
+  Strict,
+);
+export type Claim = Static<typeof ClaimBody>;
+export const ClaimResponse = T.Object({ jobs: T.Array(ClaimedJobSchema) });
+
+export const LeaseHolder = { worker_id: Id, lease_token: LeaseToken };
+
+export const HeartbeatBody = T.Object({ ...LeaseHolder, tasks: T.Optional(Tasks) }, Strict);
+export type Heartbeat = Static<typeof HeartbeatBody>;
+export const HeartbeatResponse = T.Object({
+  lease_expires_at: T.String(),
+  cancel_requested: T.Boolean(),
+});
+export type HeartbeatResult = Static<typeof HeartbeatResponse>;
+
+export const CompleteBody = T.Object(
+  {
+    ...LeaseHolder,
+    exit_code: T.Optional(Nullable(T.Integer())),
+    outputs: T.Optional(Outputs),
+    duration_ms: T.Optional(Nullable(T.Number({ minimum: 0 }))),
+    tasks: T.Optional(Tasks),
+  },
+  Strict,
+);
+export type Complete = Static<typeof CompleteBody>;
+
+export const FailedBody = T.Object(
+  {
+    ...LeaseHolder,
+    message: T.String({ minLength: 1, maxLength: 65_536 }),
+    exit_code: T.Optional(Nullable(T.Integer())),
+    stderr_tail: T.Optional(Nullable(T.String({ maxLength: 65_536 }))),
+    retryable: T.Optional(T.Boolean()),
+    timed_out: T.Optional(T.Boolean({ description: "The worker stopped the job at its timeout_s." })),
+    duration_ms: T.Optional(Nullable(T.Number({ minimum: 0 }))),
+    tasks: T.Optional(Tasks),
+  },
+  Strict,
+);
+export type Failed = Static<typeof FailedBody>;
+
+export const ReportItemSchema = T.Object(
+  {
+    kind: T.Union([T.Literal("heartbeat"), T.Literal("complete"), T.Literal("failed")]),
+    job_id: Id,
+    lease_token: LeaseToken,
+    tasks: T.Optional(Tasks),
+    exit_code: T.Optional(Nullable(T.Integer())),
+    outputs: T.Optional(Outputs),
+    duration_ms: T.Optional(Nullable(T.Number({ minimum: 0 }))),
+    message: T.Optional(T.String({ minLength: 1, maxLength: 65_536 })),
+    stderr_tail: T.Optional(Nullable(T.String({ maxLength: 65_536 }))),
+    retryable: T.Optional(T.Boolean()),
+    timed_out: T.Optional(T.Boolean()),
+  },
+  Strict,
+);
+export type ReportItem = Static<typeof ReportItemSchema>;
+export const ReportBody = T.Object(
+  { worker_id: Id, items: T.Array(ReportItemSchema, { minItems: 1, maxItems: 1000 }) },
+  Strict,
+);
+export type Report = Static<typeof ReportBody>;
+
+const ProblemSchema = T.Object({
+  type: T.String(),
+  title: T.String(),
+  status: T.Integer(),
+  detail: T.String(),
+  code: T.String(),
+  hint: T.Optional(T.String()),
+});
+export const ReportResultSchema = T.Object({
+  job_id: T.String(),
+  ok: T.Boolean(),
+  state: T.Optional(JobStateSchema),
+  lease_expires_at: T.Optional(T.String()),
+  cancel_requested: T.Optional(T.Boolean()),
+  error: T.Optional(ProblemSchema),
+});
+export type ReportResult = Static<typeof ReportResultSchema>;
+export const ReportResponse = T.Object({ results: T.Array(ReportResultSchema) });
+
+export const LogAppendBody = T.Object(
+  {
+    ...LeaseHolder,
+    offset: T.Integer({ minimum: 0 }),
+    data: T.String({ maxLength: 1_048_576 }),
+  },
+  Strict,
+);
+export type LogAppend = Static<typeof LogAppendBody>;
+export const LogAppendResponse = T.Object({ length: T.Integer() });
+
+export const LogQuery = T.Object(
+  {
+    attempt: T.Optional(T.Integer({ minimum: 1 })),
+    offset: T.Optional(T.Integer({ minimum: 0 })),
+    follow: T.Optional(T.Union([T.Literal("1"), T.Literal("0"), T.Literal("true"), T.Literal("false")])),
+  },
+  Strict,
+);
+
+export const RegisterWorkerBody = T.Object(
+  {
+    worker_id: T.Optional(Id),
+    hostname: T.Optional(T.String({ maxLength: 255 })),
+    tags: T.Optional(Tags),
+    capacity: T.Integer({ minimum: 1, maximum: 1000 }),
+    version: T.Optional(T.String({ maxLength: 64 })),
+  },
+  Strict,
+);
+export type RegisterWorker = Static<typeof RegisterWorkerBody>;
+
+export const WorkerSchema = T.Object({
+  id: T.String(),
+  hostname: T.String(),
+  tags: T.Array(T.String()),
+  capacity: T.Integer(),
+  running: T.Integer(),
+  version: Nullable(T.String()),
+  registered_at: T.String(),
+  last_seen_at: T.String(),
+  status: T.Union([T.Literal("active"), T.Literal("lost")]),
+});
+export type Worker = Static<typeof WorkerSchema>;
+export const WorkersResponse = T.Object({ workers: T.Array(WorkerSchema) });
+
+export const ListJobsQuery = T.Object(
+  {
+    state: T.Optional(T.String({ description: "One state or a comma-separated list." })),
+    tag: T.Optional(Tag),
+    name: T.Optional(T.String({ maxLength: 200 })),
+    worker_id: T.Optional(Id),
+    limit: T.Optional(T.Integer({ minimum: 1, maximum: 500 })),
+    cursor: T.Optional(T.String({ maxLength: 64 })),
+  },
+  Strict,
+);
+export type ListJobs = Static<typeof ListJobsQuery>;
+export const ListJobsResponse = T.Object({ jobs: T.Array(JobSchema), next_cursor: Nullable(T.String()) });
+
+export const GetJobQuery = T.Object(
+  {
+    wait_s: T.Optional(T.Number({ minimum: 0, maximum: 60 })),
+    version: T.Optional(T.Integer({ minimum: 0 })),
+  },
+  Strict,
+);
+
+export const RunningQuery = T.Object({ worker_id: Id }, Strict);
+
+export const StatsSchema = T.Object({
+  states: T.Record(T.String(), T.Integer()),
+  queues: T.Array(T.Object({ tags: T.Array(T.String()), pending: T.Integer() })),
+  workers: T.Object({ active: T.Integer(), lost: T.Integer() }),
+});
+export type Stats = Static<typeof StatsSchema>;
+
+export const JobIdParams = T.Object({ id: Id }, Strict);

@@ -1,0 +1,26 @@
+/**
+ * The retry policy, in one place: how long a failed attempt waits before the next one.
+ * Exponential growth from `initial_s` by `factor`, capped at `max_s`, with "equal jitter"
+ * (half fixed, half random) so retries of many jobs that failed together spread out but never
+ * come back sooner than half the nominal delay.
+ */
+
+export interface Backoff {
+  initial_s: number;
+  max_s: number;
+  factor: number;
+}
+
+export const DEFAULT_BACKOFF: Backoff = { initial_s: 1, max_s: 300, factor: 2 };
+export const DEFAULT_MAX_ATTEMPTS = 3;
+
+/** Delay in ms before the attempt that follows attempt number `attempt` (1-based). */
+export function retryDelayMs(attempt: number, backoff: Backoff, random: () => number = Math.random): number {
+  const exponent = Math.max(0, attempt - 1);
+  const nominal = Math.min(backoff.max_s, backoff.initial_s * backoff.factor ** exponent) * 1000;
+  return Math.round(nominal / 2 + (random() * nominal) / 2);
+}
+
+export function hasAttemptsLeft(attempt: number, maxAttempts: number): boolean {
+  return attempt < maxAttempts;
+}
