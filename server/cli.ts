@@ -16,7 +16,8 @@ function positiveNumber(value: string): number {
 }
 function port(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("must be a port number (0-65535)");
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError("must be a port number (0-65535)");
   return n;
 }
 
@@ -40,8 +41,13 @@ async function start(opts: StartOptions): Promise<void> {
     reaperIntervalMs: opts.reaperIntervalMs,
   });
   const address = await server.listen(opts.host, opts.port);
-  logger.info({ address, db: store.kind === "sqlite" ? opts.db : "postgres", version: FLOWY_VERSION }, "flowy server listening");
-  process.stdout.write(`flowy server listening on ${address} (db: ${store.kind === "sqlite" ? opts.db : "postgres"})\n`);
+  logger.info(
+    { address, db: store.kind === "sqlite" ? opts.db : "postgres", version: FLOWY_VERSION },
+    "flowy server listening",
+  );
+  process.stdout.write(
+    `flowy server listening on ${address} (db: ${store.kind === "sqlite" ? opts.db : "postgres"})\n`,
+  );
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) {
@@ -70,12 +76,31 @@ program
   .command("start")
   .description("Run the server in the foreground (SIGTERM/Ctrl-C stops it cleanly).")
   .addOption(new Option("--host <host>", "address to listen on").env("FLOWY_HOST").default("127.0.0.1"))
-  .addOption(new Option("--port <port>", "port to listen on (0 picks a free one)").env("FLOWY_PORT").argParser(port).default(DEFAULT_PORT))
+  .addOption(
+    new Option("--port <port>", "port to listen on (0 picks a free one)")
+      .env("FLOWY_PORT")
+      .argParser(port)
+      .default(DEFAULT_PORT),
+  )
   .addOption(new Option("--db <path>", "SQLite file").env("FLOWY_DB").default(defaultDbPath()))
-  .addOption(new Option("--log-level <level>", "log level").env("FLOWY_LOG_LEVEL").choices(LOG_LEVELS).default("info"))
-  .addOption(new Option("--lease-s <seconds>", "default lease for jobs that set none").argParser(positiveNumber).default(60))
-  .addOption(new Option("--max-attempts <n>", "default attempts for jobs that set none").argParser(positiveNumber).default(3))
-  .addOption(new Option("--reaper-interval-ms <ms>", "how often leases and schedules are checked at most").argParser(positiveNumber).default(1000))
+  .addOption(
+    new Option("--log-level <level>", "log level").env("FLOWY_LOG_LEVEL").choices(LOG_LEVELS).default("info"),
+  )
+  .addOption(
+    new Option("--lease-s <seconds>", "default lease for jobs that set none")
+      .argParser(positiveNumber)
+      .default(60),
+  )
+  .addOption(
+    new Option("--max-attempts <n>", "default attempts for jobs that set none")
+      .argParser(positiveNumber)
+      .default(3),
+  )
+  .addOption(
+    new Option("--reaper-interval-ms <ms>", "how often leases and schedules are checked at most")
+      .argParser(positiveNumber)
+      .default(1000),
+  )
   .action(async (opts: StartOptions) => {
     try {
       await start(opts);

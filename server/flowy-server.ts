@@ -53,7 +53,18 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
   const jobs = new JobService(store, writer, feed, { ...DEFAULT_JOB_DEFAULTS, ...options.defaults });
   const leases = new LeaseService(store, writer, waiters);
   const reaper = new Reaper(store, writer, { intervalMs: options.reaperIntervalMs ?? 1000, logger });
-  const app = await createApp({ jobs, leases, clock, ready: async () => (await store.stats(), true) }, { logger, version: FLOWY_VERSION });
+  const app = await createApp(
+    {
+      jobs,
+      leases,
+      clock,
+      ready: async () => {
+        await store.stats();
+        return true;
+      },
+    },
+    { logger, version: FLOWY_VERSION },
+  );
   let closing: Promise<void> | undefined;
 
   return {

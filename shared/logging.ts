@@ -18,7 +18,11 @@ export const REDACT_PATHS = [
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 export const LOG_LEVELS: LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
-export function createLogger(name: string, level: LogLevel = "info", destination?: pino.DestinationStream): Logger {
+export function createLogger(
+  name: string,
+  level: LogLevel = "info",
+  destination?: pino.DestinationStream,
+): Logger {
   return pino(
     {
       name,

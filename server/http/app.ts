@@ -35,7 +35,11 @@ export async function createApp(services: Services, options: AppOptions): Promis
   installProblemHandlers(app);
   await app.register(swagger, {
     openapi: {
-      info: { title: "flowy job server", version: options.version, description: "Durable jobs under leases." },
+      info: {
+        title: "flowy job server",
+        version: options.version,
+        description: "Durable jobs under leases.",
+      },
       servers: [{ url: "/" }],
     },
   });

@@ -15,35 +15,64 @@ interface AjvIssue {
 
 function describeValidation(issue: AjvIssue, where: string): string {
   const path = `${where}${(issue.instancePath ?? "").replaceAll("/", ".")}`;
-  if (issue.keyword === "additionalProperties") return `${path} has an unknown field "${String(issue.params?.additionalProperty)}"`;
-  if (issue.keyword === "required") return `${path} is missing the field "${String(issue.params?.missingProperty)}"`;
+  if (issue.keyword === "additionalProperties")
+    return `${path} has an unknown field "${String(issue.params?.additionalProperty)}"`;
+  if (issue.keyword === "required")
+    return `${path} is missing the field "${String(issue.params?.missingProperty)}"`;
   return `${path} ${issue.message ?? "is not valid"}`;
 }
 
-export function toFlowyError(error: FastifyError & { validation?: AjvIssue[]; validationContext?: string }): FlowyError {
+export function toFlowyError(
+  error: FastifyError & { validation?: AjvIssue[]; validationContext?: string },
+): FlowyError {
   if (error instanceof FlowyError) return error;
   if (error.validation?.length) {
     const where = error.validationContext ?? "body";
     const detail = error.validation.map((issue) => describeValidation(issue, where)).join("; ");
-    return new FlowyError("invalid-request", detail, "Fix the named field; GET /openapi.json describes every body.", {
-      errors: error.validation.map((issue) => describeValidation(issue, where)),
-    });
+    return new FlowyError(
+      "invalid-request",
+      detail,
+      "Fix the named field; GET /openapi.json describes every body.",
+      {
+        errors: error.validation.map((issue) => describeValidation(issue, where)),
+      },
+    );
   }
   if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
-    return new FlowyError("payload-too-large", error.message, "Send less: split large log chunks, keep job specs and inputs small (pass big data by reference).");
+    return new FlowyError(
+      "payload-too-large",
+      error.message,
+      "Send less: split large log chunks, keep job specs and inputs small (pass big data by reference).",
+    );
   }
   if (error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE" || error.code === "FST_ERR_CTP_EMPTY_JSON_BODY") {
-    return new FlowyError("invalid-request", error.message, "Send a JSON body with Content-Type: application/json.");
+    return new FlowyError(
+      "invalid-request",
+      error.message,
+      "Send a JSON body with Content-Type: application/json.",
+    );
   }
   if (error.statusCode === 400 || error instanceof SyntaxError) {
-    return new FlowyError("invalid-request", `The body is not valid JSON: ${error.message}`, "Send a JSON body with Content-Type: application/json.");
+    return new FlowyError(
+      "invalid-request",
+      `The body is not valid JSON: ${error.message}`,
+      "Send a JSON body with Content-Type: application/json.",
+    );
   }
-  if (error.statusCode === 429) return new FlowyError("rate-limited", error.message, "Slow down and retry after a moment.");
-  return new FlowyError("internal", "The server failed to handle the request", "This is a bug in flowy; the server log has the details.");
+  if (error.statusCode === 429)
+    return new FlowyError("rate-limited", error.message, "Slow down and retry after a moment.");
+  return new FlowyError(
+    "internal",
+    "The server failed to handle the request",
+    "This is a bug in flowy; the server log has the details.",
+  );
 }
 
 export function sendProblem(reply: FastifyReply, problem: FlowyError): FastifyReply {
-  return reply.code(problem.status).type("application/problem+json").send(JSON.stringify(problem.toProblem()));
+  return reply
+    .code(problem.status)
+    .type("application/problem+json")
+    .send(JSON.stringify(problem.toProblem()));
 }
 
 export function installProblemHandlers(app: FastifyInstance): void {
@@ -55,7 +84,11 @@ export function installProblemHandlers(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) =>
     sendProblem(
       reply,
-      new FlowyError("not-found", `No route ${request.method} ${request.url.split("?")[0]}`, "The API lives under /api/v1; see GET /openapi.json."),
+      new FlowyError(
+        "not-found",
+        `No route ${request.method} ${request.url.split("?")[0]}`,
+        "The API lives under /api/v1; see GET /openapi.json.",
+      ),
     ),
   );
 }

@@ -1,6 +1,6 @@
 /** The one mapping from the service's records (camelCase, epoch ms) to the wire (snake_case, ISO-8601). */
 import type { HistoryEntry, Job, Worker } from "../../shared/protocol.ts";
-import type { HistoryRecord, JobRecord, WorkerRecord } from "../store/store.ts";
+import type { HistoryRecord, JobRecord, WorkerRecord } from "../model/records.ts";
 
 export const WORKER_LOST_AFTER_MS = 60_000;
 

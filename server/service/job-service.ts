@@ -40,7 +40,10 @@ export class JobService {
     this.defaults = defaults;
   }
 
-  async submit(body: SubmitJob, idempotencyKey: string | null): Promise<{ job: JobRecord; created: boolean }> {
+  async submit(
+    body: SubmitJob,
+    idempotencyKey: string | null,
+  ): Promise<{ job: JobRecord; created: boolean }> {
     const now = this.writer.now();
     const key = idempotencyKey ?? body.idempotency_key ?? null;
     const planned = planSubmit(body, key, this.defaults, now);
@@ -67,7 +70,10 @@ export class JobService {
     }
     if (created) this.writer.published([job]);
     if (created && job.state === "awaiting") await this.writer.releaseAwaiting();
-    return { job: created && job.state === "awaiting" ? ((await this.store.getJob(job.id)) ?? job) : job, created };
+    return {
+      job: created && job.state === "awaiting" ? ((await this.store.getJob(job.id)) ?? job) : job,
+      created,
+    };
   }
 
   async get(id: string): Promise<JobRecord> {
@@ -135,7 +141,14 @@ export class JobService {
   delete(id: string): Promise<JobRecord> {
     return this.writer.mutate(id, (job) => {
       if (job.state === "deleted") return { answer: job };
-      return { transition: planTransition(job, "delete", {}, { now: this.writer.now(), reason: "deleted by a client" }) };
+      return {
+        transition: planTransition(
+          job,
+          "delete",
+          {},
+          { now: this.writer.now(), reason: "deleted by a client" },
+        ),
+      };
     });
   }
 
@@ -179,7 +192,10 @@ export class JobService {
 
   async stats(): Promise<StoreStats & { states: Record<JobState, number> }> {
     const stats = await this.store.stats();
-    const states = Object.fromEntries(JOB_STATES.map((s) => [s, stats.states[s] ?? 0])) as Record<JobState, number>;
+    const states = Object.fromEntries(JOB_STATES.map((s) => [s, stats.states[s] ?? 0])) as Record<
+      JobState,
+      number
+    >;
     return { ...stats, states };
   }
 

@@ -14,7 +14,12 @@ export interface TransitionContext {
   workerId?: string | null;
 }
 
-export function planTransition(job: JobRecord, event: JobEvent, patch: JobPatch, ctx: TransitionContext): Transition {
+export function planTransition(
+  job: JobRecord,
+  event: JobEvent,
+  patch: JobPatch,
+  ctx: TransitionContext,
+): Transition {
   const to = nextState(job.state, event);
   if (to === undefined) throw illegalTransition(job, event);
   const finished = isTerminal(to) && !isTerminal(job.state);

@@ -64,7 +64,9 @@ export class JobWriter {
   }
 
   logAppended(job: JobRecord): void {
-    this.feed.publish([{ jobId: job.id, state: job.state, version: job.version, tags: job.tags, kind: "log" }]);
+    this.feed.publish([
+      { jobId: job.id, state: job.state, version: job.version, tags: job.tags, kind: "log" },
+    ]);
   }
 
   /** Awaiting jobs whose parent finished: pending when it succeeded, canceled otherwise. */
@@ -77,7 +79,12 @@ export class JobWriter {
       const transitions = ready.map(({ job, parentState }) =>
         parentState === "succeeded"
           ? planTransition(job, "parent_succeeded", {}, { now, reason: `parent ${job.parentId} succeeded` })
-          : planTransition(job, "parent_unsuccessful", {}, { now, reason: `parent ${job.parentId} is ${parentState}` }),
+          : planTransition(
+              job,
+              "parent_unsuccessful",
+              {},
+              { now, reason: `parent ${job.parentId} is ${parentState}` },
+            ),
       );
       const results = await this.apply(transitions);
       released += results.filter(Boolean).length;

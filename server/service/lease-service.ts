@@ -7,7 +7,14 @@
 import { hostname } from "node:os";
 import { FlowyError, leaseLost, notFound } from "../../shared/errors.ts";
 import { newWorkerId } from "../../shared/ids.ts";
-import type { Claim, Complete, Failed, RegisterWorker, ReportItem, ReportResult } from "../../shared/protocol.ts";
+import type {
+  Claim,
+  Complete,
+  Failed,
+  RegisterWorker,
+  ReportItem,
+  ReportResult,
+} from "../../shared/protocol.ts";
 import { isLeased } from "../../shared/states.ts";
 import { LogGapError } from "../store/log-chunks.ts";
 import type { JobPatch, JobRecord, Store, Transition, WorkerRecord } from "../store/store.ts";
@@ -50,16 +57,22 @@ export class LeaseService {
     const start = this.writer.now();
     await this.store.touchWorkers([body.worker_id], start);
     const deadline = start + (body.wait_s ?? 0) * 1000;
-    return this.waiters.poll(tags, deadline, () => this.writer.now(), signal, async () => {
-      const jobs = await this.store.claimJobs({
-        workerId: body.worker_id,
-        tags,
-        capacity: body.capacity,
-        now: this.writer.now(),
-      });
-      this.writer.published(jobs);
-      return jobs;
-    });
+    return this.waiters.poll(
+      tags,
+      deadline,
+      () => this.writer.now(),
+      signal,
+      async () => {
+        const jobs = await this.store.claimJobs({
+          workerId: body.worker_id,
+          tags,
+          capacity: body.capacity,
+          now: this.writer.now(),
+        });
+        this.writer.published(jobs);
+        return jobs;
+      },
+    );
   }
 
   async heartbeat(id: string, leaseToken: string, tasks: JobRecord["tasks"]) {
@@ -86,7 +99,11 @@ export class LeaseService {
       items.map(async (item, index) => {
         try {
           if (item.kind === "heartbeat") {
-            const { job, cancelRequested } = await this.heartbeat(item.job_id, item.lease_token, item.tasks ?? null);
+            const { job, cancelRequested } = await this.heartbeat(
+              item.job_id,
+              item.lease_token,
+              item.tasks ?? null,
+            );
             results[index] = ok(job, { cancel_requested: cancelRequested });
             return;
           }
@@ -104,7 +121,8 @@ export class LeaseService {
     await Promise.all(
       pending.map(async ({ index, item }, i) => {
         try {
-          const job = written[i] ?? (await this.report(item.job_id, item.lease_token, workerId, toOutcome(item)));
+          const job =
+            written[i] ?? (await this.report(item.job_id, item.lease_token, workerId, toOutcome(item)));
           results[index] = ok(job);
         } catch (error) {
           results[index] = failedResult(item.job_id, error);
@@ -119,24 +137,37 @@ export class LeaseService {
       return { answer: job };
     }
     if (job.leaseToken !== leaseToken || !isLeased(job.state)) {
-      throw leaseLost(job.id, job.leaseToken === leaseToken ? `the lease ended (${job.state})` : "another lease holds it");
+      throw leaseLost(
+        job.id,
+        job.leaseToken === leaseToken ? `the lease ended (${job.state})` : "another lease holds it",
+      );
     }
     const now = this.writer.now();
     const ctx = { now, workerId };
     const tasks = outcome.tasks ?? job.tasks;
     if (outcome.kind === "complete") {
-      const result = { exit_code: outcome.exit_code ?? 0, outputs: outcome.outputs ?? {}, duration_ms: outcome.duration_ms ?? null };
+      const result = {
+        exit_code: outcome.exit_code ?? 0,
+        outputs: outcome.outputs ?? {},
+        duration_ms: outcome.duration_ms ?? null,
+      };
       return { transition: planCompletion(job, { result, tasks, reported: "complete" }, ctx) };
     }
     const patch: JobPatch = {
-      error: { message: outcome.message, exit_code: outcome.exit_code ?? null, stderr_tail: outcome.stderr_tail ?? null },
+      error: {
+        message: outcome.message,
+        exit_code: outcome.exit_code ?? null,
+        stderr_tail: outcome.stderr_tail ?? null,
+      },
       result: { exit_code: outcome.exit_code ?? null, duration_ms: outcome.duration_ms ?? null },
       tasks,
       reported: "failed",
     };
     const reason = outcome.message.slice(0, 500);
     if (outcome.timed_out) return { transition: planTimeout(job, patch, { ...ctx, reason }) };
-    return { transition: planFailure(job, "fail", patch, { ...ctx, reason, retryable: outcome.retryable !== false }) };
+    return {
+      transition: planFailure(job, "fail", patch, { ...ctx, reason, retryable: outcome.retryable !== false }),
+    };
   }
 
   async appendLog(id: string, leaseToken: string, offset: number, data: string): Promise<number> {

@@ -86,10 +86,16 @@ export class Reaper {
   private async expireLeases(): Promise<number> {
     const now = this.writer.now();
     const expired = await this.store.findExpired(now, now - TIMEOUT_GRACE_MS, BATCH);
-    const transitions = expired.map((job) => this.planExpiry(job, now)).filter((t): t is Transition => t !== null);
+    const transitions = expired
+      .map((job) => this.planExpiry(job, now))
+      .filter((t): t is Transition => t !== null);
     const results = await this.writer.apply(transitions);
     for (const job of results) {
-      if (job) this.options.logger.warn({ job_id: job.id, worker_id: job.workerId, attempt: job.attempt, state: job.state }, "lease expired");
+      if (job)
+        this.options.logger.warn(
+          { job_id: job.id, worker_id: job.workerId, attempt: job.attempt, state: job.state },
+          "lease expired",
+        );
     }
     return results.filter(Boolean).length;
   }
@@ -101,7 +107,12 @@ export class Reaper {
     }
     if (job.leaseExpiresAt !== null && job.leaseExpiresAt <= now) {
       const reason = `lease expired: worker ${job.workerId ?? "?"} stopped heartbeating`;
-      return planFailure(job, "lease_expired", { error: { message: reason } }, { ...ctx, reason, retryable: true });
+      return planFailure(
+        job,
+        "lease_expired",
+        { error: { message: reason } },
+        { ...ctx, reason, retryable: true },
+      );
     }
     return null;
   }

@@ -29,7 +29,11 @@ export function checkSpec(spec: JobSpec): void {
     );
   }
   if (spec.flow !== undefined && spec.workflow === undefined) {
-    throw new FlowyError("invalid-request", "spec.flow is set but spec.workflow is not", "spec.flow picks a flow of spec.workflow; drop it or add the workflow.");
+    throw new FlowyError(
+      "invalid-request",
+      "spec.flow is set but spec.workflow is not",
+      "spec.flow picks a flow of spec.workflow; drop it or add the workflow.",
+    );
   }
 }
 
@@ -43,7 +47,11 @@ export function parseRunAt(runAt: string | undefined): number | null {
   if (runAt === undefined) return null;
   const ms = Date.parse(runAt);
   if (Number.isNaN(ms)) {
-    throw new FlowyError("invalid-request", `run_at is not a time: ${runAt}`, "Use ISO-8601, e.g. 2030-01-01T12:00:00Z.");
+    throw new FlowyError(
+      "invalid-request",
+      `run_at is not a time: ${runAt}`,
+      "Use ISO-8601, e.g. 2030-01-01T12:00:00Z.",
+    );
   }
   return ms;
 }

@@ -5,7 +5,11 @@ import { FlowyError } from "../../shared/errors.ts";
 
 export async function openStore(db: string): Promise<Store> {
   if (/^postgres(ql)?:\/\//.test(db)) {
-    throw new FlowyError("invalid-request", "PostgreSQL is not supported by this build yet", "Use a SQLite file path for --db.");
+    throw new FlowyError(
+      "invalid-request",
+      "PostgreSQL is not supported by this build yet",
+      "Use a SQLite file path for --db.",
+    );
   }
   return new SqliteStore({ path: db });
 }

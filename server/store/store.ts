@@ -8,53 +8,11 @@
  * Glossary: a *guard* is the optimistic-concurrency condition of a write (the job's `version` as
  * the caller read it); a write whose guard no longer holds changes nothing and returns undefined.
  */
-import type { JobSpec, Task } from "../../shared/protocol.ts";
-import type { Backoff } from "../../shared/retry-policy.ts";
+import type { Task } from "../../shared/protocol.ts";
 import type { JobState } from "../../shared/states.ts";
+import type { HistoryRecord, JobRecord, WorkerRecord } from "../model/records.ts";
 
-export interface JobResult {
-  exit_code?: number | null;
-  outputs?: Record<string, unknown>;
-  duration_ms?: number | null;
-}
-export interface JobError {
-  message: string;
-  exit_code?: number | null;
-  stderr_tail?: string | null;
-}
-
-export interface JobRecord {
-  id: string;
-  name: string;
-  state: JobState;
-  tags: string[];
-  priority: number;
-  spec: JobSpec;
-  inputs: Record<string, unknown>;
-  attempt: number;
-  maxAttempts: number;
-  backoff: Backoff;
-  timeoutS: number | null;
-  leaseS: number;
-  runAt: number | null;
-  parentId: string | null;
-  idempotencyKey: string | null;
-  requestHash: string | null;
-  workerId: string | null;
-  leaseToken: string | null;
-  leaseExpiresAt: number | null;
-  deadlineAt: number | null;
-  createdAt: number;
-  updatedAt: number;
-  startedAt: number | null;
-  finishedAt: number | null;
-  result: JobResult | null;
-  error: JobError | null;
-  tasks: Task[] | null;
-  /** Which report the holder of `leaseToken` made ("complete" | "failed"), so a repeat gets the same answer. */
-  reported: "complete" | "failed" | null;
-  version: number;
-}
+export type { HistoryRecord, JobError, JobRecord, JobResult, WorkerRecord } from "../model/records.ts";
 
 export type NewJob = Omit<JobRecord, "version" | "updatedAt">;
 
@@ -86,16 +44,6 @@ export interface HistoryInput {
   workerId?: string | null;
 }
 
-export interface HistoryRecord {
-  at: number;
-  from: JobState | null;
-  to: JobState;
-  event: string;
-  reason: string | null;
-  workerId: string | null;
-  attempt: number;
-}
-
 export interface Transition {
   id: string;
   /** The job's version as the caller read it. */
@@ -121,17 +69,6 @@ export interface JobFilter {
   limit: number;
 }
 
-export interface WorkerRecord {
-  id: string;
-  hostname: string;
-  tags: string[];
-  capacity: number;
-  version: string | null;
-  registeredAt: number;
-  lastSeenAt: number;
-  running: number;
-}
-
 export interface StoreStats {
   states: Partial<Record<JobState, number>>;
   queues: Array<{ tags: string[]; pending: number }>;
@@ -151,7 +88,12 @@ export interface Store {
   /** Applies each transition whose guard holds, all in one transaction; undefined where it did not. */
   applyTransitions(transitions: Transition[], now: number): Promise<Array<JobRecord | undefined>>;
   /** Extends the lease when the token still holds it; undefined when it does not. */
-  renewLease(id: string, leaseToken: string, now: number, tasks: Task[] | null): Promise<JobRecord | undefined>;
+  renewLease(
+    id: string,
+    leaseToken: string,
+    now: number,
+    tasks: Task[] | null,
+  ): Promise<JobRecord | undefined>;
 
   /** Leased jobs whose lease expired by `leaseBefore` or whose execution deadline passed by `deadlineBefore`. */
   findExpired(leaseBefore: number, deadlineBefore: number, limit: number): Promise<JobRecord[]>;
@@ -165,7 +107,12 @@ export interface Store {
 
   /** Appends at a byte offset; returns the log's length. Chunks already stored are not stored twice. */
   appendLog(jobId: string, attempt: number, offset: number, data: string, now: number): Promise<number>;
-  readLog(jobId: string, attempt: number, offset: number, maxBytes: number): Promise<{ data: string; length: number }>;
+  readLog(
+    jobId: string,
+    attempt: number,
+    offset: number,
+    maxBytes: number,
+  ): Promise<{ data: string; length: number }>;
 
   upsertWorker(worker: Omit<WorkerRecord, "running" | "registeredAt">, now: number): Promise<WorkerRecord>;
   touchWorkers(ids: string[], now: number): Promise<void>;

@@ -27,7 +27,11 @@ function parseStates(raw: string | undefined): JobState[] | undefined {
   const states = raw.split(",").map((s) => s.trim());
   const unknown = states.filter((s) => !(JOB_STATES as readonly string[]).includes(s));
   if (unknown.length) {
-    throw new FlowyError("invalid-request", `Unknown state: ${unknown.join(", ")}`, `States are: ${JOB_STATES.join(", ")}.`);
+    throw new FlowyError(
+      "invalid-request",
+      `Unknown state: ${unknown.join(", ")}`,
+      `States are: ${JOB_STATES.join(", ")}.`,
+    );
   }
   return states as JobState[];
 }
@@ -37,7 +41,14 @@ export function registerClientRoutes(app: FastifyInstance, services: Services): 
 
   app.post<{ Body: SubmitJob }>(
     "/jobs",
-    { schema: { tags: ["jobs"], summary: "Submit a job", body: SubmitJobBody, response: { 200: JobSchema, 201: JobSchema } } },
+    {
+      schema: {
+        tags: ["jobs"],
+        summary: "Submit a job",
+        body: SubmitJobBody,
+        response: { 200: JobSchema, 201: JobSchema },
+      },
+    },
     async (request, reply) => {
       const header = request.headers["idempotency-key"];
       const key = typeof header === "string" && header.length > 0 ? header : null;
@@ -48,7 +59,14 @@ export function registerClientRoutes(app: FastifyInstance, services: Services): 
 
   app.get<{ Querystring: ListJobs }>(
     "/jobs",
-    { schema: { tags: ["jobs"], summary: "List jobs, newest first", querystring: ListJobsQuery, response: { 200: ListJobsResponse } } },
+    {
+      schema: {
+        tags: ["jobs"],
+        summary: "List jobs, newest first",
+        querystring: ListJobsQuery,
+        response: { 200: ListJobsResponse },
+      },
+    },
     async (request) => {
       const q = request.query;
       const page = await jobs.list({
@@ -84,7 +102,11 @@ export function registerClientRoutes(app: FastifyInstance, services: Services): 
     },
   );
 
-  const control = (path: string, summary: string, act: (id: string) => Promise<Parameters<typeof toWireJob>[0]>) =>
+  const control = (
+    path: string,
+    summary: string,
+    act: (id: string) => Promise<Parameters<typeof toWireJob>[0]>,
+  ) =>
     app.post<{ Params: IdParams }>(
       path,
       { schema: { tags: ["jobs"], summary, params: JobIdParams, response: { 200: JobSchema } } },
@@ -95,7 +117,14 @@ export function registerClientRoutes(app: FastifyInstance, services: Services): 
 
   app.delete<{ Params: IdParams }>(
     "/jobs/:id",
-    { schema: { tags: ["jobs"], summary: "Delete a job that is not running", params: JobIdParams, response: { 200: JobSchema } } },
+    {
+      schema: {
+        tags: ["jobs"],
+        summary: "Delete a job that is not running",
+        params: JobIdParams,
+        response: { 200: JobSchema },
+      },
+    },
     async (request) => toWireJob(await jobs.delete(request.params.id)),
   );
 

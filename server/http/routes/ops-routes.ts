@@ -5,21 +5,41 @@ import type { Services } from "../services.ts";
 import { toWireWorker } from "../wire.ts";
 
 export function registerStatsRoutes(app: FastifyInstance, services: Services): void {
-  app.get("/stats", { schema: { tags: ["ops"], summary: "Job counts by state and pending jobs by tags", response: { 200: StatsSchema } } }, async () => {
-    const stats = await services.jobs.stats();
-    const workers = (await services.jobs.workers()).map((w) => toWireWorker(w, services.clock()));
-    return {
-      states: stats.states,
-      queues: stats.queues,
-      workers: {
-        active: workers.filter((w) => w.status === "active").length,
-        lost: workers.filter((w) => w.status === "lost").length,
+  app.get(
+    "/stats",
+    {
+      schema: {
+        tags: ["ops"],
+        summary: "Job counts by state and pending jobs by tags",
+        response: { 200: StatsSchema },
       },
-    };
-  });
-  app.get("/workers", { schema: { tags: ["workers"], summary: "Workers, most recently seen first", response: { 200: WorkersResponse } } }, async () => ({
-    workers: (await services.jobs.workers()).map((w) => toWireWorker(w, services.clock())),
-  }));
+    },
+    async () => {
+      const stats = await services.jobs.stats();
+      const workers = (await services.jobs.workers()).map((w) => toWireWorker(w, services.clock()));
+      return {
+        states: stats.states,
+        queues: stats.queues,
+        workers: {
+          active: workers.filter((w) => w.status === "active").length,
+          lost: workers.filter((w) => w.status === "lost").length,
+        },
+      };
+    },
+  );
+  app.get(
+    "/workers",
+    {
+      schema: {
+        tags: ["workers"],
+        summary: "Workers, most recently seen first",
+        response: { 200: WorkersResponse },
+      },
+    },
+    async () => ({
+      workers: (await services.jobs.workers()).map((w) => toWireWorker(w, services.clock())),
+    }),
+  );
 }
 
 export function registerHealthRoutes(app: FastifyInstance, services: Services): void {

@@ -39,7 +39,14 @@ export function registerWorkerRoutes(app: FastifyInstance, services: Services): 
 
   app.post<{ Body: RegisterWorker }>(
     "/workers/register",
-    { schema: { tags: ["workers"], summary: "Register a worker (again, with its persisted id)", body: RegisterWorkerBody, response: { 200: WorkerSchema } } },
+    {
+      schema: {
+        tags: ["workers"],
+        summary: "Register a worker (again, with its persisted id)",
+        body: RegisterWorkerBody,
+        response: { 200: WorkerSchema },
+      },
+    },
     async (request) => toWireWorker(await leases.register(request.body), clock()),
   );
 
@@ -61,34 +68,76 @@ export function registerWorkerRoutes(app: FastifyInstance, services: Services): 
 
   app.post<{ Params: IdParams; Body: Heartbeat }>(
     "/jobs/:id/heartbeat",
-    { schema: { tags: ["workers"], summary: "Renew the lease", params: JobIdParams, body: HeartbeatBody, response: { 200: HeartbeatResponse } } },
+    {
+      schema: {
+        tags: ["workers"],
+        summary: "Renew the lease",
+        params: JobIdParams,
+        body: HeartbeatBody,
+        response: { 200: HeartbeatResponse },
+      },
+    },
     async (request) => {
-      const { job, cancelRequested } = await leases.heartbeat(request.params.id, request.body.lease_token, request.body.tasks ?? null);
-      return { lease_expires_at: new Date(job.leaseExpiresAt!).toISOString(), cancel_requested: cancelRequested };
+      const { job, cancelRequested } = await leases.heartbeat(
+        request.params.id,
+        request.body.lease_token,
+        request.body.tasks ?? null,
+      );
+      return {
+        lease_expires_at: new Date(job.leaseExpiresAt!).toISOString(),
+        cancel_requested: cancelRequested,
+      };
     },
   );
 
   app.post<{ Params: IdParams; Body: Complete }>(
     "/jobs/:id/complete",
-    { schema: { tags: ["workers"], summary: "Report success (safe to repeat)", params: JobIdParams, body: CompleteBody, response: { 200: JobSchema } } },
+    {
+      schema: {
+        tags: ["workers"],
+        summary: "Report success (safe to repeat)",
+        params: JobIdParams,
+        body: CompleteBody,
+        response: { 200: JobSchema },
+      },
+    },
     async (request) => {
       const { worker_id, lease_token, ...outcome } = request.body;
-      return toWireJob(await leases.report(request.params.id, lease_token, worker_id, { kind: "complete", ...outcome }));
+      return toWireJob(
+        await leases.report(request.params.id, lease_token, worker_id, { kind: "complete", ...outcome }),
+      );
     },
   );
 
   app.post<{ Params: IdParams; Body: Failed }>(
     "/jobs/:id/failed",
-    { schema: { tags: ["workers"], summary: "Report failure (safe to repeat); retried while attempts remain", params: JobIdParams, body: FailedBody, response: { 200: JobSchema } } },
+    {
+      schema: {
+        tags: ["workers"],
+        summary: "Report failure (safe to repeat); retried while attempts remain",
+        params: JobIdParams,
+        body: FailedBody,
+        response: { 200: JobSchema },
+      },
+    },
     async (request) => {
       const { worker_id, lease_token, ...outcome } = request.body;
-      return toWireJob(await leases.report(request.params.id, lease_token, worker_id, { kind: "failed", ...outcome }));
+      return toWireJob(
+        await leases.report(request.params.id, lease_token, worker_id, { kind: "failed", ...outcome }),
+      );
     },
   );
 
   app.post<{ Body: Report }>(
     "/jobs/report",
-    { schema: { tags: ["workers"], summary: "Heartbeats and outcomes of many jobs in one call", body: ReportBody, response: { 200: ReportResponse } } },
+    {
+      schema: {
+        tags: ["workers"],
+        summary: "Heartbeats and outcomes of many jobs in one call",
+        body: ReportBody,
+        response: { 200: ReportResponse },
+      },
+    },
     async (request) => ({ results: await leases.reportBatch(request.body.worker_id, request.body.items) }),
   );
 
@@ -96,10 +145,21 @@ export function registerWorkerRoutes(app: FastifyInstance, services: Services): 
     "/jobs/:id/logs",
     {
       bodyLimit: LOG_BODY_LIMIT,
-      schema: { tags: ["workers"], summary: "Append log text at a byte offset (idempotent)", params: JobIdParams, body: LogAppendBody, response: { 200: LogAppendResponse } },
+      schema: {
+        tags: ["workers"],
+        summary: "Append log text at a byte offset (idempotent)",
+        params: JobIdParams,
+        body: LogAppendBody,
+        response: { 200: LogAppendResponse },
+      },
     },
     async (request) => ({
-      length: await leases.appendLog(request.params.id, request.body.lease_token, request.body.offset, request.body.data),
+      length: await leases.appendLog(
+        request.params.id,
+        request.body.lease_token,
+        request.body.offset,
+        request.body.data,
+      ),
     }),
   );
 

@@ -73,8 +73,12 @@ export class SqliteStore implements Store {
   }
 
   private migrate(): void {
-    this.db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at INTEGER)");
-    const row = this.db.prepare("SELECT max(version) AS v FROM schema_migrations").get() as { v: number | null };
+    this.db.exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at INTEGER)",
+    );
+    const row = this.db.prepare("SELECT max(version) AS v FROM schema_migrations").get() as {
+      v: number | null;
+    };
     for (const migration of SQLITE_MIGRATIONS.filter((m) => m.version > (row.v ?? 0))) {
       this.db.exec("BEGIN IMMEDIATE");
       try {
@@ -189,7 +193,11 @@ export class SqliteStore implements Store {
       });
       const jobs = rows.map(rowToJob).sort(byPriorityThenAge);
       for (const job of jobs) {
-        this.addHistory(job, { event: "claim", from: "pending", to: "running", workerId: req.workerId }, req.now);
+        this.addHistory(
+          job,
+          { event: "claim", from: "pending", to: "running", workerId: req.workerId },
+          req.now,
+        );
       }
       return jobs;
     });
@@ -203,7 +211,8 @@ export class SqliteStore implements Store {
     const fields = Object.entries(transition.patch).filter(([, v]) => v !== undefined);
     const sets = fields.map(([field]) => `${columnOf(field)} = :${columnOf(field)}`);
     const params: Params = { id: transition.id, version: transition.version, now };
-    for (const [field, value] of fields) params[columnOf(field)] = toColumnValue(field, value) as SQLInputValue;
+    for (const [field, value] of fields)
+      params[columnOf(field)] = toColumnValue(field, value) as SQLInputValue;
     const sql = `UPDATE jobs SET ${[...sets, "updated_at = :now", "version = version + 1"].join(", ")}
       WHERE id = :id AND version = :version RETURNING *`;
     const row = this.get(sql, params);
@@ -213,7 +222,12 @@ export class SqliteStore implements Store {
     return job;
   }
 
-  renewLease(id: string, leaseToken: string, now: number, tasks: Task[] | null): Promise<JobRecord | undefined> {
+  renewLease(
+    id: string,
+    leaseToken: string,
+    now: number,
+    tasks: Task[] | null,
+  ): Promise<JobRecord | undefined> {
     return this.batcher.write(() => {
       const row = this.get(
         `UPDATE jobs SET lease_expires_at = :now + CAST(lease_s * 1000 AS INTEGER), updated_at = :now,
@@ -273,10 +287,13 @@ export class SqliteStore implements Store {
 
   /** @internal used by appendLogChunk */
   logLength(jobId: string, attempt: number): number {
-    const row = this.get("SELECT coalesce(max(offset + len), 0) AS n FROM job_logs WHERE job_id = :j AND attempt = :a", {
-      j: jobId,
-      a: attempt,
-    });
+    const row = this.get(
+      "SELECT coalesce(max(offset + len), 0) AS n FROM job_logs WHERE job_id = :j AND attempt = :a",
+      {
+        j: jobId,
+        a: attempt,
+      },
+    );
     return Number(row?.n ?? 0);
   }
 
@@ -293,7 +310,12 @@ export class SqliteStore implements Store {
        ORDER BY offset`,
       { j: jobId, a: attempt, o: offset },
     );
-    return sliceLog(rows as Array<{ offset: number; data: string }>, offset, maxBytes, this.logLength(jobId, attempt));
+    return sliceLog(
+      rows as Array<{ offset: number; data: string }>,
+      offset,
+      maxBytes,
+      this.logLength(jobId, attempt),
+    );
   }
 
   upsertWorker(worker: Omit<WorkerRecord, "running" | "registeredAt">, now: number): Promise<WorkerRecord> {
@@ -319,7 +341,8 @@ export class SqliteStore implements Store {
 
   touchWorkers(ids: string[], now: number): Promise<void> {
     return this.batcher.write(() => {
-      for (const id of ids) this.stmt("UPDATE workers SET last_seen_at = :now WHERE id = :id").run({ id, now });
+      for (const id of ids)
+        this.stmt("UPDATE workers SET last_seen_at = :now WHERE id = :id").run({ id, now });
     });
   }
 

@@ -1,0 +1,72 @@
+/**
+ * The server's records of jobs, their history and workers: camelCase, times as epoch ms. The
+ * store produces them, the service decides on them, the HTTP layer maps them to the wire.
+ */
+import type { JobSpec, Task } from "../../shared/protocol.ts";
+import type { Backoff } from "../../shared/retry-policy.ts";
+import type { JobState } from "../../shared/states.ts";
+
+export interface JobResult {
+  exit_code?: number | null;
+  outputs?: Record<string, unknown>;
+  duration_ms?: number | null;
+}
+export interface JobError {
+  message: string;
+  exit_code?: number | null;
+  stderr_tail?: string | null;
+}
+
+export interface JobRecord {
+  id: string;
+  name: string;
+  state: JobState;
+  tags: string[];
+  priority: number;
+  spec: JobSpec;
+  inputs: Record<string, unknown>;
+  attempt: number;
+  maxAttempts: number;
+  backoff: Backoff;
+  timeoutS: number | null;
+  leaseS: number;
+  runAt: number | null;
+  parentId: string | null;
+  idempotencyKey: string | null;
+  requestHash: string | null;
+  workerId: string | null;
+  leaseToken: string | null;
+  leaseExpiresAt: number | null;
+  deadlineAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  result: JobResult | null;
+  error: JobError | null;
+  tasks: Task[] | null;
+  /** Which report the holder of `leaseToken` made ("complete" | "failed"), so a repeat gets the same answer. */
+  reported: "complete" | "failed" | null;
+  version: number;
+}
+
+export interface HistoryRecord {
+  at: number;
+  from: JobState | null;
+  to: JobState;
+  event: string;
+  reason: string | null;
+  workerId: string | null;
+  attempt: number;
+}
+
+export interface WorkerRecord {
+  id: string;
+  hostname: string;
+  tags: string[];
+  capacity: number;
+  version: string | null;
+  registeredAt: number;
+  lastSeenAt: number;
+  running: number;
+}
