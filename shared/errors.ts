@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   "rate-limited": { status: 429, title: "Too many requests" },
   internal: { status: 500, title: "Internal server error" },
   unavailable: { status: 503, title: "The server is not ready" },
+  unreachable: { status: 503, title: "The server cannot be reached" },
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;
 

@@ -1,0 +1,182 @@
+/**
+ * HTTP to the flowy server, shared by the SDK, the CLI and the daemon's ServerClient (got +
+ * p-retry). Every call has a timeout. Connection errors, timeouts, 5xx and 429 are retried with
+ * exponential backoff and jitter, capped; 429's Retry-After is honoured. Other 4xx are never
+ * retried. Problem+json answers come back as FlowyError with the server's hint.
+ */
+import { got, type Method, RequestError } from "got";
+import pRetry, { AbortError } from "p-retry";
+import { type ErrorCode, ERROR_CODES, FlowyError } from "../shared/errors.ts";
+
+export interface RetryOptions {
+  /** Retries after the first attempt; 0 disables retrying. */
+  retries: number;
+  minDelayMs: number;
+  maxDelayMs: number;
+  /** Give up retrying after this long in all (ms). */
+  maxRetryTimeMs?: number;
+}
+
+export interface TransportOptions {
+  baseUrl: string;
+  apiKey?: string;
+  timeoutMs?: number;
+  retry?: Partial<RetryOptions>;
+  userAgent?: string;
+  onRetry?: (info: { method: string; path: string; attempt: number; error: Error }) => void;
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  query?: Record<string, string | number | boolean | undefined>;
+  headers?: Record<string, string>;
+  timeoutMs?: number;
+  retry?: Partial<RetryOptions>;
+  signal?: AbortSignal;
+}
+
+export const DEFAULT_RETRY: RetryOptions = { retries: 6, minDelayMs: 200, maxDelayMs: 10_000 };
+const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
+
+export class HttpTransport {
+  readonly baseUrl: string;
+  private readonly options: TransportOptions;
+
+  constructor(options: TransportOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, "");
+    this.options = options;
+  }
+
+  /** A JSON request; resolves to the parsed body. */
+  async json<T>(method: Method, path: string, options: RequestOptions = {}): Promise<T> {
+    const { body } = await this.request(method, path, options);
+    return (body ? JSON.parse(body) : undefined) as T;
+  }
+
+  /** A request whose answer is text (logs); resolves to the body and headers. */
+  async request(
+    method: Method,
+    path: string,
+    options: RequestOptions = {},
+  ): Promise<{ body: string; headers: Record<string, string | string[] | undefined> }> {
+    const retry = { ...DEFAULT_RETRY, ...this.options.retry, ...options.retry };
+    let retryAfterMs = 0;
+    return pRetry(
+      async () => {
+        if (retryAfterMs > 0) await sleep(retryAfterMs, options.signal);
+        retryAfterMs = 0;
+        const response = await this.send(method, path, options);
+        if (response.statusCode < 400) return { body: response.body, headers: response.headers };
+        const error = toFlowyError(response.statusCode, response.body, method, path);
+        if (!RETRYABLE_STATUS.has(response.statusCode)) throw new AbortError(error);
+        if (response.statusCode === 429)
+          retryAfterMs = retryAfter(response.headers["retry-after"], retry.maxDelayMs);
+        throw error;
+      },
+      {
+        retries: retry.retries,
+        factor: 2,
+        minTimeout: retry.minDelayMs,
+        maxTimeout: retry.maxDelayMs,
+        randomize: true,
+        maxRetryTime: retry.maxRetryTimeMs,
+        signal: options.signal,
+        onFailedAttempt: ({ error, attemptNumber }) =>
+          this.options.onRetry?.({ method, path, attempt: attemptNumber, error }),
+      },
+    ).catch((error: unknown) => {
+      throw toUnreachable(error, this.baseUrl);
+    });
+  }
+
+  private send(method: Method, path: string, options: RequestOptions) {
+    const headers: Record<string, string> = { accept: "application/json", ...options.headers };
+    if (this.options.apiKey) headers.authorization = `Bearer ${this.options.apiKey}`;
+    if (this.options.userAgent) headers["user-agent"] = this.options.userAgent;
+    const searchParams = options.query
+      ? Object.fromEntries(
+          Object.entries(options.query).filter(([, v]) => v !== undefined) as Array<
+            [string, string | number | boolean]
+          >,
+        )
+      : undefined;
+    return got(`${this.baseUrl}${path}`, {
+      method,
+      headers,
+      searchParams,
+      ...(options.body !== undefined ? { json: options.body } : {}),
+      timeout: { request: options.timeoutMs ?? this.options.timeoutMs ?? 30_000 },
+      retry: { limit: 0 },
+      throwHttpErrors: false,
+      responseType: "text",
+      signal: options.signal,
+    });
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+function retryAfter(header: string | string[] | undefined, capMs: number): number {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (!value) return 0;
+  const seconds = Number(value);
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - Date.now();
+  return Math.max(0, Math.min(capMs, Number.isFinite(ms) ? ms : 0));
+}
+
+/** Turns a problem+json answer (or any error answer) into a FlowyError. */
+export function toFlowyError(status: number, body: string, method: string, path: string): FlowyError {
+  try {
+    const problem = JSON.parse(body) as { code?: string; detail?: string; hint?: string } & Record<
+      string,
+      unknown
+    >;
+    const code = (
+      problem.code && problem.code in ERROR_CODES ? problem.code : codeForStatus(status)
+    ) as ErrorCode;
+    const { type: _t, title: _ti, status: _s, detail, hint, code: _c, ...extra } = problem;
+    return new FlowyError(code, detail ?? `${method} ${path} failed with HTTP ${status}`, hint, {
+      ...extra,
+      http_status: status,
+    });
+  } catch {
+    return new FlowyError(
+      codeForStatus(status),
+      `${method} ${path} failed with HTTP ${status}: ${body.slice(0, 200)}`,
+      undefined,
+      { http_status: status },
+    );
+  }
+}
+
+function codeForStatus(status: number): ErrorCode {
+  if (status === 400 || status === 422) return "invalid-request";
+  if (status === 401) return "unauthorized";
+  if (status === 403) return "forbidden";
+  if (status === 404) return "not-found";
+  if (status === 409) return "illegal-transition";
+  if (status === 413) return "payload-too-large";
+  if (status === 429) return "rate-limited";
+  if (status === 503) return "unavailable";
+  return "internal";
+}
+
+function toUnreachable(error: unknown, baseUrl: string): unknown {
+  if (error instanceof RequestError) {
+    return new FlowyError(
+      "unreachable",
+      `Cannot reach the flowy server at ${baseUrl}: ${error.code ?? error.message}`,
+      "Is flowy-server running there? Check --server / FLOWY_SERVER, or start one with: flowy-server start",
+      { cause_code: error.code },
+    );
+  }
+  return error;
+}
