@@ -38,7 +38,7 @@ const CLAIM_SQL = `
     started_at = :now, updated_at = :now, finished_at = NULL, result = NULL, error = NULL,
     tasks = NULL, reported = NULL, version = version + 1
   WHERE id IN (
-    SELECT id FROM jobs
+    SELECT id FROM jobs INDEXED BY jobs_claim
     WHERE state = 'pending'
       AND (tags = '[]' OR NOT EXISTS (
         SELECT 1 FROM json_each(jobs.tags) AS t
@@ -70,6 +70,17 @@ export class SqliteStore implements Store {
 
   get largestBatch(): number {
     return this.batcher.largestBatch;
+  }
+
+  /** The query plan of the claim, for the test that keeps it on the index. */
+  explainClaim(): string {
+    const rows = this.db.prepare(`EXPLAIN QUERY PLAN ${CLAIM_SQL}`).all({
+      worker_id: "w",
+      now: 0,
+      worker_tags: "[]",
+      capacity: 1,
+    }) as Array<{ detail: string }>;
+    return rows.map((r) => r.detail).join("\n");
   }
 
   private migrate(): void {

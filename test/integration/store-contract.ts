@@ -1,0 +1,320 @@
+/**
+ * The Store contract, run against every store (SQLite, PostgreSQL) through a factory. No test of
+ * store behaviour exists for only one of them.
+ */
+import { beforeEach, describe, expect, it } from "vitest";
+import { newJobId } from "../../shared/ids.ts";
+import { DEFAULT_BACKOFF } from "../../shared/retry-policy.ts";
+import type { JobState } from "../../shared/states.ts";
+import type { JobRecord, NewJob, Store } from "../../server/store/store.ts";
+
+export type StoreFactory = () => Promise<Store>;
+
+const T0 = 1_700_000_000_000;
+
+export function newJob(overrides: Partial<NewJob> = {}): NewJob {
+  const createdAt = overrides.createdAt ?? T0;
+  return {
+    id: newJobId(createdAt),
+    name: "job",
+    state: "pending",
+    tags: [],
+    priority: 0,
+    spec: { command: ["true"] },
+    inputs: {},
+    attempt: 0,
+    maxAttempts: 3,
+    backoff: DEFAULT_BACKOFF,
+    timeoutS: null,
+    leaseS: 30,
+    runAt: null,
+    parentId: null,
+    idempotencyKey: null,
+    requestHash: null,
+    workerId: null,
+    leaseToken: null,
+    leaseExpiresAt: null,
+    deadlineAt: null,
+    createdAt,
+    startedAt: null,
+    finishedAt: null,
+    result: null,
+    error: null,
+    tasks: null,
+    reported: null,
+    ...overrides,
+  };
+}
+
+export function describeStoreContract(name: string, makeStore: StoreFactory): void {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store;
+    beforeEach(async () => {
+      store = await makeStore();
+      return () => store.close();
+    });
+
+    const insert = async (overrides: Partial<NewJob> = {}) =>
+      (
+        await store.insertJob(newJob(overrides), {
+          event: "submit",
+          from: null,
+          to: overrides.state ?? "pending",
+        })
+      ).job;
+
+    it("stores a job and reads it back whole", async () => {
+      const job = await insert({
+        tags: ["gpu"],
+        inputs: { a: 1 },
+        timeoutS: 2.5,
+        spec: { shell: "echo hi", env: { A: "b" } },
+      });
+      const read = await store.getJob(job.id);
+      expect(read).toMatchObject({
+        id: job.id,
+        state: "pending",
+        tags: ["gpu"],
+        inputs: { a: 1 },
+        timeoutS: 2.5,
+        version: 1,
+      });
+      expect(read?.spec).toEqual({ shell: "echo hi", env: { A: "b" } });
+      expect(await store.getJob("01nosuchjob0000000000000000")).toBeUndefined();
+      expect(await store.getHistory(job.id)).toMatchObject([{ event: "submit", from: null, to: "pending" }]);
+    });
+
+    it("returns the stored job for a repeated idempotency key", async () => {
+      const first = await store.insertJob(newJob({ idempotencyKey: "k1" }), {
+        event: "submit",
+        from: null,
+        to: "pending",
+      });
+      const second = await store.insertJob(newJob({ idempotencyKey: "k1" }), {
+        event: "submit",
+        from: null,
+        to: "pending",
+      });
+      expect(first.created).toBe(true);
+      expect(second.created).toBe(false);
+      expect(second.job.id).toBe(first.job.id);
+    });
+
+    it("claims by priority, then oldest first, up to capacity, each with its own token", async () => {
+      const low = await insert({ priority: 0, createdAt: T0 });
+      const high = await insert({ priority: 5, createdAt: T0 + 2 });
+      const lowNewer = await insert({ priority: 0, createdAt: T0 + 1 });
+      const claimed = await store.claimJobs({ workerId: "w1", tags: [], capacity: 2, now: T0 + 10 });
+      expect(claimed.map((j) => j.id)).toEqual([high.id, low.id]);
+      for (const job of claimed) {
+        expect(job).toMatchObject({
+          state: "running",
+          workerId: "w1",
+          attempt: 1,
+          startedAt: T0 + 10,
+          leaseExpiresAt: T0 + 10 + 30_000,
+        });
+      }
+      expect(new Set(claimed.map((j) => j.leaseToken)).size).toBe(2);
+      const rest = await store.claimJobs({ workerId: "w2", tags: [], capacity: 5, now: T0 + 11 });
+      expect(rest.map((j) => j.id)).toEqual([lowNewer.id]);
+      expect(await store.claimJobs({ workerId: "w2", tags: [], capacity: 5, now: T0 + 12 })).toEqual([]);
+      expect((await store.getHistory(high.id)).at(-1)).toMatchObject({
+        event: "claim",
+        to: "running",
+        workerId: "w1",
+        attempt: 1,
+      });
+    });
+
+    it("gives a job only to a worker that has all of its tags", async () => {
+      const gpu = await insert({ tags: ["gpu", "linux"] });
+      const plain = await insert({ tags: [] });
+      const byLinux = await store.claimJobs({ workerId: "w1", tags: ["linux"], capacity: 10, now: T0 });
+      expect(byLinux.map((j) => j.id)).toEqual([plain.id]);
+      const byGpu = await store.claimJobs({
+        workerId: "w2",
+        tags: ["linux", "gpu", "big"],
+        capacity: 10,
+        now: T0,
+      });
+      expect(byGpu.map((j) => j.id)).toEqual([gpu.id]);
+    });
+
+    it("sets an execution deadline from timeout_s", async () => {
+      const job = await insert({ timeoutS: 5 });
+      const [claimed] = await store.claimJobs({ workerId: "w", tags: [], capacity: 1, now: T0 });
+      expect(claimed?.id).toBe(job.id);
+      expect(claimed?.deadlineAt).toBe(T0 + 5000);
+    });
+
+    it("never hands one job to two concurrent claimers", async () => {
+      for (let i = 0; i < 60; i++) await insert({ createdAt: T0 + i });
+      const claims = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          store.claimJobs({ workerId: `w${i}`, tags: [], capacity: 7, now: T0 + 100 }),
+        ),
+      );
+      const ids = claims.flat().map((j) => j.id);
+      expect(ids).toHaveLength(60);
+      expect(new Set(ids).size).toBe(60);
+    });
+
+    it("applies a transition only while the version it was decided on holds", async () => {
+      const job = await insert();
+      const transition = {
+        id: job.id,
+        version: job.version,
+        patch: { state: "canceled" as JobState, finishedAt: T0 },
+        history: { event: "cancel", from: "pending" as JobState, to: "canceled" as JobState },
+      };
+      const [applied] = await store.applyTransitions([transition], T0 + 1);
+      expect(applied).toMatchObject({
+        state: "canceled",
+        version: job.version + 1,
+        finishedAt: T0,
+        updatedAt: T0 + 1,
+      });
+      const [again] = await store.applyTransitions([transition], T0 + 2);
+      expect(again).toBeUndefined();
+      expect((await store.getHistory(job.id)).map((h) => h.event)).toEqual(["submit", "cancel"]);
+    });
+
+    it("applies a batch of transitions, skipping only those whose guard failed", async () => {
+      const a = await insert();
+      const b = await insert();
+      const results = await store.applyTransitions(
+        [
+          { id: a.id, version: a.version, patch: { state: "canceled" }, history: null },
+          { id: b.id, version: b.version + 7, patch: { state: "canceled" }, history: null },
+        ],
+        T0,
+      );
+      expect(results.map((r) => r?.state)).toEqual(["canceled", undefined]);
+      expect((await store.getJob(b.id))?.state).toBe("pending");
+    });
+
+    it("renews a lease only for the token that holds it", async () => {
+      await insert();
+      const [job] = (await store.claimJobs({ workerId: "w", tags: [], capacity: 1, now: T0 })) as [JobRecord];
+      const renewed = await store.renewLease(job.id, job.leaseToken!, T0 + 10_000, null);
+      expect(renewed?.leaseExpiresAt).toBe(T0 + 40_000);
+      expect(renewed?.version).toBe(job.version);
+      const withTasks = await store.renewLease(job.id, job.leaseToken!, T0 + 11_000, [
+        { name: "a", state: "running" },
+      ]);
+      expect(withTasks?.tasks).toEqual([{ name: "a", state: "running" }]);
+      expect(withTasks?.version).toBe(job.version + 1);
+      expect(await store.renewLease(job.id, "not-the-token", T0 + 12_000, null)).toBeUndefined();
+    });
+
+    it("finds expired leases and passed deadlines", async () => {
+      await insert({ leaseS: 10 });
+      await insert({ leaseS: 100, timeoutS: 5 });
+      await insert({ leaseS: 100 });
+      const claimed = await store.claimJobs({ workerId: "w", tags: [], capacity: 3, now: T0 });
+      expect(claimed).toHaveLength(3);
+      expect(await store.findExpired(T0 + 1000, T0 + 1000, 10)).toEqual([]);
+      const expired = await store.findExpired(T0 + 10_000, T0 + 10_000, 10);
+      expect(expired.map((j) => j.leaseS).sort((x, y) => x - y)).toEqual([10, 100]);
+      expect((await store.findExpired(T0 + 10_000, T0, 10)).map((j) => j.leaseS)).toEqual([10]);
+    });
+
+    it("promotes scheduled jobs when due and knows the next due time", async () => {
+      const soon = await insert({ state: "scheduled", runAt: T0 + 1000 });
+      await insert({ state: "scheduled", runAt: T0 + 5000 });
+      expect(await store.nextRunAt()).toBe(T0 + 1000);
+      expect(await store.promoteDue(T0 + 999, 10)).toEqual([]);
+      const promoted = await store.promoteDue(T0 + 1000, 10);
+      expect(promoted.map((j) => [j.id, j.state])).toEqual([[soon.id, "pending"]]);
+      expect(await store.nextRunAt()).toBe(T0 + 5000);
+      expect((await store.getHistory(soon.id)).at(-1)).toMatchObject({
+        event: "due",
+        from: "scheduled",
+        to: "pending",
+      });
+    });
+
+    it("finds awaiting jobs whose parent finished", async () => {
+      const parent = await insert();
+      const child = await insert({ state: "awaiting", parentId: parent.id });
+      expect(await store.findReleasable(10)).toEqual([]);
+      await store.applyTransitions(
+        [{ id: parent.id, version: parent.version, patch: { state: "succeeded" }, history: null }],
+        T0,
+      );
+      const ready = await store.findReleasable(10);
+      expect(ready.map((r) => [r.job.id, r.parentState])).toEqual([[child.id, "succeeded"]]);
+    });
+
+    it("lists what a worker holds", async () => {
+      await insert();
+      await insert();
+      await store.claimJobs({ workerId: "w1", tags: [], capacity: 1, now: T0 });
+      expect((await store.runningForWorker("w1")).map((j) => j.workerId)).toEqual(["w1"]);
+      expect(await store.runningForWorker("w2")).toEqual([]);
+    });
+
+    it("appends logs by byte offset, storing a retried chunk once", async () => {
+      const job = await insert();
+      expect(await store.appendLog(job.id, 1, 0, "héllo ", T0)).toBe(7);
+      expect(await store.appendLog(job.id, 1, 0, "héllo ", T0)).toBe(7);
+      expect(await store.appendLog(job.id, 1, 7, "world\n", T0)).toBe(13);
+      expect(await store.appendLog(job.id, 1, 3, "llo world\nmore", T0)).toBe(17);
+      await expect(store.appendLog(job.id, 1, 40, "gap", T0)).rejects.toMatchObject({ expectedOffset: 17 });
+      expect(await store.readLog(job.id, 1, 0, 1000)).toEqual({ data: "héllo world\nmore", length: 17 });
+      expect(await store.readLog(job.id, 1, 7, 5)).toEqual({ data: "world", length: 17 });
+      expect(await store.readLog(job.id, 2, 0, 1000)).toEqual({ data: "", length: 0 });
+    });
+
+    it("lists jobs newest first with filters and a cursor", async () => {
+      const jobs = [];
+      for (let i = 0; i < 5; i++)
+        jobs.push(await insert({ createdAt: T0 + i, tags: i % 2 ? ["odd"] : [], name: `n${i}` }));
+      const ids = jobs.map((j) => j.id).reverse();
+      const page1 = await store.listJobs({ limit: 2 });
+      expect(page1.map((j) => j.id)).toEqual(ids.slice(0, 2));
+      const page2 = await store.listJobs({ limit: 2, beforeId: page1[1]!.id });
+      expect(page2.map((j) => j.id)).toEqual(ids.slice(2, 4));
+      expect((await store.listJobs({ limit: 10, tag: "odd" })).map((j) => j.name)).toEqual(["n3", "n1"]);
+      expect((await store.listJobs({ limit: 10, name: "n2" })).map((j) => j.name)).toEqual(["n2"]);
+      expect(await store.listJobs({ limit: 10, states: ["running"] })).toEqual([]);
+    });
+
+    it("registers workers and counts what they run", async () => {
+      await store.upsertWorker(
+        { id: "w1", hostname: "h", tags: ["a"], capacity: 4, version: "1", lastSeenAt: T0 },
+        T0,
+      );
+      await store.upsertWorker(
+        { id: "w1", hostname: "h2", tags: ["a", "b"], capacity: 8, version: "1", lastSeenAt: T0 + 5 },
+        T0 + 5,
+      );
+      await insert();
+      await store.claimJobs({ workerId: "w1", tags: [], capacity: 1, now: T0 });
+      await store.touchWorkers(["w1"], T0 + 50);
+      const workers = await store.listWorkers();
+      expect(workers).toHaveLength(1);
+      expect(workers[0]).toMatchObject({
+        id: "w1",
+        hostname: "h2",
+        tags: ["a", "b"],
+        capacity: 8,
+        running: 1,
+        registeredAt: T0,
+        lastSeenAt: T0 + 50,
+      });
+      expect(await store.getWorker("w1")).toMatchObject({ id: "w1" });
+      expect(await store.getWorker("nope")).toBeUndefined();
+    });
+
+    it("counts jobs by state and pending jobs by tags", async () => {
+      await insert({ tags: ["a"] });
+      await insert({ tags: ["a"] });
+      await insert({ state: "scheduled", runAt: T0 + 1e6 });
+      const stats = await store.stats();
+      expect(stats.states).toMatchObject({ pending: 2, scheduled: 1 });
+      expect(stats.queues).toEqual([{ tags: ["a"], pending: 2 }]);
+    });
+  });
+}
