@@ -11,6 +11,7 @@ import { registerClientRoutes } from "./routes/client-routes.ts";
 import { registerHealthRoutes, registerStatsRoutes } from "./routes/ops-routes.ts";
 import { registerWorkerRoutes } from "./routes/worker-routes.ts";
 import type { Services } from "./services.ts";
+import { installValidators } from "./validators.ts";
 
 export const API_PREFIX = "/api/v1";
 const BODY_LIMIT = 1_048_576;
@@ -30,9 +31,9 @@ export async function createApp(services: Services, options: AppOptions): Promis
     connectionTimeout: 0,
     keepAliveTimeout: 75_000,
     return503OnClosing: true,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: "array", allErrors: true } },
   });
   installProblemHandlers(app);
+  installValidators(app);
   await app.register(swagger, {
     openapi: {
       info: {

@@ -1,0 +1,102 @@
+import { describe, expect, it } from "vitest";
+import { get, post } from "../../helpers/http.ts";
+import { makeJobSpec } from "../../helpers/jobs.ts";
+import { startServer } from "../../helpers/server.ts";
+
+describe("claiming jobs over HTTP", () => {
+  it("wakes a long-polling claim as soon as a job is submitted", async () => {
+    const { api } = await startServer();
+    const claim = post(`${api}/jobs/claim`, { worker_id: "w1", capacity: 1, wait_s: 20 });
+    await new Promise((r) => setTimeout(r, 200));
+    const submitted = await post(`${api}/jobs`, makeJobSpec());
+    const started = Date.now();
+    const claimed = await claim;
+    expect(claimed.status).toBe(200);
+    expect(claimed.body.jobs.map((j: any) => j.id)).toEqual([submitted.body.id]);
+    // Woken by the submit, not by the 20 s deadline.
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it("returns empty-handed when wait_s passes with nothing to do", async () => {
+    const { api } = await startServer();
+    const claimed = await post(`${api}/jobs/claim`, { worker_id: "w1", capacity: 3, wait_s: 0.2 });
+    expect(claimed.body).toEqual({ jobs: [] });
+  });
+
+  it("claims a batch up to capacity, highest priority first, each with its own lease token", async () => {
+    const { api } = await startServer();
+    const low = await post(`${api}/jobs`, makeJobSpec({ name: "low" }));
+    const high = await post(`${api}/jobs`, makeJobSpec({ name: "high", priority: 10 }));
+    const low2 = await post(`${api}/jobs`, makeJobSpec({ name: "low2" }));
+    const { body } = await post(`${api}/jobs/claim`, { worker_id: "w1", capacity: 2 });
+    expect(body.jobs.map((j: any) => j.name)).toEqual(["high", "low"]);
+    expect(body.jobs[0].lease_token).not.toBe(body.jobs[1].lease_token);
+    expect(body.jobs[0]).toMatchObject({ state: "running", attempt: 1, worker_id: "w1" });
+    const rest = await post(`${api}/jobs/claim`, { worker_id: "w2", capacity: 5 });
+    expect(rest.body.jobs.map((j: any) => j.id)).toEqual([low2.body.id]);
+    expect([low.body.id, high.body.id]).toContain(body.jobs[1].id);
+  });
+
+  it("routes jobs only to workers that have all their tags", async () => {
+    const { api } = await startServer();
+    const gpuJob = await post(`${api}/jobs`, makeJobSpec({ tags: ["gpu"] }));
+    const none = await post(`${api}/jobs/claim`, { worker_id: "cpu", tags: ["linux"], capacity: 5 });
+    expect(none.body.jobs).toEqual([]);
+    const waiting = post(`${api}/jobs/claim`, {
+      worker_id: "cpu",
+      tags: ["linux"],
+      capacity: 5,
+      wait_s: 0.5,
+    });
+    const gpu = await post(`${api}/jobs/claim`, { worker_id: "gpu", tags: ["gpu", "linux"], capacity: 5 });
+    expect(gpu.body.jobs.map((j: any) => j.id)).toEqual([gpuJob.body.id]);
+    expect((await waiting).body.jobs).toEqual([]);
+  });
+
+  it("does not lease jobs to a long-poll whose worker hung up", async () => {
+    const { api, server } = await startServer();
+    const controller = new AbortController();
+    const claim = fetch(`${api}/jobs/claim`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ worker_id: "gone", capacity: 1, wait_s: 30 }),
+      signal: controller.signal,
+    }).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 100));
+    controller.abort();
+    await claim;
+    await new Promise((r) => setTimeout(r, 100));
+    const job = await post(`${api}/jobs`, makeJobSpec());
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await get(`${api}/jobs/${job.body.id}`)).body.state).toBe("pending");
+    expect(server.app.server.listening).toBe(true);
+  });
+
+  it("registers workers and lists them with what they run", async () => {
+    const { api } = await startServer();
+    const registered = await post(`${api}/workers/register`, {
+      hostname: "box",
+      tags: ["a"],
+      capacity: 4,
+      version: "0.1.0",
+    });
+    expect(registered.body).toMatchObject({
+      hostname: "box",
+      tags: ["a"],
+      capacity: 4,
+      running: 0,
+      status: "active",
+    });
+    const id = registered.body.id;
+    await post(`${api}/jobs`, makeJobSpec());
+    await post(`${api}/jobs/claim`, { worker_id: id, tags: ["a"], capacity: 4 });
+    const again = await post(`${api}/workers/register`, { worker_id: id, tags: ["a"], capacity: 4 });
+    expect(again.body.id).toBe(id);
+    const { body } = await get(`${api}/workers`);
+    expect(body.workers).toHaveLength(1);
+    expect(body.workers[0]).toMatchObject({ id, running: 1 });
+    const running = await get(`${api}/jobs/running?worker_id=${id}`);
+    expect(running.body.jobs).toHaveLength(1);
+    expect(running.body.jobs[0].lease_token).toEqual(expect.any(String));
+  });
+});
