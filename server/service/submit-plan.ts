@@ -8,6 +8,7 @@ import { newJobId } from "../../shared/ids.ts";
 import type { JobSpec, SubmitJob } from "../../shared/protocol.ts";
 import type { Backoff } from "../../shared/retry-policy.ts";
 import type { JobState } from "../../shared/states.ts";
+import { checkWorkflow } from "../../shared/workflow/plan.ts";
 import type { NewJob } from "../store/store.ts";
 
 export interface JobDefaults {
@@ -17,7 +18,7 @@ export interface JobDefaults {
   timeoutS: number | null;
 }
 
-export function checkSpec(spec: JobSpec): void {
+export function checkSpec(spec: JobSpec, inputs: Record<string, unknown> = {}): void {
   const kinds = (["command", "shell", "workflow"] as const).filter((k) => spec[k] !== undefined);
   if (kinds.length !== 1) {
     throw new FlowyError(
@@ -35,6 +36,8 @@ export function checkSpec(spec: JobSpec): void {
       "spec.flow picks a flow of spec.workflow; drop it or add the workflow.",
     );
   }
+  // Throws a WorkflowError (a 400) naming the line when the file's text was sent ({source}).
+  if (spec.workflow !== undefined) checkWorkflow(spec.workflow, { flow: spec.flow, inputs });
 }
 
 export function defaultName(spec: JobSpec): string {
@@ -77,7 +80,7 @@ export function initialState(runAt: number | null, hasParent: boolean, now: numb
 }
 
 export function planSubmit(body: SubmitJob, key: string | null, defaults: JobDefaults, now: number): NewJob {
-  checkSpec(body.spec);
+  checkSpec(body.spec, body.inputs ?? {});
   const runAt = parseRunAt(body.run_at);
   return {
     id: newJobId(now),
