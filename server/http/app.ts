@@ -6,7 +6,9 @@
 import swagger from "@fastify/swagger";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
+import { installAuth } from "./auth.ts";
 import { installProblemHandlers } from "./problem.ts";
+import { registerKeyRoutes } from "./routes/key-routes.ts";
 import { registerClientRoutes } from "./routes/client-routes.ts";
 import { registerHealthRoutes, registerStatsRoutes } from "./routes/ops-routes.ts";
 import { registerWorkerRoutes } from "./routes/worker-routes.ts";
@@ -34,6 +36,7 @@ export async function createApp(services: Services, options: AppOptions): Promis
   });
   installProblemHandlers(app);
   installValidators(app);
+  installAuth(app, services.keys);
   await app.register(swagger, {
     openapi: {
       info: {
@@ -49,6 +52,7 @@ export async function createApp(services: Services, options: AppOptions): Promis
       registerClientRoutes(api, services);
       registerWorkerRoutes(api, services);
       registerStatsRoutes(api, services);
+      registerKeyRoutes(api, services);
     },
     { prefix: API_PREFIX },
   );
