@@ -29,11 +29,14 @@ export async function createApp(services: Services, options: AppOptions): Promis
     // One log line per job event comes from the service; per-request lines would drown them.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
-    requestTimeout: 130_000,
+    // Time to receive a whole request; long polls are already received when they start waiting.
+    requestTimeout: 30_000,
     connectionTimeout: 0,
     keepAliveTimeout: 75_000,
     return503OnClosing: true,
   });
+  // A client that trickles its headers is cut off instead of holding a socket.
+  app.server.headersTimeout = 15_000;
   installProblemHandlers(app);
   installValidators(app);
   installAuth(app, services.keys);
