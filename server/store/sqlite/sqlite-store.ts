@@ -261,8 +261,9 @@ export class SqliteStore implements Store {
 
   async findExpired(leaseBefore: number, deadlineBefore: number, limit: number): Promise<JobRecord[]> {
     return this.all(
-      `SELECT * FROM jobs WHERE state IN ${LEASED} AND lease_expires_at <= :lease
-       UNION SELECT * FROM jobs WHERE state IN ${LEASED} AND deadline_at <= :deadline LIMIT :limit`,
+      `SELECT * FROM jobs INDEXED BY jobs_lease WHERE state IN ${LEASED} AND lease_expires_at <= :lease
+       UNION SELECT * FROM jobs INDEXED BY jobs_deadline WHERE state IN ${LEASED} AND deadline_at <= :deadline
+       LIMIT :limit`,
       { lease: leaseBefore, deadline: deadlineBefore, limit },
     ).map(rowToJob);
   }
@@ -271,7 +272,8 @@ export class SqliteStore implements Store {
     return this.batcher.write(() => {
       const rows = this.all(
         `UPDATE jobs SET state = 'pending', updated_at = :now, version = version + 1
-         WHERE id IN (SELECT id FROM jobs WHERE state = 'scheduled' AND run_at <= :now ORDER BY run_at LIMIT :limit)
+         WHERE id IN (SELECT id FROM jobs INDEXED BY jobs_due WHERE state = 'scheduled' AND run_at <= :now
+                      ORDER BY run_at LIMIT :limit)
          RETURNING *`,
         { now, limit },
       );
@@ -282,7 +284,7 @@ export class SqliteStore implements Store {
   }
 
   async nextRunAt(): Promise<number | null> {
-    const row = this.get("SELECT min(run_at) AS t FROM jobs WHERE state = 'scheduled'");
+    const row = this.get("SELECT min(run_at) AS t FROM jobs INDEXED BY jobs_due WHERE state = 'scheduled'");
     return (row?.t as number | null) ?? null;
   }
 
