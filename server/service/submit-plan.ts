@@ -10,6 +10,7 @@ import type { Backoff } from "../../shared/retry-policy.ts";
 import type { JobState } from "../../shared/states.ts";
 import { checkWorkflow } from "../../shared/workflow/plan.ts";
 import type { NewJob } from "../store/store.ts";
+import { NOT_YET_RUN } from "./job-transitions.ts";
 
 export interface JobDefaults {
   maxAttempts: number;
@@ -99,16 +100,7 @@ export function planSubmit(body: SubmitJob, key: string | null, defaults: JobDef
     parentId: body.parent_id ?? null,
     idempotencyKey: key,
     requestHash: key === null ? null : requestHash(body),
-    workerId: null,
-    leaseToken: null,
-    leaseExpiresAt: null,
-    deadlineAt: null,
     createdAt: now,
-    startedAt: null,
-    finishedAt: null,
-    result: null,
-    error: null,
-    tasks: null,
-    reported: null,
+    ...NOT_YET_RUN,
   };
 }
