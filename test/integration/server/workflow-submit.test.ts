@@ -30,7 +30,7 @@ describe("workflow validation at submit", () => {
       "a cycle",
       SOURCE.replace("save:  {", "save:  { needs: [save2], ").concat("  save2: { run: x, needs: [save] }\n"),
       {},
-      7,
+      8,
       "cycle",
     ],
     ["bad graph syntax", SOURCE.replace("fetch >> save", "fetch >>> save"), {}, 4, "bad graph"],
