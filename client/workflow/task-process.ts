@@ -72,7 +72,7 @@ export function startTaskProcess(command: TaskCommand): TaskProcess {
       // The task is over when its first process is: whatever it left behind in its group goes too.
       signalGroup(child.pid, "SIGKILL");
       // Let the pipes drain so no output arrives after the task is reported finished.
-      await Promise.race([closed, delay(CLOSE_WAIT_MS)]);
+      await Promise.race([closed, delay(CLOSE_WAIT_MS, { unref: true })]);
       resolve({ exitCode, signal, ...(stopped ? { stopped } : {}) });
     });
   });
@@ -83,7 +83,13 @@ export function startTaskProcess(command: TaskCommand): TaskProcess {
 const CLOSE_WAIT_MS = 2000;
 const POLL_MS = 25;
 
-const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** `unref`: a wait that must not keep the process alive after everything else is done. */
+function delay(ms: number, { unref = false } = {}): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    if (unref) timer.unref();
+  });
+}
 
 async function groupGone(pid: number | undefined, withinMs: number): Promise<void> {
   const deadline = Date.now() + withinMs;

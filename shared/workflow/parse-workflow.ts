@@ -49,7 +49,7 @@ export function parseWorkflow(input: WorkflowInput): ParsedWorkflow {
   const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length) {
     throw new WorkflowError(
-      doc.errors.map((e) => ({
+      doc.errors.slice(0, 5).map((e) => ({
         message: `YAML: ${e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "")}`,
         path: "",
         line: e.linePos?.[0].line,

@@ -106,19 +106,36 @@ function expansion(variable: string, state: QuoteState): string {
   return `"\${${variable}}"`;
 }
 
-/** Which quotes are open at `offset` of a POSIX shell script (backslash escapes included). */
+/**
+ * Which quotes are open at `offset` of a POSIX shell script. Backslash escapes count, and `$( … )`
+ * starts afresh (quotes inside a command substitution are its own), so `"$(echo {{ x }})"` is
+ * seen as unquoted there. Getting this wrong costs word splitting, never code: see the top.
+ */
 function quoteStateAt(script: string, offset: number): QuoteState {
+  // One frame per open `$(`: the quote state outside it, and parentheses opened inside it.
+  const outer: { state: QuoteState; parens: number }[] = [];
   let state: QuoteState = "none";
+  let parens = 0;
   for (let i = 0; i < offset; i++) {
     const ch = script[i];
     if (state === "single") {
       if (ch === "'") state = "none";
     } else if (ch === "\\") {
       i++;
+    } else if (ch === "$" && script[i + 1] === "(") {
+      outer.push({ state, parens });
+      state = "none";
+      parens = 0;
+      i++;
     } else if (ch === '"') {
       state = state === "double" ? "none" : "double";
-    } else if (ch === "'" && state === "none") {
+    } else if (state === "none" && ch === "'") {
       state = "single";
+    } else if (state === "none" && ch === "(") {
+      parens++;
+    } else if (state === "none" && ch === ")") {
+      if (parens > 0) parens--;
+      else if (outer.length) ({ state, parens } = outer.pop()!);
     }
   }
   return state;

@@ -30,6 +30,8 @@ export function formatProblem(problem: WorkflowProblem): string {
   return `${where}: ${problem.message}`;
 }
 
+/** Later problems often follow from the first (YAML errors cascade): show a few, keep all. */
+const MORE_SHOWN = 2;
 const HINT = "Fix the workflow file; docs/workflows.md describes the format.";
 
 export class WorkflowError extends FlowyError {
@@ -37,7 +39,8 @@ export class WorkflowError extends FlowyError {
 
   constructor(problems: WorkflowProblem[], hint = HINT) {
     const [first, ...rest] = problems;
-    const more = rest.length ? ` (and ${rest.length} more: ${rest.map(formatProblem).join("; ")})` : "";
+    const shown = rest.slice(0, MORE_SHOWN).map(formatProblem).join("; ");
+    const more = rest.length ? ` (and ${rest.length} more: ${shown}${rest.length > MORE_SHOWN ? "; …" : ""})` : "";
     super("invalid-request", `workflow ${first ? formatProblem(first) : "is not valid"}${more}`, hint, {
       problems,
     });

@@ -51,6 +51,7 @@ describe("templates", () => {
       "printf '%s|' 'pre {{ inputs.v }} post'",
       `printf '%s|' "pre \\"{{ inputs.v }}\\" post"`,
       "printf '%s|' $(printf '%s' {{ inputs.v }})",
+      `printf '%s|' "$(printf '%s' "(" {{ inputs.v }} ")")"`,
     ];
     const printed = scripts.map((script) => runShell(script, value, dir));
     expect(existsSync(join(dir, "pwned"))).toBe(false);
@@ -58,6 +59,8 @@ describe("templates", () => {
     expect(printed[1]).toBe(`${value}|`);
     expect(printed[2]).toBe(`pre ${value} post|`);
     expect(printed[3]).toBe(`pre "${value}" post|`);
+    // Inside "$( … )" the reference is quoted again, so the value stays one word.
+    expect(printed[5]).toBe(`(${value})|`);
   });
 
   it("rejects a template it does not know", () => {
