@@ -40,7 +40,9 @@ export class WorkflowError extends FlowyError {
   constructor(problems: WorkflowProblem[], hint = HINT) {
     const [first, ...rest] = problems;
     const shown = rest.slice(0, MORE_SHOWN).map(formatProblem).join("; ");
-    const more = rest.length ? ` (and ${rest.length} more: ${shown}${rest.length > MORE_SHOWN ? "; …" : ""})` : "";
+    const more = rest.length
+      ? ` (and ${rest.length} more: ${shown}${rest.length > MORE_SHOWN ? "; …" : ""})`
+      : "";
     super("invalid-request", `workflow ${first ? formatProblem(first) : "is not valid"}${more}`, hint, {
       problems,
     });
