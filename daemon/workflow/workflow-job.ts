@@ -1,0 +1,79 @@
+/**
+ * The workflow executor's work, in the job directory the daemon staged (job.json, inputs.json):
+ * plan the flow, run it with the shared runner (client/workflow), and leave what the daemon reads:
+ *
+ *   workflow/progress.jsonl  every task state change (the daemon puts them in heartbeats)
+ *   outputs.json             every task's outputs, by task name (the job's outputs)
+ *   exit_status              "0\n" succeeded, "1\n" a task failed, "2\n" the file cannot run,
+ *                            "130\n" canceled; written last, as the command shim does
+ *
+ * Task output and state changes go to stdout, which the daemon points at the job's log.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { readProgress } from "../../client/workflow/progress-file.ts";
+import { runWorkflow, type WorkflowResult } from "../../client/workflow/run-workflow.ts";
+import { TaskView } from "../../client/workflow/task-view.ts";
+import type { ClaimedJob } from "../../shared/protocol.ts";
+import { loadFlow } from "../../shared/workflow/plan.ts";
+import type { Task } from "../../shared/protocol.ts";
+import { toWireTask } from "../../client/workflow/task-status.ts";
+
+export const WORKFLOW_DIR = "workflow";
+export const WORKFLOW_EXIT = { succeeded: 0, failed: 1, unrunnable: 2, canceled: 130 } as const;
+
+export interface WorkflowJobOptions {
+  jobDir: string;
+  signal: AbortSignal;
+  /** Grace between SIGTERM and SIGKILL for the tasks when the job is stopped. */
+  graceMs: number;
+  write: (text: string) => void;
+}
+
+/** Runs the staged job's workflow; returns the exit status it also wrote to `exit_status`. */
+export async function runWorkflowJob(options: WorkflowJobOptions): Promise<number> {
+  const status = await runStaged(options).catch((error: Error) => {
+    options.write(`workflow executor: ${error.message}\n`);
+    return WORKFLOW_EXIT.unrunnable;
+  });
+  writeFileSync(join(options.jobDir, "exit_status"), `${status}\n`);
+  return status;
+}
+
+async function runStaged({ jobDir, signal, graceMs, write }: WorkflowJobOptions): Promise<number> {
+  const { job } = JSON.parse(readFileSync(join(jobDir, "job.json"), "utf8")) as { job: ClaimedJob };
+  if (job.spec.workflow === undefined) throw new Error("the staged job has no spec.workflow");
+  const plan = loadFlow(job.spec.workflow, { flow: job.spec.flow, inputs: job.inputs ?? {} });
+  const view = new TaskView({ fancy: false, write });
+  write(`flow ${plan.flow}: ${plan.tasks.map((t) => t.name).join(", ")}\n`);
+  const result = await runWorkflow({
+    plan,
+    workDir: join(jobDir, WORKFLOW_DIR),
+    cwd: resolve(jobDir, job.spec.cwd ?? "."),
+    env: { ...process.env, ...job.spec.env },
+    graceMs,
+    signal,
+    onTask: (task) => view.task(task),
+    onOutput: (task, stream, chunk) => view.output(task, stream, chunk),
+  });
+  view.finish();
+  writeFileSync(join(jobDir, "outputs.json"), JSON.stringify(result.outputs));
+  write(`workflow ${result.state}${result.message ? `: ${result.message}` : ""}\n`);
+  return exitStatus(result);
+}
+
+function exitStatus(result: WorkflowResult): number {
+  return WORKFLOW_EXIT[result.state];
+}
+
+/** The tasks as the server should see them: the latest state of each, from the progress file. */
+export function readWorkflowTasks(jobDir: string): Task[] {
+  return readProgress(join(jobDir, WORKFLOW_DIR)).tasks.map(toWireTask);
+}
+
+/** Pids of task processes that may still run (for the daemon's last-resort SIGKILL). */
+export function runningTaskPids(jobDir: string): number[] {
+  return readProgress(join(jobDir, WORKFLOW_DIR))
+    .tasks.filter((t) => t.state === "running" && t.pid !== undefined)
+    .map((t) => t.pid!);
+}
