@@ -21,11 +21,14 @@ import type { JobDir } from "./job-dir.ts";
 import { signalGroup, stopGroup } from "./process-group.ts";
 
 /**
- * $1.. is the command's argv. `exit $s` makes the shim's own exit status the command's, so the
- * daemon that started it needs no file read on the hot path.
+ * $1.. is the command's argv. The shim outlives a SIGTERM to the group (`trap :`; the command
+ * gets the default action back, as traps with a command are reset on exec) so it can record how
+ * the command took it; SIGKILL after the grace period still takes everything. `exit $s` makes
+ * the shim's exit status the command's, so the daemon that started it reads no file on the hot
+ * path.
  */
 export const SHIM =
-  'echo $$ > "$FLOWY_JOB_DIR/pid"; "$@"; s=$?; echo $s > "$FLOWY_JOB_DIR/exit_status"; exit $s';
+  'trap : TERM INT; echo $$ > "$FLOWY_JOB_DIR/pid"; "$@"; s=$?; echo $s > "$FLOWY_JOB_DIR/exit_status"; exit $s';
 const SHELL = "/bin/sh";
 /** Never passed on to jobs: a job has no business holding the worker's API key. */
 const WITHHELD_ENV = ["FLOWY_API_KEY"];
