@@ -11,6 +11,7 @@ import { ClaimWaiters } from "./service/claim-waiters.ts";
 import { type Clock, systemClock } from "./service/clock.ts";
 import { JobService } from "./service/job-service.ts";
 import { JobWriter } from "./service/job-writer.ts";
+import { KeyService } from "./service/key-service.ts";
 import { LeaseService } from "./service/lease-service.ts";
 import { Reaper } from "./service/reaper.ts";
 import type { JobDefaults } from "./service/submit-plan.ts";
@@ -33,6 +34,7 @@ export interface FlowyServer {
   reaper: Reaper;
   jobs: JobService;
   leases: LeaseService;
+  keys: KeyService;
   listen(host: string, port: number): Promise<string>;
   close(): Promise<void>;
 }
@@ -52,14 +54,17 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
   const waiters = new ClaimWaiters(feed);
   const jobs = new JobService(store, writer, feed, { ...DEFAULT_JOB_DEFAULTS, ...options.defaults });
   const leases = new LeaseService(store, writer, waiters);
+  const keys = new KeyService(store, clock);
   const reaper = new Reaper(store, writer, { intervalMs: options.reaperIntervalMs ?? 1000, logger });
   const app = await createApp(
     {
       jobs,
       leases,
+      keys,
       clock,
       ready: async () => {
-        await store.stats();
+        // A primary-key read: proves the database answers without scanning anything.
+        await store.getJob("readyz");
         return true;
       },
     },
@@ -73,6 +78,7 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
     reaper,
     jobs,
     leases,
+    keys,
     async listen(host, port) {
       const address = await app.listen({ host, port });
       reaper.start();
