@@ -14,6 +14,7 @@ const TagPattern = "^[A-Za-z0-9_.:/=-]+$";
 export const DaemonFileConfigSchema = T.Object({
   server: T.Optional(T.String({ pattern: "^https?://", description: "base URL of flowy-server" })),
   api_key: T.Optional(T.String({ minLength: 1 })),
+  api_key_file: T.Optional(T.String({ minLength: 1, description: "a file holding the key (mode 600)" })),
   max_jobs: T.Optional(T.Integer({ minimum: 1, maximum: 1000 })),
   tags: T.Optional(T.Array(T.String({ minLength: 1, maxLength: 64, pattern: TagPattern }), { maxItems: 32 })),
   worker_id: T.Optional(T.String({ minLength: 1, maxLength: 128, pattern: "^[A-Za-z0-9_.:-]+$" })),
@@ -29,6 +30,7 @@ export type ConfigKey = keyof DaemonFileConfig;
 export interface DaemonConfig {
   server: string;
   api_key: string | undefined;
+  api_key_file: string | undefined;
   max_jobs: number;
   tags: string[];
   /** Unset means: the id persisted in the state dir, or a new one. */
@@ -64,6 +66,7 @@ const key = (key: ConfigKey, kind: ValueKind, help: string, secret = false): Key
 export const CONFIG_KEYS: KeySpec[] = [
   key("server", "string", "flowy-server base URL"),
   key("api_key", "string", "API key with the worker role", true),
+  key("api_key_file", "string", "file holding the API key (must not be readable by others)"),
   key("max_jobs", "int", "jobs run at the same time"),
   key("tags", "list", "comma-separated tags this worker offers (a job's tags must be a subset)"),
   key("worker_id", "string", "worker id (default: persisted in the state dir)"),
@@ -78,6 +81,7 @@ export function defaultConfig(env: NodeJS.ProcessEnv = process.env): DaemonConfi
   return {
     server: "http://127.0.0.1:7411",
     api_key: undefined,
+    api_key_file: undefined,
     max_jobs: availableParallelism(),
     tags: [],
     worker_id: undefined,

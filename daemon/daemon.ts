@@ -5,6 +5,7 @@
 import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
+import { readApiKeyFile } from "../client/api-key-file.ts";
 import { isFlowyError } from "../shared/errors.ts";
 import { retryDelayMs } from "../shared/retry-policy.ts";
 import type { DaemonConfig } from "./config-schema.ts";
@@ -46,7 +47,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<Daemon> 
   const logger = options.logger.child({ worker_id: workerId });
   const client = new ServerClient({
     server: config.server,
-    apiKey: config.api_key,
+    apiKey: config.api_key ?? (config.api_key_file ? readApiKeyFile(config.api_key_file) : undefined),
     workerId,
     userAgent: `daemon-flowy/${DAEMON_VERSION}`,
   });

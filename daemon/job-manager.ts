@@ -124,14 +124,28 @@ export class JobManager {
     }
   }
 
+  /**
+   * A slot is taken while the job's process runs; its report goes on outside the slot, so a busy
+   * worker starts the next job without waiting for the server to acknowledge the last one.
+   */
   private launch(run: JobRun, body: (run: JobRun) => Promise<void>): void {
     const id = run.job.id;
-    const done = this.limit(() => body(run))
+    let settle!: (whole: Promise<void>) => void;
+    const done = new Promise<Promise<void>>((resolve) => {
+      settle = resolve;
+    })
+      .then((whole) => whole)
       .catch((error: unknown) =>
         this.options.logger.error({ job_id: id, err: describe(error) }, "job run failed"),
       )
+      .finally(() => this.runs.delete(id));
+    void this.limit(() => {
+      const whole = body(run);
+      settle(whole);
+      return Promise.race([run.processEnded, whole]);
+    })
+      .catch(() => undefined)
       .finally(() => {
-        this.runs.delete(id);
         this.wake?.();
         this.wake = undefined;
       });

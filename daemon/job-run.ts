@@ -37,6 +37,14 @@ export class JobRun {
   private lost: { reason: LossReason; expiresAt: number } | undefined;
   /** The job's process has ended; only its report is left. */
   private ended = false;
+  private markProcessEnded: () => void = () => {};
+  /**
+   * Resolves when the job's process has ended (or never started): its slot is free from then
+   * on, while the report is still on its way.
+   */
+  readonly processEnded = new Promise<void>((resolve) => {
+    this.markProcessEnded = resolve;
+  });
 
   constructor(job: ClaimedJob, ctx: RunContext) {
     this.job = job;
@@ -174,6 +182,7 @@ export class JobRun {
    * meanwhile, so a slow report cannot lose the lease.
    */
   private async settle(dir: JobDir | undefined, item: ReportItem): Promise<void> {
+    this.markProcessEnded();
     for (let attempt = 1; ; attempt++) {
       try {
         const result = await this.ctx.report(item);
