@@ -14,6 +14,11 @@ function positiveNumber(value: string): number {
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("must be a positive number");
   return n;
 }
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("must be a positive whole number");
+  return n;
+}
 function port(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535)
@@ -29,13 +34,16 @@ interface StartOptions {
   leaseS: number;
   maxAttempts: number;
   reaperIntervalMs: number;
+  dbPoolSize: number;
 }
 
 async function start(opts: StartOptions): Promise<void> {
   const logger = createLogger("flowy-server", opts.logLevel);
-  const store = await openStore(opts.db);
+  const { store, feed, leadership } = await openStore(opts.db, { poolSize: opts.dbPoolSize, logger });
   const server = await createFlowyServer({
     store,
+    feed,
+    leadership,
     logger,
     defaults: { leaseS: opts.leaseS, maxAttempts: opts.maxAttempts },
     reaperIntervalMs: opts.reaperIntervalMs,
@@ -82,7 +90,17 @@ program
       .argParser(port)
       .default(DEFAULT_PORT),
   )
-  .addOption(new Option("--db <path>", "SQLite file").env("FLOWY_DB").default(defaultDbPath()))
+  .addOption(
+    new Option("--db <path|url>", "SQLite file, or postgres://USER@HOST/DB[?schema=NAME] shared by replicas")
+      .env("FLOWY_DB")
+      .default(defaultDbPath()),
+  )
+  .addOption(
+    new Option("--db-pool-size <n>", "PostgreSQL connections per server")
+      .env("FLOWY_DB_POOL_SIZE")
+      .argParser(positiveInteger)
+      .default(10),
+  )
   .addOption(
     new Option("--log-level <level>", "log level").env("FLOWY_LOG_LEVEL").choices(LOG_LEVELS).default("info"),
   )

@@ -48,12 +48,16 @@ export function parsePgUrl(db: string): PgTarget {
   return { connectionString: url.toString(), schema, options };
 }
 
-/** Pool settings shared by the store's pool and the dedicated connections (feed, leadership). */
-export function clientConfig(target: PgTarget, applicationName: string): pg.ClientConfig {
+/**
+ * Settings shared by the store's pool and the dedicated connections (feed, leadership). The
+ * application_name says which role and which process a session belongs to, so an operator (or a
+ * test) can tell replicas apart in pg_stat_activity.
+ */
+export function clientConfig(target: PgTarget, role: string): pg.ClientConfig {
   return {
     connectionString: target.connectionString,
     options: target.options,
-    application_name: applicationName,
+    application_name: `${role} (pid ${process.pid})`,
     // A dead peer (a replica's host gone) must drop its session locks, so probe idle sockets.
     keepAlive: true,
     connectionTimeoutMillis: 10_000,
