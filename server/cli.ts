@@ -5,7 +5,8 @@ import { FlowyError } from "../shared/errors.ts";
 import { createLogger, LOG_LEVELS, type LogLevel } from "../shared/logging.ts";
 import { defaultDbPath } from "../shared/platform-paths.ts";
 import { createFlowyServer, FLOWY_VERSION } from "./flowy-server.ts";
-import { openStore } from "./store/open-store.ts";
+import { addKeysCommand } from "./keys-command.ts";
+import { openReplication, openStore } from "./store/open-store.ts";
 
 export const DEFAULT_PORT = 7411;
 
@@ -26,7 +27,12 @@ function port(value: string): number {
   return n;
 }
 
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\./.test(host);
+}
+
 interface StartOptions {
+  insecureNoAuth?: boolean;
   host: string;
   port: number;
   db: string;
@@ -39,7 +45,28 @@ interface StartOptions {
 
 async function start(opts: StartOptions): Promise<void> {
   const logger = createLogger("flowy-server", opts.logLevel);
-  const { store, feed, leadership } = await openStore(opts.db, { poolSize: opts.dbPoolSize, logger });
+  if (!isLoopback(opts.host) && !opts.insecureNoAuth) {
+    const probe = await openStore(opts.db, logger);
+    const keyCount = (await probe.listApiKeys()).length;
+    await probe.close();
+    if (keyCount === 0) {
+      throw new FlowyError(
+        "invalid-request",
+        `Refusing to listen on ${opts.host} without API keys: anyone who can reach it could run commands on your workers`,
+        "Create a key first (flowy-server keys create --role admin --name me), or listen on 127.0.0.1, or pass --insecure-no-auth if something else guards the network.",
+      );
+    }
+  }
+  if (opts.insecureNoAuth) {
+    logger.warn(
+      "--insecure-no-auth: the server accepts requests without API keys from any address that reaches it",
+    );
+    process.stderr.write(
+      "WARNING: --insecure-no-auth: anyone who can reach this server can run commands on its workers.\n",
+    );
+  }
+  const store = await openStore(opts.db, logger, { poolSize: opts.dbPoolSize });
+  const { feed, leadership } = await openReplication(store, logger);
   const server = await createFlowyServer({
     store,
     feed,
@@ -76,6 +103,15 @@ async function start(opts: StartOptions): Promise<void> {
   process.on("SIGINT", () => stop("SIGINT"));
 }
 
+function dbOption(): Option {
+  return new Option(
+    "--db <path|url>",
+    "SQLite file, or postgres://USER@HOST/DB[?schema=NAME] shared by replicas",
+  )
+    .env("FLOWY_DB")
+    .default(defaultDbPath());
+}
+
 const program = new Command("flowy-server")
   .description("The flowy job server: hands out jobs under leases over a REST API (/api/v1).")
   .version(FLOWY_VERSION);
@@ -90,17 +126,14 @@ program
       .argParser(port)
       .default(DEFAULT_PORT),
   )
-  .addOption(
-    new Option("--db <path|url>", "SQLite file, or postgres://USER@HOST/DB[?schema=NAME] shared by replicas")
-      .env("FLOWY_DB")
-      .default(defaultDbPath()),
-  )
+  .addOption(dbOption())
   .addOption(
     new Option("--db-pool-size <n>", "PostgreSQL connections per server")
       .env("FLOWY_DB_POOL_SIZE")
       .argParser(positiveInteger)
       .default(10),
   )
+  .option("--insecure-no-auth", "allow listening beyond loopback without API keys (loudly warned)")
   .addOption(
     new Option("--log-level <level>", "log level").env("FLOWY_LOG_LEVEL").choices(LOG_LEVELS).default("info"),
   )
@@ -119,14 +152,14 @@ program
       .argParser(positiveNumber)
       .default(1000),
   )
-  .action(async (opts: StartOptions) => {
-    try {
-      await start(opts);
-    } catch (error) {
-      const message = error instanceof FlowyError ? `${error.message}\n${error.hint ?? ""}` : String(error);
-      process.stderr.write(`flowy-server: ${message}\n`);
-      process.exit(1);
-    }
-  });
+  .action(start);
 
-await program.parseAsync(process.argv);
+addKeysCommand(program, dbOption);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  const message = error instanceof FlowyError ? `${error.message}\n${error.hint ?? ""}` : String(error);
+  process.stderr.write(`flowy-server: ${message}\n`);
+  process.exit(1);
+}

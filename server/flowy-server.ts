@@ -12,6 +12,7 @@ import { ClaimWaiters } from "./service/claim-waiters.ts";
 import { type Clock, systemClock } from "./service/clock.ts";
 import { JobService } from "./service/job-service.ts";
 import { JobWriter } from "./service/job-writer.ts";
+import { KeyService } from "./service/key-service.ts";
 import { LeaseService } from "./service/lease-service.ts";
 import { Reaper } from "./service/reaper.ts";
 import type { JobDefaults } from "./service/submit-plan.ts";
@@ -36,6 +37,7 @@ export interface FlowyServer {
   reaper: Reaper;
   jobs: JobService;
   leases: LeaseService;
+  keys: KeyService;
   listen(host: string, port: number): Promise<string>;
   close(): Promise<void>;
 }
@@ -55,6 +57,7 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
   const waiters = new ClaimWaiters(feed);
   const jobs = new JobService(store, writer, feed, { ...DEFAULT_JOB_DEFAULTS, ...options.defaults });
   const leases = new LeaseService(store, writer, waiters);
+  const keys = new KeyService(store, clock);
   const { leadership } = options;
   const reaper = new Reaper(store, writer, {
     intervalMs: options.reaperIntervalMs ?? 1000,
@@ -65,9 +68,11 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
     {
       jobs,
       leases,
+      keys,
       clock,
       ready: async () => {
-        await store.stats();
+        // A primary-key read: proves the database answers without scanning anything.
+        await store.getJob("readyz");
         return true;
       },
     },
@@ -81,6 +86,7 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
     reaper,
     jobs,
     leases,
+    keys,
     async listen(host, port) {
       const address = await app.listen({ host, port });
       reaper.start();

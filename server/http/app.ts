@@ -6,7 +6,9 @@
 import swagger from "@fastify/swagger";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
+import { installAuth } from "./auth.ts";
 import { installProblemHandlers } from "./problem.ts";
+import { registerKeyRoutes } from "./routes/key-routes.ts";
 import { registerClientRoutes } from "./routes/client-routes.ts";
 import { registerHealthRoutes, registerStatsRoutes } from "./routes/ops-routes.ts";
 import { registerWorkerRoutes } from "./routes/worker-routes.ts";
@@ -27,13 +29,17 @@ export async function createApp(services: Services, options: AppOptions): Promis
     // One log line per job event comes from the service; per-request lines would drown them.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
-    requestTimeout: 130_000,
+    // Time to receive a whole request; long polls are already received when they start waiting.
+    requestTimeout: 30_000,
     connectionTimeout: 0,
     keepAliveTimeout: 75_000,
     return503OnClosing: true,
   });
+  // A client that trickles its headers is cut off instead of holding a socket.
+  app.server.headersTimeout = 15_000;
   installProblemHandlers(app);
   installValidators(app);
+  installAuth(app, services.keys);
   await app.register(swagger, {
     openapi: {
       info: {
@@ -49,6 +55,7 @@ export async function createApp(services: Services, options: AppOptions): Promis
       registerClientRoutes(api, services);
       registerWorkerRoutes(api, services);
       registerStatsRoutes(api, services);
+      registerKeyRoutes(api, services);
     },
     { prefix: API_PREFIX },
   );

@@ -1,11 +1,13 @@
 import type { JobService } from "../service/job-service.ts";
 import type { LeaseService } from "../service/lease-service.ts";
 import type { Clock } from "../service/clock.ts";
+import type { KeyService } from "../service/key-service.ts";
 
 /** What the routes may call: the services, never the store. */
 export interface Services {
   jobs: JobService;
   leases: LeaseService;
+  keys: KeyService;
   clock: Clock;
   ready: () => Promise<boolean>;
 }

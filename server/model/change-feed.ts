@@ -12,8 +12,11 @@ export interface JobChange {
   state: JobState;
   version: number;
   tags: string[];
-  /** "log" when only the job's log grew. */
-  kind?: "log";
+  /**
+   * "log" when only the job's log grew. "resync" when changes may have been missed (a replica's
+   * link to the other replicas was down): every waiter should look again. A resync names no job.
+   */
+  kind?: "log" | "resync";
 }
 
 export type ChangeListener = (change: JobChange) => void;

@@ -70,3 +70,17 @@ export interface WorkerRecord {
   lastSeenAt: number;
   running: number;
 }
+
+export type Role = "admin" | "client" | "worker";
+
+export interface ApiKeyRecord {
+  name: string;
+  role: Role;
+  /** sha256 of the key, hex; the key itself is never stored. */
+  keyHash: string;
+  /** The key's first characters, so a person can tell keys apart. */
+  prefix: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}

@@ -4,7 +4,7 @@
  * strings, so every reader accepts either form.
  */
 import type { JobState } from "../../shared/states.ts";
-import type { HistoryRecord, JobRecord, NewJob, WorkerRecord } from "./store.ts";
+import type { ApiKeyRecord, HistoryRecord, JobRecord, NewJob, WorkerRecord } from "./store.ts";
 
 type Row = Record<string, unknown>;
 
@@ -116,5 +116,17 @@ export function rowToWorker(row: Row): WorkerRecord {
     registeredAt: num(row.registered_at),
     lastSeenAt: num(row.last_seen_at),
     running: num(row.running ?? 0),
+  };
+}
+
+export function rowToApiKey(row: Row): ApiKeyRecord {
+  return {
+    name: String(row.name),
+    role: row.role as ApiKeyRecord["role"],
+    keyHash: String(row.key_hash),
+    prefix: String(row.prefix),
+    createdAt: num(row.created_at),
+    lastUsedAt: numOrNull(row.last_used_at),
+    revokedAt: numOrNull(row.revoked_at),
   };
 }

@@ -1,7 +1,8 @@
 /**
- * Opens the store a --db value names: a postgres:// URL, or a SQLite file path. With PostgreSQL
- * the replicas also share a change feed (LISTEN/NOTIFY) and elect a leader (advisory lock); with
- * SQLite there is one server, its in-process feed, and no election.
+ * Opens the store a --db value names: a postgres:// URL, or a SQLite file path; and, for a server,
+ * what its replicas share besides the store. With PostgreSQL that is a change feed crossing
+ * processes (LISTEN/NOTIFY) and a leader election (advisory lock); with SQLite there is one server,
+ * its in-process feed, and no election.
  */
 import type { Logger } from "pino";
 import type { ChangeFeed } from "../model/change-feed.ts";
@@ -16,32 +17,28 @@ import type { Store } from "./store.ts";
 export interface OpenStoreOptions {
   /** PostgreSQL connections per server (the pool's maximum). */
   poolSize?: number;
-  logger?: Logger;
 }
 
-export interface OpenedStore {
-  store: Store;
+export interface Replication {
   /** Set when changes must cross processes; otherwise the server uses its in-process feed. */
   feed?: ChangeFeed;
   /** Set when several replicas may run; otherwise this server always leads. */
   leadership?: Leadership;
 }
 
-export async function openStore(db: string, options: OpenStoreOptions = {}): Promise<OpenedStore> {
-  if (!isPostgresUrl(db)) return { store: new SqliteStore({ path: db }) };
-  const { logger } = options;
-  const store = await PostgresStore.open({ url: db, poolSize: options.poolSize });
-  try {
-    const feed = await createPgChangeFeed(store.target, {
-      onError: (err, context) => logger?.warn({ err }, context),
-    });
-    const leadership = createPgLeadership(store.target, {
-      onChange: (leading) =>
-        logger?.info({ leading }, leading ? "leading: this replica runs the reaper" : "no longer leading"),
-    });
-    return { store, feed, leadership };
-  } catch (error) {
-    await store.close();
-    throw error;
-  }
+export async function openStore(db: string, _logger: Logger, options: OpenStoreOptions = {}): Promise<Store> {
+  if (isPostgresUrl(db)) return PostgresStore.open({ url: db, poolSize: options.poolSize });
+  return new SqliteStore({ path: db });
+}
+
+export async function openReplication(store: Store, logger: Logger): Promise<Replication> {
+  if (!(store instanceof PostgresStore)) return {};
+  const feed = await createPgChangeFeed(store.target, {
+    onError: (err, context) => logger.warn({ err }, context),
+  });
+  const leadership = createPgLeadership(store.target, {
+    onChange: (leading) =>
+      logger.info({ leading }, leading ? "leading: this replica runs the reaper" : "no longer leading"),
+  });
+  return { feed, leadership };
 }

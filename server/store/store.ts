@@ -10,9 +10,16 @@
  */
 import type { Task } from "../../shared/protocol.ts";
 import type { JobState } from "../../shared/states.ts";
-import type { HistoryRecord, JobRecord, WorkerRecord } from "../model/records.ts";
+import type { ApiKeyRecord, HistoryRecord, JobRecord, WorkerRecord } from "../model/records.ts";
 
-export type { HistoryRecord, JobError, JobRecord, JobResult, WorkerRecord } from "../model/records.ts";
+export type {
+  ApiKeyRecord,
+  HistoryRecord,
+  JobError,
+  JobRecord,
+  JobResult,
+  WorkerRecord,
+} from "../model/records.ts";
 
 export type NewJob = Omit<JobRecord, "version" | "updatedAt">;
 
@@ -120,5 +127,14 @@ export interface Store {
   listWorkers(): Promise<WorkerRecord[]>;
 
   stats(): Promise<StoreStats>;
+
+  /** Stores a new API key; refuses a name already used by an active key. */
+  insertApiKey(key: ApiKeyRecord): Promise<ApiKeyRecord>;
+  /** Keys not revoked, oldest first. */
+  listApiKeys(): Promise<ApiKeyRecord[]>;
+  findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | undefined>;
+  /** Revokes the named key; false when there is no such active key. */
+  revokeApiKey(name: string, now: number): Promise<boolean>;
+  touchApiKey(name: string, now: number): Promise<void>;
   close(): Promise<void>;
 }

@@ -316,5 +316,28 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
       expect(stats.states).toMatchObject({ pending: 2, scheduled: 1 });
       expect(stats.queues).toEqual([{ tags: ["a"], pending: 2 }]);
     });
+
+    it("stores API keys by hash, finds them, revokes them and frees the name", async () => {
+      const key = {
+        name: "ci",
+        role: "worker" as const,
+        keyHash: "ab".repeat(32),
+        prefix: "flowy_ab",
+        createdAt: T0,
+        lastUsedAt: null,
+        revokedAt: null,
+      };
+      await store.insertApiKey(key);
+      expect(await store.findApiKeyByHash(key.keyHash)).toMatchObject({ name: "ci", role: "worker" });
+      await store.touchApiKey("ci", T0 + 5);
+      expect((await store.listApiKeys())[0]).toMatchObject({ name: "ci", lastUsedAt: T0 + 5 });
+      await expect(store.insertApiKey({ ...key, keyHash: "cd".repeat(32) })).rejects.toThrow();
+      expect(await store.revokeApiKey("ci", T0 + 6)).toBe(true);
+      expect(await store.revokeApiKey("ci", T0 + 7)).toBe(false);
+      expect(await store.findApiKeyByHash(key.keyHash)).toBeUndefined();
+      expect(await store.listApiKeys()).toEqual([]);
+      await store.insertApiKey({ ...key, keyHash: "ef".repeat(32) });
+      expect((await store.listApiKeys()).map((k) => k.keyHash)).toEqual(["ef".repeat(32)]);
+    });
   });
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { PG_MIGRATIONS } from "../../server/store/postgres/migrations.ts";
 import { PostgresStore } from "../../server/store/postgres/postgres-store.ts";
 import { adminQuery, describePg, freshSchemaUrl } from "../helpers/pg.ts";
 import { describeStoreContract, newJob } from "./store-contract.ts";
@@ -41,7 +42,7 @@ describePg("PostgreSQL store", () => {
       const rows = await adminQuery<{ version: number }>(
         `SELECT version FROM ${schema}.schema_migrations ORDER BY version`,
       );
-      expect(rows.map((r) => r.version)).toEqual([1]);
+      expect(rows.map((r) => r.version)).toEqual(PG_MIGRATIONS.map((m) => m.version));
     });
   });
 });

@@ -142,6 +142,23 @@ export const PENDING_BY_TAGS = sql(
   "SELECT tags, count(*) AS n FROM jobs WHERE state = 'pending' GROUP BY tags",
 );
 
+// $1 name: a revoked key keeps its row for the record until its name is used again.
+export const FREE_KEY_NAME = sql("DELETE FROM api_keys WHERE name = $1 AND revoked_at IS NOT NULL");
+// $1 name, $2 role, $3 key hash, $4 prefix, $5 created at. Fails on a name an active key has.
+export const INSERT_API_KEY = sql(`
+  INSERT INTO api_keys (name, role, key_hash, prefix, created_at) VALUES ($1, $2, $3, $4, $5)
+  RETURNING *`);
+// No parameters: active keys, oldest first.
+export const LIST_API_KEYS = sql("SELECT * FROM api_keys WHERE revoked_at IS NULL ORDER BY created_at, name");
+// $1 key hash.
+export const FIND_API_KEY = sql("SELECT * FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL");
+// $1 name, $2 now: returns the key when it was active.
+export const REVOKE_API_KEY = sql(
+  "UPDATE api_keys SET revoked_at = $2 WHERE name = $1 AND revoked_at IS NULL RETURNING name",
+);
+// $1 name, $2 now.
+export const TOUCH_API_KEY = sql("UPDATE api_keys SET last_used_at = $2 WHERE name = $1");
+
 /**
  * $1…$n the job's columns in `columns` order, then $n+1…$n+6 the history row (from, to, event,
  * reason, worker id — at is the job's created_at). Inserts the job with version 1 unless its

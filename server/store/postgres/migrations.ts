@@ -93,4 +93,19 @@ export const PG_MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: "api keys",
+    sql: `
+      CREATE TABLE api_keys (
+        name text PRIMARY KEY,
+        role text NOT NULL,
+        key_hash text NOT NULL UNIQUE,
+        prefix text NOT NULL,
+        created_at bigint NOT NULL,
+        last_used_at bigint,
+        revoked_at bigint
+      );
+    `,
+  },
 ];

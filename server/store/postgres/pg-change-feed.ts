@@ -24,13 +24,10 @@ const NOTIFY = sql("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p");
 const BACKEND_PID = sql("SELECT pg_backend_pid() AS pid");
 
 /** A change on the wire: [job id, state, version, tags, kind?]. */
-type WireChange = [string, JobState, number, string[], "log"?];
+type WireChange = [string, JobState, number, string[], JobChange["kind"]?];
 
-/**
- * A change that wakes every claim waiter (a pending job that needs no tags) and no job waiter:
- * sent locally after a reconnect, when notifications may have been missed.
- */
-const RESYNC: JobChange = { jobId: "", state: "pending", version: 0, tags: [] };
+/** Published locally after a reconnect, when notifications may have been missed. */
+const RESYNC: JobChange = { jobId: "", state: "pending", version: 0, tags: [], kind: "resync" };
 
 export interface PgChangeFeedOptions {
   /** Told about connection trouble (the feed keeps retrying on its own). */

@@ -7,9 +7,18 @@
 import pg from "pg";
 import type { Task } from "../../../shared/protocol.ts";
 import type { JobState } from "../../../shared/states.ts";
-import { columnOf, jobToColumns, rowToHistory, rowToJob, rowToWorker, toColumnValue } from "../job-row.ts";
+import {
+  columnOf,
+  jobToColumns,
+  rowToApiKey,
+  rowToHistory,
+  rowToJob,
+  rowToWorker,
+  toColumnValue,
+} from "../job-row.ts";
 import { planLogAppend, sliceLog } from "../log-chunks.ts";
 import type {
+  ApiKeyRecord,
   ClaimRequest,
   HistoryInput,
   HistoryRecord,
@@ -223,6 +232,33 @@ export class PostgresStore implements Store {
       pending: Number(r.n),
     }));
     return { states, queues };
+  }
+
+  insertApiKey(key: ApiKeyRecord): Promise<ApiKeyRecord> {
+    return this.db.transaction(async (tx) => {
+      await tx.query(q.FREE_KEY_NAME, [key.name]);
+      const values = [key.name, key.role, key.keyHash, key.prefix, key.createdAt];
+      const [row] = await tx.query(q.INSERT_API_KEY, values);
+      return rowToApiKey(row!);
+    });
+  }
+
+  async listApiKeys(): Promise<ApiKeyRecord[]> {
+    return (await this.db.read(q.LIST_API_KEYS)).map(rowToApiKey);
+  }
+
+  async findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | undefined> {
+    const [row] = await this.db.read(q.FIND_API_KEY, [keyHash]);
+    return row ? rowToApiKey(row) : undefined;
+  }
+
+  async revokeApiKey(name: string, now: number): Promise<boolean> {
+    return (await this.db.write(q.REVOKE_API_KEY, [name, now])).length > 0;
+  }
+
+  async touchApiKey(name: string, now: number): Promise<void> {
+    // Repeating it is harmless (it only moves last_used_at), so it retries like a read.
+    await this.db.read(q.TOUCH_API_KEY, [name, now]);
   }
 
   async close(): Promise<void> {

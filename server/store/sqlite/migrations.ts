@@ -82,4 +82,19 @@ export const SQLITE_MIGRATIONS: Array<{ version: number; name: string; sql: stri
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    name: "api keys",
+    sql: `
+      CREATE TABLE api_keys (
+        name TEXT PRIMARY KEY,
+        role TEXT NOT NULL,
+        key_hash TEXT NOT NULL UNIQUE,
+        prefix TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER,
+        revoked_at INTEGER
+      ) STRICT;
+    `,
+  },
 ];

@@ -8,8 +8,17 @@ import { dirname } from "node:path";
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import type { Task } from "../../../shared/protocol.ts";
 import type { JobState } from "../../../shared/states.ts";
-import { columnOf, jobToColumns, rowToHistory, rowToJob, rowToWorker, toColumnValue } from "../job-row.ts";
+import {
+  columnOf,
+  jobToColumns,
+  rowToApiKey,
+  rowToHistory,
+  rowToJob,
+  rowToWorker,
+  toColumnValue,
+} from "../job-row.ts";
 import type {
+  ApiKeyRecord,
   ClaimRequest,
   HistoryInput,
   JobFilter,
@@ -252,8 +261,9 @@ export class SqliteStore implements Store {
 
   async findExpired(leaseBefore: number, deadlineBefore: number, limit: number): Promise<JobRecord[]> {
     return this.all(
-      `SELECT * FROM jobs WHERE state IN ${LEASED} AND lease_expires_at <= :lease
-       UNION SELECT * FROM jobs WHERE state IN ${LEASED} AND deadline_at <= :deadline LIMIT :limit`,
+      `SELECT * FROM jobs INDEXED BY jobs_lease WHERE state IN ${LEASED} AND lease_expires_at <= :lease
+       UNION SELECT * FROM jobs INDEXED BY jobs_deadline WHERE state IN ${LEASED} AND deadline_at <= :deadline
+       LIMIT :limit`,
       { lease: leaseBefore, deadline: deadlineBefore, limit },
     ).map(rowToJob);
   }
@@ -262,7 +272,8 @@ export class SqliteStore implements Store {
     return this.batcher.write(() => {
       const rows = this.all(
         `UPDATE jobs SET state = 'pending', updated_at = :now, version = version + 1
-         WHERE id IN (SELECT id FROM jobs WHERE state = 'scheduled' AND run_at <= :now ORDER BY run_at LIMIT :limit)
+         WHERE id IN (SELECT id FROM jobs INDEXED BY jobs_due WHERE state = 'scheduled' AND run_at <= :now
+                      ORDER BY run_at LIMIT :limit)
          RETURNING *`,
         { now, limit },
       );
@@ -273,7 +284,7 @@ export class SqliteStore implements Store {
   }
 
   async nextRunAt(): Promise<number | null> {
-    const row = this.get("SELECT min(run_at) AS t FROM jobs WHERE state = 'scheduled'");
+    const row = this.get("SELECT min(run_at) AS t FROM jobs INDEXED BY jobs_due WHERE state = 'scheduled'");
     return (row?.t as number | null) ?? null;
   }
 
@@ -376,6 +387,48 @@ export class SqliteStore implements Store {
       (r) => ({ tags: JSON.parse(String(r.tags)) as string[], pending: Number(r.n) }),
     );
     return { states, queues };
+  }
+
+  insertApiKey(key: ApiKeyRecord): Promise<ApiKeyRecord> {
+    return this.batcher.write(() => {
+      // A revoked key keeps its row for the record but frees its name.
+      this.stmt("DELETE FROM api_keys WHERE name = :name AND revoked_at IS NOT NULL").run({ name: key.name });
+      const row = this.get(
+        `INSERT INTO api_keys (name, role, key_hash, prefix, created_at) VALUES (:name, :role, :hash, :prefix, :at)
+         RETURNING *`,
+        { name: key.name, role: key.role, hash: key.keyHash, prefix: key.prefix, at: key.createdAt },
+      )!;
+      return rowToApiKey(row);
+    });
+  }
+
+  async listApiKeys(): Promise<ApiKeyRecord[]> {
+    return this.all("SELECT * FROM api_keys WHERE revoked_at IS NULL ORDER BY created_at, name").map(
+      rowToApiKey,
+    );
+  }
+
+  async findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | undefined> {
+    const row = this.get("SELECT * FROM api_keys WHERE key_hash = :hash AND revoked_at IS NULL", {
+      hash: keyHash,
+    });
+    return row ? rowToApiKey(row) : undefined;
+  }
+
+  revokeApiKey(name: string, now: number): Promise<boolean> {
+    return this.batcher.write(
+      () =>
+        this.stmt("UPDATE api_keys SET revoked_at = :now WHERE name = :name AND revoked_at IS NULL").run({
+          name,
+          now,
+        }).changes > 0,
+    );
+  }
+
+  touchApiKey(name: string, now: number): Promise<void> {
+    return this.batcher.write(() => {
+      this.stmt("UPDATE api_keys SET last_used_at = :now WHERE name = :name").run({ name, now });
+    });
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,118 @@
+/**
+ * Authentication and roles. Every route carries its access from ROUTE_ROLES; an undeclared route
+ * fails at registration. With no keys the server is open (and bound to loopback only, see
+ * cli.ts); once a key exists every non-public route needs one: `Authorization: Bearer <key>`, or
+ * the dashboard's `flowy_api_key` cookie. Repeated failures from one address are slowed down.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { FlowyError } from "../../shared/errors.ts";
+import type { Role } from "../model/records.ts";
+import type { KeyService } from "../service/key-service.ts";
+import { FailureLimiter } from "./failure-limiter.ts";
+import { sendProblem } from "./problem.ts";
+import { type Access, accessFor } from "./route-roles.ts";
+
+declare module "fastify" {
+  interface FastifyInstance {
+    /** "METHOD /url" of every route registered, for the test that checks they are all declared. */
+    flowyRoutes: string[];
+  }
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+  interface FastifyRequest {
+    /** The caller's role; "open" when the server has no keys. */
+    flowyRole: Role | "open" | "public";
+  }
+}
+
+export const KEY_COOKIE = "flowy_api_key";
+
+export function presentedKey(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (typeof header === "string" && /^bearer\s+/i.test(header))
+    return header.replace(/^bearer\s+/i, "").trim();
+  const cookie = request.headers.cookie;
+  if (!cookie) return undefined;
+  for (const part of cookie.split(";")) {
+    const [name, ...value] = part.trim().split("=");
+    if (name === KEY_COOKIE) return decodeURIComponent(value.join("="));
+  }
+  return undefined;
+}
+
+export function installAuth(app: FastifyInstance, keys: KeyService): void {
+  const limiter = new FailureLimiter({ windowMs: 60_000, maxFailures: 20 });
+  app.decorateRequest("flowyRole", "public");
+  const routes: string[] = [];
+  app.decorate("flowyRoutes", routes);
+  app.addHook("onRoute", (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) {
+      routes.push(`${method} ${route.url}`);
+      const access = accessFor(method, route.url);
+      if (access === undefined) {
+        throw new Error(
+          `Route ${method} ${route.url} has no access declaration in server/http/route-roles.ts`,
+        );
+      }
+      route.config = { ...route.config, access };
+    }
+  });
+  app.addHook("onRequest", async (request, reply) => {
+    const access = request.routeOptions.config?.access;
+    if (access === undefined || access === "public") return;
+    const refusal = await authorize(request, access, keys, limiter);
+    if (refusal) return refuse(reply, refusal);
+  });
+}
+
+async function authorize(
+  request: FastifyRequest,
+  access: Role[],
+  keys: KeyService,
+  limiter: FailureLimiter,
+): Promise<FlowyError | undefined> {
+  const key = presentedKey(request);
+  if (key === undefined && !(await keys.authRequired())) {
+    request.flowyRole = "open";
+    return undefined;
+  }
+  if (limiter.isBlocked(request.ip)) {
+    return new FlowyError(
+      "rate-limited",
+      "Too many failed authentications from this address",
+      "Wait a minute, then retry with a valid key.",
+    );
+  }
+  if (key === undefined) {
+    return new FlowyError(
+      "unauthorized",
+      "This server requires an API key",
+      "Pass one with --api-key or FLOWY_API_KEY (header: Authorization: Bearer <key>). An admin creates keys with: flowy-server keys create --role client --name NAME",
+    );
+  }
+  const record = await keys.authenticate(key);
+  if (!record) {
+    limiter.recordFailure(request.ip);
+    return new FlowyError(
+      "unauthorized",
+      "The API key is not valid (unknown or revoked)",
+      "Check the key you pass; an admin can list keys with: flowy-server keys list",
+    );
+  }
+  request.flowyRole = record.role;
+  if (!access.includes(record.role)) {
+    return new FlowyError(
+      "forbidden",
+      `A ${record.role} key may not ${request.method} ${request.routeOptions.url}`,
+      `This needs a key with one of the roles: ${access.join(", ")}.`,
+    );
+  }
+  return undefined;
+}
+
+function refuse(reply: FastifyReply, error: FlowyError): FastifyReply {
+  if (error.status === 401) reply.header("www-authenticate", 'Bearer realm="flowy"');
+  return sendProblem(reply, error);
+}

@@ -1,0 +1,75 @@
+/** `flowy-server keys create|list|revoke`: key management straight on the database. */
+import { type Command, Option } from "commander";
+import { createLogger } from "../shared/logging.ts";
+import type { Role } from "./model/records.ts";
+import { systemClock } from "./service/clock.ts";
+import { KeyService, ROLES } from "./service/key-service.ts";
+import { openStore } from "./store/open-store.ts";
+
+interface KeyCommandOptions {
+  db: string;
+}
+
+async function withKeys<T>(db: string, run: (keys: KeyService) => Promise<T>): Promise<T> {
+  const store = await openStore(db, createLogger("flowy-server", "warn"));
+  try {
+    return await run(new KeyService(store, systemClock));
+  } finally {
+    await store.close();
+  }
+}
+
+export function addKeysCommand(program: Command, dbOption: () => Option): void {
+  const keys = program.command("keys").description("Manage API keys (roles: admin, client, worker).");
+  keys
+    .command("create")
+    .description("Create a key and print it. It is shown only this once: store it now.")
+    .requiredOption("--name <name>", "a name to tell the key by (letters, digits, . _ -)")
+    .addOption(new Option("--role <role>", "what the key may do").choices(ROLES).makeOptionMandatory())
+    .addOption(dbOption())
+    .action(async (opts: KeyCommandOptions & { name: string; role: Role }) => {
+      const { key, record } = await withKeys(opts.db, (k) => k.create(opts.name, opts.role));
+      process.stderr.write(`Created ${record.role} key "${record.name}". It will not be shown again:\n`);
+      process.stdout.write(`${key}\n`);
+    });
+  keys
+    .command("list")
+    .description("List active keys: name, role, created, last used (never the key).")
+    .addOption(dbOption())
+    .action(async (opts: KeyCommandOptions) => {
+      const list = await withKeys(opts.db, (k) => k.list());
+      if (list.length === 0) {
+        process.stdout.write("No keys. The server runs without authentication, on loopback only.\n");
+        return;
+      }
+      const rows = list.map((k) => [
+        k.name,
+        k.role,
+        `${k.prefix}…`,
+        new Date(k.createdAt).toISOString(),
+        k.lastUsedAt === null ? "never" : new Date(k.lastUsedAt).toISOString(),
+      ]);
+      printTable(["NAME", "ROLE", "PREFIX", "CREATED", "LAST USED"], rows);
+    });
+  keys
+    .command("revoke")
+    .description("Revoke a key by name; requests with it are refused from then on.")
+    .argument("<name>")
+    .addOption(dbOption())
+    .action(async (name: string, opts: KeyCommandOptions) => {
+      await withKeys(opts.db, (k) => k.revoke(name));
+      process.stdout.write(`Revoked key "${name}".\n`);
+    });
+}
+
+function printTable(header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  for (const row of [header, ...rows]) {
+    process.stdout.write(
+      `${row
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join("  ")
+        .trimEnd()}\n`,
+    );
+  }
+}
