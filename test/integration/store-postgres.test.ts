@@ -33,6 +33,23 @@ describePg("PostgreSQL store", () => {
       expect(plan).toMatch(/^Sort {2}\(/);
     });
 
+    it("keeps working after the database drops its connections", async () => {
+      const store = await PostgresStore.open({ url: freshSchemaUrl().url, poolSize: 2 });
+      try {
+        const { job } = await store.insertJob(newJob(), { event: "submit", from: null, to: "pending" });
+        const dropped = await adminQuery(
+          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+          [`flowy-server (pid ${process.pid})`],
+        );
+        expect(dropped.length).toBeGreaterThan(0);
+        expect((await store.getJob(job.id))?.id).toBe(job.id);
+        const claimed = await store.claimJobs({ workerId: "w", tags: [], capacity: 1, now: Date.now() });
+        expect(claimed.map((j) => j.id)).toEqual([job.id]);
+      } finally {
+        await store.close();
+      }
+    });
+
     it("migrates once when replicas open the same schema together", async () => {
       const { url, schema } = freshSchemaUrl();
       const stores = await Promise.all(
