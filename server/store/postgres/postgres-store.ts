@@ -130,7 +130,9 @@ export class PostgresStore implements Store {
     return this.db.transaction(async (tx) => {
       const results = new Array<JobRecord | undefined>(transitions.length);
       // Rows are locked in id order so two batches touching the same jobs cannot deadlock.
-      const order = transitions.map((t, i) => ({ t, i })).sort((a, b) => (a.t.id < b.t.id ? -1 : 1));
+      const order = transitions
+        .map((t, i) => ({ t, i }))
+        .sort((a, b) => (a.t.id < b.t.id ? -1 : a.t.id > b.t.id ? 1 : 0));
       for (const { t, i } of order) results[i] = await applyOne(tx, t, now);
       return results;
     });
