@@ -5,14 +5,22 @@
  * A connection lost while a write was in flight may have committed, so it is not retried; the
  * callers above are idempotent (workers retry reports with the same lease token).
  */
+import { FlowyError } from "../../../shared/errors.ts";
 
-/** Nothing was sent: the pool could not hand out a working connection. */
-export class PgConnectError extends Error {
+/**
+ * Nothing was sent: the pool could not hand out a working connection. A 503 with a hint when it
+ * reaches a client, and the message flowy-server exits with when the database is away at start.
+ */
+export class PgConnectError extends FlowyError {
   constructor(cause: unknown) {
-    super(`cannot connect to PostgreSQL: ${cause instanceof Error ? cause.message : String(cause)}`, {
-      cause,
-    });
+    super(
+      "unavailable",
+      `cannot connect to PostgreSQL: ${cause instanceof Error ? cause.message : String(cause)}`,
+      "Check that PostgreSQL is running and accepts connections from this host, and the --db URL " +
+        "(host, port, database, user; a password in the URL or in PGPASSWORD).",
+    );
     this.name = "PgConnectError";
+    this.cause = cause;
   }
 }
 
