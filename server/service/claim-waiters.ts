@@ -74,6 +74,13 @@ export class ClaimWaiters {
    * The woken waiter goes to the back of the line so wake-ups rotate across workers.
    */
   private onChange(change: JobChange): void {
+    if (change.kind === "resync") {
+      for (const waiter of this.waiters) {
+        waiter.signaled = true;
+        waiter.wake?.();
+      }
+      return;
+    }
     if (change.state !== "pending") return;
     for (const waiter of this.waiters) {
       if (waiter.signaled || !change.tags.every((tag) => waiter.tags.has(tag))) continue;
