@@ -6,13 +6,18 @@ import { createLogger, LOG_LEVELS, type LogLevel } from "../shared/logging.ts";
 import { defaultDbPath } from "../shared/platform-paths.ts";
 import { createFlowyServer, FLOWY_VERSION } from "./flowy-server.ts";
 import { addKeysCommand } from "./keys-command.ts";
-import { openStore } from "./store/open-store.ts";
+import { openReplication, openStore } from "./store/open-store.ts";
 
 export const DEFAULT_PORT = 7411;
 
 function positiveNumber(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("must be a positive number");
+  return n;
+}
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("must be a positive whole number");
   return n;
 }
 function port(value: string): number {
@@ -35,6 +40,7 @@ interface StartOptions {
   leaseS: number;
   maxAttempts: number;
   reaperIntervalMs: number;
+  dbPoolSize: number;
 }
 
 async function start(opts: StartOptions): Promise<void> {
@@ -59,9 +65,12 @@ async function start(opts: StartOptions): Promise<void> {
       "WARNING: --insecure-no-auth: anyone who can reach this server can run commands on its workers.\n",
     );
   }
-  const store = await openStore(opts.db, logger);
+  const store = await openStore(opts.db, logger, { poolSize: opts.dbPoolSize });
+  const { feed, leadership } = await openReplication(store, logger);
   const server = await createFlowyServer({
     store,
+    feed,
+    leadership,
     logger,
     defaults: { leaseS: opts.leaseS, maxAttempts: opts.maxAttempts },
     reaperIntervalMs: opts.reaperIntervalMs,
@@ -95,7 +104,10 @@ async function start(opts: StartOptions): Promise<void> {
 }
 
 function dbOption(): Option {
-  return new Option("--db <path|url>", "SQLite file, or postgres:// URL")
+  return new Option(
+    "--db <path|url>",
+    "SQLite file, or postgres://USER@HOST/DB[?schema=NAME] shared by replicas",
+  )
     .env("FLOWY_DB")
     .default(defaultDbPath());
 }
@@ -115,6 +127,12 @@ program
       .default(DEFAULT_PORT),
   )
   .addOption(dbOption())
+  .addOption(
+    new Option("--db-pool-size <n>", "PostgreSQL connections per server")
+      .env("FLOWY_DB_POOL_SIZE")
+      .argParser(positiveInteger)
+      .default(10),
+  )
   .option("--insecure-no-auth", "allow listening beyond loopback without API keys (loudly warned)")
   .addOption(
     new Option("--log-level <level>", "log level").env("FLOWY_LOG_LEVEL").choices(LOG_LEVELS).default("info"),

@@ -6,6 +6,7 @@ import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { DEFAULT_BACKOFF, DEFAULT_MAX_ATTEMPTS } from "../shared/retry-policy.ts";
 import { createApp } from "./http/app.ts";
+import type { Leadership } from "./model/leadership.ts";
 import { type ChangeFeed, createLocalChangeFeed } from "./service/change-feed.ts";
 import { ClaimWaiters } from "./service/claim-waiters.ts";
 import { type Clock, systemClock } from "./service/clock.ts";
@@ -24,6 +25,8 @@ export interface FlowyServerOptions {
   logger: Logger;
   clock?: Clock;
   feed?: ChangeFeed;
+  /** Replicas elect who runs the reaper; without it this server always does. */
+  leadership?: Leadership;
   defaults?: Partial<JobDefaults>;
   reaperIntervalMs?: number;
 }
@@ -55,7 +58,12 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
   const jobs = new JobService(store, writer, feed, { ...DEFAULT_JOB_DEFAULTS, ...options.defaults });
   const leases = new LeaseService(store, writer, waiters);
   const keys = new KeyService(store, clock);
-  const reaper = new Reaper(store, writer, { intervalMs: options.reaperIntervalMs ?? 1000, logger });
+  const { leadership } = options;
+  const reaper = new Reaper(store, writer, {
+    intervalMs: options.reaperIntervalMs ?? 1000,
+    logger,
+    isLeader: leadership && (() => leadership.isLeader()),
+  });
   const app = await createApp(
     {
       jobs,
@@ -88,6 +96,7 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
       closing ??= (async () => {
         waiters.close();
         await reaper.stop();
+        await leadership?.close();
         await app.close();
         await feed.close();
         await store.close();

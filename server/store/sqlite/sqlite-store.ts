@@ -29,7 +29,7 @@ import type {
   Transition,
   WorkerRecord,
 } from "../store.ts";
-import { appendLogChunk, sliceLog } from "../log-chunks.ts";
+import { planLogAppend, sliceLog } from "../log-chunks.ts";
 import { SQLITE_MIGRATIONS } from "./migrations.ts";
 import { WriteBatcher } from "./write-batcher.ts";
 
@@ -304,11 +304,14 @@ export class SqliteStore implements Store {
   }
 
   appendLog(jobId: string, attempt: number, offset: number, data: string, now: number): Promise<number> {
-    return this.batcher.write(() => appendLogChunk(this, jobId, attempt, offset, data, now));
+    return this.batcher.write(() => {
+      const plan = planLogAppend(this.logLength(jobId, attempt), offset, data);
+      if (plan.store) this.insertLogChunk(jobId, attempt, plan.offset, plan.data, now);
+      return plan.length;
+    });
   }
 
-  /** @internal used by appendLogChunk */
-  logLength(jobId: string, attempt: number): number {
+  private logLength(jobId: string, attempt: number): number {
     const row = this.get(
       "SELECT coalesce(max(offset + len), 0) AS n FROM job_logs WHERE job_id = :j AND attempt = :a",
       {
@@ -319,8 +322,7 @@ export class SqliteStore implements Store {
     return Number(row?.n ?? 0);
   }
 
-  /** @internal used by appendLogChunk */
-  insertLogChunk(jobId: string, attempt: number, offset: number, data: string, now: number): void {
+  private insertLogChunk(jobId: string, attempt: number, offset: number, data: string, now: number): void {
     this.stmt(
       "INSERT INTO job_logs (job_id, attempt, offset, len, data, at) VALUES (:j, :a, :o, :l, :d, :at)",
     ).run({ j: jobId, a: attempt, o: offset, l: Buffer.byteLength(data), d: data, at: now });

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { readWorkflowTasks, runningTaskPids, WORKFLOW_EXIT } from "../../../daemon/workflow/workflow-job.ts";
 import { NODE } from "../../helpers/server-process.ts";
-import { processAlive, waitFor } from "../../helpers/processes.ts";
+import { isAlive, waitFor } from "../../helpers/processes.ts";
 import { tmpDir } from "../../helpers/tmp.ts";
 
 const ENTRY = join(import.meta.dirname, "..", "..", "..", "daemon", "workflow", "executor-main.ts");
@@ -62,13 +62,13 @@ describe("workflow executor process", () => {
       tasks: { slow: { run: "trap '' TERM; sleep 30" }, after: { run: "true", needs: ["slow"] } },
     });
     const { child, exited } = startExecutor(dir);
-    await waitFor(() => readWorkflowTasks(dir).some((t) => t.state === "running"), "slow to run");
+    await waitFor("slow to run", () => readWorkflowTasks(dir).some((t) => t.state === "running"));
     const [pid] = runningTaskPids(dir);
     child.kill("SIGTERM");
     expect(await exited).toBe(WORKFLOW_EXIT.canceled);
     expect(read(dir, "exit_status")).toBe("130\n");
     expect(readWorkflowTasks(dir).map((t) => t.state)).toEqual(["canceled", "canceled"]);
-    expect(processAlive(pid!)).toBe(false);
+    expect(isAlive(pid!)).toBe(false);
   });
 
   it("fails with a message in the log when the workflow cannot run", async () => {

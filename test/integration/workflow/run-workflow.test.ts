@@ -6,7 +6,7 @@ import { runWorkflow, type RunWorkflowOptions } from "../../../client/workflow/r
 import type { TaskStatus } from "../../../client/workflow/task-status.ts";
 import { loadFlow } from "../../../shared/workflow/plan.ts";
 import { tmpDir } from "../../helpers/tmp.ts";
-import { processAlive, waitFor } from "../../helpers/processes.ts";
+import { isAlive, waitFor } from "../../helpers/processes.ts";
 
 /** Runs a workflow given as YAML in a fresh directory; tasks run there too. */
 async function run(
@@ -123,7 +123,7 @@ tasks:
       (p) => p !== undefined,
     );
     expect(pids.length).toBeGreaterThanOrEqual(4);
-    for (const pid of pids) expect(processAlive(pid!), `pid ${pid}`).toBe(false);
+    for (const pid of pids) expect(isAlive(pid!), `pid ${pid}`).toBe(false);
   });
 
   it("cancels mid-run: running tasks are stopped (TERM, grace, KILL), waiting ones canceled, nothing survives", async () => {
@@ -155,7 +155,7 @@ tasks:
       ...readPids(join(dir, "stubborn.pid")),
     ].filter((p) => p !== undefined);
     expect(pids.length).toBe(4);
-    for (const pid of pids) await waitFor(() => !processAlive(pid!), `pid ${pid} to be gone`);
+    for (const pid of pids) await waitFor(`pid ${pid} to be gone`, () => !isAlive(pid!));
   });
 
   it("writes every change to the progress file, so the state can be read back", async () => {
