@@ -61,7 +61,7 @@ function commandArgv(job: ClaimedJob): string[] {
 }
 
 /** The job's cwd: its own directory by default; a relative spec.cwd is taken from there. */
-async function jobCwd(dir: JobDir, job: ClaimedJob): Promise<string> {
+export async function jobCwd(dir: JobDir, job: ClaimedJob): Promise<string> {
   const cwd = resolve(dir.path, job.spec.cwd ?? ".");
   const info = await stat(cwd).catch(() => undefined);
   if (!info?.isDirectory()) {

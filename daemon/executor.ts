@@ -7,7 +7,7 @@
  * Which executor runs which spec is decided in select-executor.ts.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import type { ClaimedJob } from "../shared/protocol.ts";
+import type { ClaimedJob, Task } from "../shared/protocol.ts";
 import type { JobDir } from "./job-dir.ts";
 import { isProcessAlive, signalGroup, stopGroup } from "./process-group.ts";
 
@@ -24,11 +24,25 @@ export interface Execution {
   readonly done: Promise<ExitInfo>;
   /** Stops the job's process group (SIGTERM, `graceMs`, SIGKILL) and resolves once it has ended. */
   stop(graceMs: number): Promise<ExitInfo>;
+  /** Workflows: the tasks' states now, and what to say about the outcome (read from the job dir). */
+  report?(): ExecutionReport;
+  /** Workflows: called when task states change, so they can be sent before the next heartbeat. */
+  onTasksChanged?(listener: () => void): void;
+}
+
+export interface ExecutionReport {
+  tasks: Task[];
+  /** Why it failed, better than its exit status (e.g. which task failed). */
+  message?: string;
+  /** False when running it again cannot help (the workflow cannot run on this worker at all). */
+  retryable?: boolean;
 }
 
 export interface Executor {
   readonly kind: string;
   start(dir: JobDir, job: ClaimedJob): Promise<Execution>;
+  /** Watches an execution a previous daemon started; `adoptExecution` when not given. */
+  adopt?(dir: JobDir, pid: number): Execution;
 }
 
 /** A job this daemon cannot run at all; reported failed and not retried. */

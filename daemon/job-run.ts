@@ -7,7 +7,13 @@ import type { Logger } from "pino";
 import { isFlowyError } from "../shared/errors.ts";
 import type { ClaimedJob, ReportItem, ReportResult } from "../shared/protocol.ts";
 import { retryDelayMs } from "../shared/retry-policy.ts";
-import { adoptExecution, type Execution, type ExitInfo, UnrunnableJobError } from "./executor.ts";
+import {
+  adoptExecution,
+  type Execution,
+  type ExecutionReport,
+  type ExitInfo,
+  UnrunnableJobError,
+} from "./executor.ts";
 import { JobDir } from "./job-dir.ts";
 import { killMargin, type LeaseKeeper, type LossReason } from "./lease-keeper.ts";
 import { LogShipper } from "./log-shipper.ts";
@@ -90,7 +96,8 @@ export class JobRun {
     if (pid === undefined && status === undefined) {
       return this.finish(dir, { exitCode: null, signal: null }, startedAt, { kind: "vanished" });
     }
-    this.execution = adoptExecution(dir, pid ?? 0);
+    const executor = selectExecutor(this.job.spec);
+    this.execution = executor.adopt?.(dir, pid ?? 0) ?? adoptExecution(dir, pid ?? 0);
     this.log.info({ event: "readopted", pid, exited: status !== undefined }, "job re-adopted");
     await this.follow(dir, startedAt, true);
   }
@@ -141,6 +148,7 @@ export class JobRun {
       },
     );
     await shipper.start(resume);
+    this.followTasks(execution);
     const timer = this.job.timeout_s
       ? setTimeout(
           () => this.stop({ kind: "timeout" }),
@@ -153,9 +161,18 @@ export class JobRun {
     await this.finish(dir, exit, startedAt, this.stopped);
   }
 
+  /** Workflows: heartbeats carry the task states, and a change is sent without waiting for lease_s/2. */
+  private followTasks(execution: Execution): void {
+    if (!execution.report) return;
+    const report = execution.report;
+    this.ctx.keeper.attachTasks(this.job.id, () => report().tasks);
+    execution.onTasksChanged?.(() => this.ctx.keeper.beatSoon(this.job.id));
+  }
+
   private async finish(dir: JobDir, exit: ExitInfo, startedAt: number, stopped: StopReason | undefined) {
     this.ended = true;
-    const item = await decideOutcome(dir, this.job, exit, stopped, this.ctx.now() - startedAt);
+    const decided = await decideOutcome(dir, this.job, exit, stopped, this.ctx.now() - startedAt);
+    const item = withExecutionReport(decided, this.execution?.report?.(), stopped);
     await dir.writeResult(item);
     this.log.info(
       {
@@ -213,6 +230,22 @@ export class JobRun {
     this.log.warn({ event: "report_failed", err: text, retrying: retry }, "could not report the outcome");
     return retry;
   }
+}
+
+/** A workflow's final task states, and its own account of a failure (which task) over "exited with 1". */
+function withExecutionReport(
+  item: ReportItem,
+  report: ExecutionReport | undefined,
+  stopped: StopReason | undefined,
+): ReportItem {
+  if (!report) return item;
+  const withTasks = { ...item, ...(report.tasks.length ? { tasks: report.tasks } : {}) };
+  if (item.kind !== "failed" || stopped || !report.message) return withTasks;
+  return {
+    ...withTasks,
+    message: report.message,
+    ...(report.retryable === false ? { retryable: false } : {}),
+  };
 }
 
 function sleep(ms: number): Promise<void> {

@@ -12,7 +12,7 @@
  */
 import type { Logger } from "pino";
 import { isFlowyError } from "../shared/errors.ts";
-import type { ReportItem, ReportResult } from "../shared/protocol.ts";
+import type { ReportItem, ReportResult, Task } from "../shared/protocol.ts";
 import { retryDelayMs } from "../shared/retry-policy.ts";
 
 export type LossReason = "lease-lost" | "unrenewable";
@@ -23,6 +23,9 @@ export interface LeaseHandlers {
   /** The lease is gone or about to be: stop the job now. Called once, with the local expiry. */
   onLost(reason: LossReason, detail: string, expiresAt: number): void;
 }
+
+/** Workflows: the task states each heartbeat carries. */
+export type TasksSource = () => Task[];
 
 export interface LeaseKeeperOptions {
   send: (item: ReportItem) => Promise<ReportResult>;
@@ -42,6 +45,7 @@ interface Lease {
   done: boolean;
   cancelSeen: boolean;
   handlers: LeaseHandlers;
+  tasks?: TasksSource;
 }
 
 /** How long before a lease runs out a job whose lease cannot be renewed is stopped. */
@@ -90,6 +94,21 @@ export class LeaseKeeper {
     });
   }
 
+  /** From now on the job's heartbeats carry its task states. */
+  attachTasks(jobId: string, tasks: TasksSource): void {
+    const lease = this.leases.get(jobId);
+    if (lease) lease.tasks = tasks;
+  }
+
+  /**
+   * Heartbeat on the next tick instead of at lease_s/2: task states changed and people watch
+   * them. The reporter batches heartbeats, so a burst of changes costs few calls.
+   */
+  beatSoon(jobId: string): void {
+    const lease = this.leases.get(jobId);
+    if (lease) lease.nextBeatAt = Math.min(lease.nextBeatAt, this.now());
+  }
+
   untrack(jobId: string): void {
     const lease = this.leases.get(jobId);
     if (lease) lease.done = true;
@@ -125,10 +144,12 @@ export class LeaseKeeper {
     const sentAt = this.now();
     lease.inFlight = true;
     try {
+      const tasks = lease.tasks?.();
       const result = await this.options.send({
         kind: "heartbeat",
         job_id: lease.jobId,
         lease_token: lease.leaseToken,
+        ...(tasks?.length ? { tasks } : {}),
       });
       if (lease.done) return;
       if (result.ok) this.renewed(lease, sentAt, result.cancel_requested === true);

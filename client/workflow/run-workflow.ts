@@ -30,6 +30,7 @@ export interface RunWorkflowOptions {
   concurrency?: number;
   /** Between SIGTERM and SIGKILL when a task is stopped (default 10 s). */
   graceMs?: number;
+  /** Aborting cancels the run; `abort({ graceMs })` gives running tasks that grace instead. */
   signal?: AbortSignal;
   onTask?: (task: TaskStatus) => void;
   onOutput?: (task: string, stream: "stdout" | "stderr", chunk: Buffer) => void;
@@ -156,7 +157,7 @@ class WorkflowRun {
     const current = this.statuses.get(task.name)!;
     this.update({ ...current, state: "running", attempt, started_at: startedAt, pid: child.pid });
     // Canceled while it was being started: stop it now.
-    if (this.canceled) child.stop("cancel");
+    if (this.canceled) child.stop("cancel", this.cancelGraceMs());
     const exit = await child.exited;
     return this.judge(task, exit);
   }
@@ -193,8 +194,14 @@ class WorkflowRun {
       if (status.state === "pending")
         this.update({ ...status, state: "canceled", message: "canceled before it started" });
     }
-    for (const child of this.running.values()) child?.stop("cancel");
+    for (const child of this.running.values()) child?.stop("cancel", this.cancelGraceMs());
     this.pump();
+  }
+
+  private cancelGraceMs(): number {
+    const reason: unknown = this.options.signal?.reason;
+    const override = (reason as { graceMs?: unknown } | undefined)?.graceMs;
+    return typeof override === "number" ? override : (this.options.graceMs ?? DEFAULT_GRACE_MS);
   }
 
   private update(status: TaskStatus): void {

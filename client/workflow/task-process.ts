@@ -30,7 +30,8 @@ export interface TaskExit {
 export interface TaskProcess {
   pid: number | undefined;
   exited: Promise<TaskExit>;
-  stop(reason: StopReason): void;
+  /** `graceMs` overrides the command's grace period (a cancel that has less time). */
+  stop(reason: StopReason, graceMs?: number): void;
 }
 
 export function startTaskProcess(command: TaskCommand): TaskProcess {
@@ -49,11 +50,13 @@ export function startTaskProcess(command: TaskCommand): TaskProcess {
 
   let stopped: StopReason | undefined;
   let killTimer: NodeJS.Timeout | undefined;
-  const stop = (reason: StopReason) => {
+  let graceMs = command.graceMs;
+  const stop = (reason: StopReason, grace = command.graceMs) => {
     if (stopped || child.exitCode !== null || child.signalCode !== null) return;
     stopped = reason;
+    graceMs = grace;
     signalGroup(child.pid, "SIGTERM");
-    killTimer = setTimeout(() => signalGroup(child.pid, "SIGKILL"), command.graceMs);
+    killTimer = setTimeout(() => signalGroup(child.pid, "SIGKILL"), graceMs);
   };
   const timeoutTimer =
     command.timeoutMs === undefined ? undefined : setTimeout(() => stop("timeout"), command.timeoutMs);
@@ -67,7 +70,7 @@ export function startTaskProcess(command: TaskCommand): TaskProcess {
     child.once("exit", async (exitCode, signal) => {
       clearTimeout(timeoutTimer);
       // When we are stopping it, the rest of its group still gets the grace period.
-      if (stopped) await groupGone(child.pid, command.graceMs);
+      if (stopped) await groupGone(child.pid, graceMs);
       clearTimeout(killTimer);
       // The task is over when its first process is: whatever it left behind in its group goes too.
       signalGroup(child.pid, "SIGKILL");

@@ -18,8 +18,11 @@ import type { ClaimedJob } from "../../shared/protocol.ts";
 import { loadFlow } from "../../shared/workflow/plan.ts";
 import type { Task } from "../../shared/protocol.ts";
 import { toWireTask } from "../../client/workflow/task-status.ts";
+import type { ExecutionReport } from "../executor.ts";
 
 export const WORKFLOW_DIR = "workflow";
+/** Written by the daemon before it SIGTERMs the executor: how long the tasks get to stop. */
+export const STOP_FILE = "stop.json";
 export const WORKFLOW_EXIT = { succeeded: 0, failed: 1, unrunnable: 2, canceled: 130 } as const;
 
 export interface WorkflowJobOptions {
@@ -69,6 +72,36 @@ function exitStatus(result: WorkflowResult): number {
 /** The tasks as the server should see them: the latest state of each, from the progress file. */
 export function readWorkflowTasks(jobDir: string): Task[] {
   return readProgress(join(jobDir, WORKFLOW_DIR)).tasks.map(toWireTask);
+}
+
+/** Task states and, once it ended, what to tell the server about the outcome. */
+export function readWorkflowReport(jobDir: string): ExecutionReport {
+  const progress = readProgress(join(jobDir, WORKFLOW_DIR));
+  const tasks = progress.tasks.map(toWireTask);
+  if (progress.end?.message) return { tasks, message: progress.end.message };
+  // No end line but an exit status: the workflow never started (bad file, missing input).
+  const unrunnable = readExitStatus(jobDir) === WORKFLOW_EXIT.unrunnable;
+  return unrunnable
+    ? { tasks, message: "the workflow cannot run: see the job's log", retryable: false }
+    : { tasks };
+}
+
+function readExitStatus(jobDir: string): number | undefined {
+  try {
+    return Number(readFileSync(join(jobDir, "exit_status"), "utf8").trim());
+  } catch {
+    return undefined;
+  }
+}
+
+/** The grace the daemon gave the tasks when it asked the executor to stop. */
+export function readStopGraceMs(jobDir: string): number | undefined {
+  try {
+    const { grace_ms } = JSON.parse(readFileSync(join(jobDir, STOP_FILE), "utf8")) as { grace_ms?: unknown };
+    return typeof grace_ms === "number" && grace_ms >= 0 ? grace_ms : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Pids of task processes that may still run (for the daemon's last-resort SIGKILL). */

@@ -135,13 +135,4 @@ describe("daemon-flowy runs jobs end to end", () => {
     const stillPending = await get(`${server.api}/jobs/${other}`);
     expect(stillPending.body.state).toBe("pending");
   });
-
-  it("fails a workflow job clearly and without retries", async () => {
-    const server = await spawnServer();
-    spawnDaemon(server.url);
-    const id = await submit(server.api, { spec: { workflow: { tasks: {} } }, max_attempts: 3 });
-    const job = await waitForState(server.api, id, ["failed"]);
-    expect(job.attempt).toBe(1);
-    expect(job.error.message).toContain("workflows need a newer daemon");
-  });
 });
