@@ -108,4 +108,29 @@ tasks:
     for (const pid of pids) await waitFor(`pid ${pid} to be gone`, () => !isAlive(pid));
     expect(job.tasks.find((t: any) => t.name === "next").started_at ?? null).toBeNull();
   });
+
+  it("keeps running a workflow across a daemon SIGKILL: the next daemon re-adopts it and reports its tasks", async () => {
+    const server = await spawnServer();
+    const first = spawnDaemon(server.url);
+    const dir = tmpDir();
+    const source = `version: 1
+tasks:
+  wait: { run: "${waitForFile("go")}" }
+  after: { run: "true", needs: [wait] }
+`;
+    const id = await submit(server.api, { spec: { workflow: { source }, cwd: dir }, lease_s: 5 });
+    await waitForTasks(server.api, id, { wait: "running", after: "pending" });
+    first.child.kill("SIGKILL");
+    await first.exited();
+
+    const second = spawnDaemon(server.url, [], { stateDir: first.stateDir });
+    await waitFor("the second daemon to re-adopt", () =>
+      second.events().some((e) => e.event === "readopted" && e.job_id === id),
+    );
+    writeFileSync(join(dir, "go"), "");
+    const job = await waitForState(server.api, id, ["succeeded", "failed", "timed_out"]);
+    expect(job.state).toBe("succeeded");
+    expect(job.attempt).toBe(1);
+    expect(states(job)).toEqual({ wait: "succeeded", after: "succeeded" });
+  });
 });
