@@ -43,6 +43,7 @@ export const ROUTE_ROLES: Record<string, Access> = {
 
   // The dashboard page loads without a key so it can ask for one; its data needs one.
   "GET /": "public",
+  "GET /assets/*": "public",
   "GET /dashboard/session": CLIENT,
   "POST /dashboard/login": CLIENT,
   "POST /dashboard/logout": "public",

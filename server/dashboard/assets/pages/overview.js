@@ -55,7 +55,11 @@ function chartPanel(throughput) {
       { class: "legend" },
       h("span", { class: "key ok" }, t("state.succeeded")),
       h("span", { class: "key bad" }, `${t("state.failed")} / ${t("state.timed_out")}`),
-      h("span", { class: "muted" }, t("overview.chart.total", { succeeded, failed })),
+      h(
+        "span",
+        { class: "muted" },
+        succeeded + failed ? t("overview.chart.total", { succeeded, failed }) : t("overview.chart.empty"),
+      ),
     ),
     throughputChart(throughput.buckets),
   ];

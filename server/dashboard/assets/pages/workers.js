@@ -23,7 +23,11 @@ function workerRow(worker, running) {
   return h(
     "tr",
     { class: lost ? "lost" : "", "data-worker-id": worker.id },
-    h("td", { "data-label": t("workers.col.id") }, h("code", {}, worker.id)),
+    h(
+      "td",
+      { "data-label": t("workers.col.id") },
+      h("a", { href: href("/jobs", { worker: worker.id }) }, h("code", {}, worker.id)),
+    ),
     h("td", { "data-label": t("workers.col.host") }, worker.hostname),
     h("td", { "data-label": t("workers.col.tags") }, tagChips(worker.tags)),
     h("td", { "data-label": t("workers.col.slots") }, slots(worker.running, worker.capacity)),
@@ -56,7 +60,7 @@ function workerRow(worker, running) {
               h("li", {}, stateBadge(job.state), " ", h("a", { href: jobHref(job.id) }, job.name)),
             ),
           )
-        : h("a", { href: href("/jobs", { worker: worker.id }) }, t("none")),
+        : h("span", { class: "muted" }, t("none")),
     ),
   );
 }
