@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { get, post } from "../../helpers/http.ts";
 import { makeJobSpec } from "../../helpers/jobs.ts";
@@ -70,5 +72,18 @@ describe("GET /metrics", () => {
     ).toBe(4);
     expect(after).toMatch(/^nodejs_eventloop_lag_seconds /m);
     expect(after).toMatch(/^flowy_workers\{status="active"\} 1$/m);
+  });
+
+  it("documents every flowy metric it exposes, and the Grafana dashboard uses only those", async () => {
+    const { url } = await startServer();
+    const exposed = [...(await scrape(url)).matchAll(/^# TYPE (flowy_\w+) /gm)].map((m) => m[1]!);
+    expect(exposed.length).toBeGreaterThan(10);
+    const docs = readFileSync(join(import.meta.dirname, "../../../docs/metrics.md"), "utf8");
+    for (const name of exposed) expect(docs, name).toContain(`\`${name}\``);
+    const grafana = readFileSync(join(import.meta.dirname, "../../../docs/grafana-dashboard.json"), "utf8");
+    const used = new Set(
+      [...grafana.matchAll(/\b(flowy_\w+?)(?:_bucket|_count|_sum)?\b/g)].map((m) => m[1]!),
+    );
+    for (const name of used) expect(exposed, name).toContain(name);
   });
 });
