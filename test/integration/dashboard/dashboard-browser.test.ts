@@ -60,7 +60,14 @@ describe("dashboard in a browser", () => {
       await eventually(() => pending.textContent()).toBe("0");
       await post(`${api}/jobs`, makeJobSpec({ name: "nightly-report", tags: ["linux"] }));
       await eventually(() => pending.textContent()).toBe("1");
-      await page.locator('a[href="#/jobs"]').first().click();
+      // Keyboard only: "?" shows the shortcuts, Escape closes them, "g j" opens the jobs list.
+      await page.keyboard.press("?");
+      await page.locator("dialog .shortcuts").waitFor();
+      await page.keyboard.press("Escape");
+      await page.locator("dialog").waitFor({ state: "detached" });
+      await page.keyboard.press("g");
+      await page.keyboard.press("j");
+      await page.locator("nav.tabs").waitFor();
       const job = (await post(`${api}/jobs`, makeJobSpec({ name: "fresh-job" }))).body;
       await page.locator(`tr[data-job-id="${job.id}"]`).waitFor();
       expect(await page.locator(`tr[data-job-id="${job.id}"] .badge`).textContent()).toContain("Pending");

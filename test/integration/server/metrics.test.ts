@@ -43,6 +43,7 @@ describe("GET /metrics", () => {
     clock.advance(10_000);
     await server.reaper.tick();
 
+    expect((await get(`${api}/jobs/${lost.id}`)).body.state).toBe("timed_out");
     const after = await scrape(url);
     expect(sample(after, "flowy_jobs_submitted_total")).toBe(4);
     expect(sample(after, "flowy_jobs_claimed_total")).toBe(4);
