@@ -69,25 +69,21 @@ export function planTimeout(job: JobRecord, patch: JobPatch, ctx: TransitionCont
   return planTransition(job, "execution_timeout", { ...LEASE_CLEARED, ...patch }, ctx);
 }
 
+/** The columns of a job that has not run yet: set at submit, restored by requeue. */
+export const NOT_YET_RUN = {
+  workerId: null,
+  leaseToken: null,
+  leaseExpiresAt: null,
+  deadlineAt: null,
+  startedAt: null,
+  finishedAt: null,
+  result: null,
+  error: null,
+  tasks: null,
+  reported: null,
+} as const satisfies JobPatch;
+
 /** Back to pending with a fresh attempt count, as if newly submitted. */
 export function planRequeue(job: JobRecord, ctx: TransitionContext): Transition {
-  return planTransition(
-    job,
-    "requeue",
-    {
-      attempt: 0,
-      runAt: null,
-      workerId: null,
-      leaseToken: null,
-      leaseExpiresAt: null,
-      deadlineAt: null,
-      startedAt: null,
-      finishedAt: null,
-      result: null,
-      error: null,
-      tasks: null,
-      reported: null,
-    },
-    ctx,
-  );
+  return planTransition(job, "requeue", { ...NOT_YET_RUN, attempt: 0, runAt: null }, ctx);
 }

@@ -46,12 +46,6 @@ export class Reaper {
     await this.running;
   }
 
-  /** Wakes the reaper before `at` if it was going to sleep longer (a job scheduled soon). */
-  wakeBy(at: number): void {
-    if (this.stopped || this.running) return;
-    this.schedule(Math.max(0, at - this.writer.now()));
-  }
-
   private schedule(delayMs: number): void {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {

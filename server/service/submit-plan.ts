@@ -9,6 +9,7 @@ import type { JobSpec, SubmitJob } from "../../shared/protocol.ts";
 import type { Backoff } from "../../shared/retry-policy.ts";
 import type { JobState } from "../../shared/states.ts";
 import type { NewJob } from "../store/store.ts";
+import { NOT_YET_RUN } from "./job-transitions.ts";
 
 export interface JobDefaults {
   maxAttempts: number;
@@ -96,16 +97,7 @@ export function planSubmit(body: SubmitJob, key: string | null, defaults: JobDef
     parentId: body.parent_id ?? null,
     idempotencyKey: key,
     requestHash: key === null ? null : requestHash(body),
-    workerId: null,
-    leaseToken: null,
-    leaseExpiresAt: null,
-    deadlineAt: null,
     createdAt: now,
-    startedAt: null,
-    finishedAt: null,
-    result: null,
-    error: null,
-    tasks: null,
-    reported: null,
+    ...NOT_YET_RUN,
   };
 }

@@ -26,6 +26,7 @@ import {
   WorkerSchema,
 } from "../../../shared/protocol.ts";
 import { Type as T } from "@sinclair/typebox";
+import type { Outcome } from "../../service/lease-service.ts";
 import { abortOnClose } from "../abort-on-close.ts";
 import type { Services } from "../services.ts";
 import { toWireJob, toWireWorker } from "../wire.ts";
@@ -90,43 +91,22 @@ export function registerWorkerRoutes(app: FastifyInstance, services: Services): 
     },
   );
 
-  app.post<{ Params: IdParams; Body: Complete }>(
-    "/jobs/:id/complete",
-    {
-      schema: {
-        tags: ["workers"],
-        summary: "Report success (safe to repeat)",
-        params: JobIdParams,
-        body: CompleteBody,
-        response: { 200: JobSchema },
+  const reportRoute = (
+    kind: "complete" | "failed",
+    body: typeof CompleteBody | typeof FailedBody,
+    summary: string,
+  ) =>
+    app.post<{ Params: IdParams; Body: Complete | Failed }>(
+      `/jobs/:id/${kind}`,
+      { schema: { tags: ["workers"], summary, params: JobIdParams, body, response: { 200: JobSchema } } },
+      async (request) => {
+        const { worker_id, lease_token, ...outcome } = request.body;
+        const report = { kind, ...outcome } as Outcome;
+        return toWireJob(await leases.report(request.params.id, lease_token, worker_id, report));
       },
-    },
-    async (request) => {
-      const { worker_id, lease_token, ...outcome } = request.body;
-      return toWireJob(
-        await leases.report(request.params.id, lease_token, worker_id, { kind: "complete", ...outcome }),
-      );
-    },
-  );
-
-  app.post<{ Params: IdParams; Body: Failed }>(
-    "/jobs/:id/failed",
-    {
-      schema: {
-        tags: ["workers"],
-        summary: "Report failure (safe to repeat); retried while attempts remain",
-        params: JobIdParams,
-        body: FailedBody,
-        response: { 200: JobSchema },
-      },
-    },
-    async (request) => {
-      const { worker_id, lease_token, ...outcome } = request.body;
-      return toWireJob(
-        await leases.report(request.params.id, lease_token, worker_id, { kind: "failed", ...outcome }),
-      );
-    },
-  );
+    );
+  reportRoute("complete", CompleteBody, "Report success (safe to repeat)");
+  reportRoute("failed", FailedBody, "Report failure (safe to repeat); retried while attempts remain");
 
   app.post<{ Body: Report }>(
     "/jobs/report",
