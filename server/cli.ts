@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { FlowyError } from "../shared/errors.ts";
 import { createLogger, LOG_LEVELS, type LogLevel } from "../shared/logging.ts";
 import { defaultDbPath } from "../shared/platform-paths.ts";
+import { DASHBOARD_LANG_SETTINGS, type DashboardLangSetting } from "./dashboard/language.ts";
 import { createFlowyServer, FLOWY_VERSION } from "./flowy-server.ts";
 import { addKeysCommand } from "./keys-command.ts";
 import { openReplication, openStore } from "./store/open-store.ts";
@@ -41,6 +42,7 @@ interface StartOptions {
   maxAttempts: number;
   reaperIntervalMs: number;
   dbPoolSize: number;
+  dashboardLang: DashboardLangSetting;
 }
 
 async function start(opts: StartOptions): Promise<void> {
@@ -74,6 +76,7 @@ async function start(opts: StartOptions): Promise<void> {
     logger,
     defaults: { leaseS: opts.leaseS, maxAttempts: opts.maxAttempts },
     reaperIntervalMs: opts.reaperIntervalMs,
+    dashboardLang: opts.dashboardLang,
   });
   const address = await server.listen(opts.host, opts.port);
   logger.info(
@@ -151,6 +154,12 @@ program
     new Option("--reaper-interval-ms <ms>", "how often leases and schedules are checked at most")
       .argParser(positiveNumber)
       .default(1000),
+  )
+  .addOption(
+    new Option("--dashboard-lang <lang>", "dashboard language (auto: from the browser)")
+      .env("FLOWY_DASHBOARD_LANG")
+      .choices(DASHBOARD_LANG_SETTINGS)
+      .default("auto"),
   )
   .action(start);
 

@@ -142,6 +142,13 @@ export const PENDING_BY_TAGS = sql(
   "SELECT tags, count(*) AS n FROM jobs WHERE state = 'pending' GROUP BY tags",
 );
 
+// $1 since (epoch ms), $2 bucket width (ms): terminal transitions per bucket and state.
+export const COUNT_FINISHED = sql(
+  `SELECT at - at % $2 AS t, to_state, count(*) AS n FROM job_history
+   WHERE at >= $1 AND to_state IN ('succeeded', 'failed', 'timed_out', 'canceled')
+   GROUP BY 1, 2 ORDER BY 1, 2`,
+);
+
 // $1 name: a revoked key keeps its row for the record until its name is used again.
 export const FREE_KEY_NAME = sql("DELETE FROM api_keys WHERE name = $1 AND revoked_at IS NOT NULL");
 // $1 name, $2 role, $3 key hash, $4 prefix, $5 created at. Fails on a name an active key has.

@@ -20,11 +20,13 @@ import { planLogAppend, sliceLog } from "../log-chunks.ts";
 import type {
   ApiKeyRecord,
   ClaimRequest,
+  FinishedCount,
   HistoryInput,
   HistoryRecord,
   JobFilter,
   JobRecord,
   NewJob,
+  PoolStats,
   Store,
   StoreStats,
   Transition,
@@ -234,6 +236,15 @@ export class PostgresStore implements Store {
       pending: Number(r.n),
     }));
     return { states, queues };
+  }
+
+  async countFinished(since: number, bucketMs: number): Promise<FinishedCount[]> {
+    const rows = await this.db.read(q.COUNT_FINISHED, [since, bucketMs]);
+    return rows.map((r) => ({ at: Number(r.t), state: r.to_state as JobState, count: Number(r.n) }));
+  }
+
+  poolStats(): PoolStats {
+    return { total: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount };
   }
 
   insertApiKey(key: ApiKeyRecord): Promise<ApiKeyRecord> {
