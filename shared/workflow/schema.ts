@@ -51,7 +51,11 @@ export const WorkflowFileSchema = T.Object(
   {
     version: T.Literal(1),
     flows: T.Optional(T.Record(T.String({ pattern: NAME_PATTERN }), FlowSchema)),
-    tasks: T.Record(T.String({ pattern: NAME_PATTERN }), WorkflowTaskSchema, { minProperties: 1 }),
+    // At most as many tasks as a heartbeat may carry (shared/protocol.ts).
+    tasks: T.Record(T.String({ pattern: NAME_PATTERN }), WorkflowTaskSchema, {
+      minProperties: 1,
+      maxProperties: 1000,
+    }),
   },
   { ...Strict, title: "Workflow" },
 );
