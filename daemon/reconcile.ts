@@ -13,8 +13,9 @@ import { JobDir, listJobDirs } from "./job-dir.ts";
 import type { JobManager } from "./job-manager.ts";
 import { JobRun, type RunContext } from "./job-run.ts";
 import { setupFailure } from "./outcome.ts";
-import { isProcessAlive, stopGroup } from "./process-group.ts";
+import { isProcessAlive, signalGroup, stopGroup } from "./process-group.ts";
 import type { ServerClient } from "./server-client.ts";
+import { runningTaskPids } from "./workflow/workflow-job.ts";
 
 export interface ReconcileOptions {
   client: Pick<ServerClient, "running">;
@@ -65,6 +66,8 @@ async function discard(dir: JobDir, graceMs: number, logger: Logger): Promise<vo
   const pid = await dir.readPid();
   const alive = pid !== undefined && isProcessAlive(pid);
   if (alive) await stopGroup(pid, graceMs);
+  // A workflow's tasks run in their own process groups: whatever its executor left running goes too.
+  for (const taskPid of runningTaskPids(dir.path)) signalGroup(taskPid, "SIGKILL");
   logger.warn(
     { event: "discarded", job_id: dir.jobId, pid, was_running: alive },
     "job directory left from before the restart is no longer ours: stopped and removed",
