@@ -2,7 +2,8 @@
  * Riding out a server that went away (a restart, a deploy, a network blip) in the loops that
  * outlive one request: waiting for a job and following its log. The transport already retries
  * each request a few times; this keeps trying beyond that, with capped backoff, for as long as
- * the caller allows.
+ * the caller allows. A server that was never reached is not waited for: that is more likely a
+ * wrong URL than a restart, and the person should hear it at once.
  */
 import { type FlowyError, isFlowyError } from "../shared/errors.ts";
 
@@ -30,21 +31,24 @@ const MAX_DELAY_MS = 5_000;
 export class Reconnector {
   private firstMissedAt: number | undefined;
   private attempt = 0;
+  private everConnected: boolean;
   private readonly options: ReconnectOptions;
 
-  constructor(options: ReconnectOptions = {}) {
+  constructor(options: ReconnectOptions = {}, everConnected = false) {
     this.options = options;
+    this.everConnected = everConnected;
   }
 
   /** The server answered: the next outage starts its own clock. */
   connected(): void {
+    this.everConnected = true;
     this.firstMissedAt = undefined;
     this.attempt = 0;
   }
 
   /** Rethrows `error` unless it is an outage still within budget; else waits before the retry. */
   async recover(error: unknown): Promise<void> {
-    if (!isOutage(error) || this.options.signal?.aborted) throw error;
+    if (!isOutage(error) || !this.everConnected || this.options.signal?.aborted) throw error;
     const now = Date.now();
     this.firstMissedAt ??= now;
     if (now - this.firstMissedAt > (this.options.reconnectForMs ?? DEFAULT_RECONNECT_FOR_MS)) throw error;

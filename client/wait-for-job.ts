@@ -1,7 +1,8 @@
 /**
  * Waiting for a job to finish without a tight polling loop: each round is one long-poll that the
  * server answers as soon as the job's version moves past the one we saw (or after `pollS`).
- * A server restart in the middle is ridden out by reconnecting (see reconnect.ts).
+ * A server restart in the middle is ridden out by reconnecting (see reconnect.ts); a server that
+ * was never reached fails the wait at once.
  */
 import type { Job } from "../shared/protocol.ts";
 import { isTerminal } from "../shared/states.ts";
@@ -14,6 +15,8 @@ export interface WaitOptions extends ReconnectOptions {
   onProgress?: (job: Job) => void;
   /** Seconds one long-poll may be held by the server (default 30, at most 60). */
   pollS?: number;
+  /** The job as the caller already has it (e.g. just submitted): saves the first read. */
+  initial?: Job;
 }
 
 /** The part of FlowyClient a wait needs; a narrow seam for tests. */
@@ -42,8 +45,10 @@ export function isFinished(job: Job): boolean {
 export async function waitForJob(api: JobPoller, id: string, options: WaitOptions = {}): Promise<Job> {
   const { signal, timeoutMs, pollS = 30 } = options;
   const deadline = timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeoutMs;
-  const reconnector = new Reconnector(options);
-  let job: Job | undefined;
+  const reconnector = new Reconnector(options, options.initial !== undefined);
+  let job = options.initial;
+  if (job) options.onProgress?.(job);
+  if (job && isFinished(job)) return job;
   for (;;) {
     signal?.throwIfAborted();
     const remainingMs = deadline - Date.now();

@@ -60,7 +60,7 @@ async function submit(ctx: CliContext, argv: string[], options: SubmitOptions): 
   const waiting = Boolean(options.wait || options.follow);
   printSubmitted(ctx.printer, job, waiting);
   if (!waiting) return EXIT.succeeded;
-  return waitForOutcome(ctx, job.id, { timeoutMs: waitTimeoutMs, follow: options.follow });
+  return waitForOutcome(ctx, job.id, { timeoutMs: waitTimeoutMs, follow: options.follow, initial: job });
 }
 
 function printSubmitted(printer: Printer, job: Job, waiting: boolean): void {

@@ -13,6 +13,8 @@ import { createProgress, type ProgressMode } from "./progress.ts";
 export interface WaitFlags {
   timeoutMs?: number;
   follow?: boolean;
+  /** The job as just submitted, so the wait starts from it. */
+  initial?: Job;
 }
 
 export async function waitForOutcome(ctx: CliContext, id: string, flags: WaitFlags): Promise<number> {
@@ -25,6 +27,7 @@ export async function waitForOutcome(ctx: CliContext, id: string, flags: WaitFla
     const logs = flags.follow ? printLogs(ctx, id, controller.signal) : undefined;
     const job = await client.wait(id, {
       timeoutMs: flags.timeoutMs,
+      initial: flags.initial,
       signal: controller.signal,
       onProgress: (next) => progress.update(next),
       onReconnect: ({ error, delayMs }) => progress.reconnecting(error, delayMs),
