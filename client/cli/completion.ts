@@ -113,9 +113,9 @@ export function zshCompletion(program: Command): string {
   const specs = (opts: OptionInfo[]) =>
     opts
       .map(zshOptionSpec)
-      .map((s) => `    ${s}`)
+      .map((s) => `          ${s}`)
       .join(" \\\n");
-  const commandList = commands.map((c) => `    '${c.name}:${zshEscape(c.summary)}'`).join("\n");
+  const commandList = commands.map((c) => `    '${c.name}:${zshDescribeEscape(c.summary)}'`).join("\n");
   const cases = commands
     .map((c) => {
       const rest = c.takesId
@@ -180,8 +180,14 @@ function zshOptionSpec(option: OptionInfo): string {
   return `'${repeat ? "*" : ""}${names}[${zshEscape(option.description)}]${action}'`;
 }
 
+/** Text inside a single-quoted _arguments spec: brackets would end the description. */
 function zshEscape(text: string): string {
-  return text.replaceAll("'", "'\\''").replaceAll("[", "(").replaceAll("]", ")").replaceAll(":", "\\:");
+  return text.replaceAll("'", "'\\''").replaceAll("[", "(").replaceAll("]", ")");
+}
+
+/** A _describe item is `name:description`, so colons in the description are escaped too. */
+function zshDescribeEscape(text: string): string {
+  return zshEscape(text).replaceAll(":", "\\:");
 }
 
 function uniqueBy<T>(items: T[], key: (item: T) => string): T[] {

@@ -27,7 +27,10 @@ export const EXIT_CODE_TABLE: ReadonlyArray<readonly [number, string]> = [
   [EXIT.timedOut, "the job timed out (execution timeout, or its lease expired on its last attempt)"],
   [EXIT.canceled, "the job was canceled (or deleted) before it finished"],
   [EXIT.unreachable, "the server could not be reached (or was not ready)"],
-  [EXIT.waitTimeout, "--wait-timeout passed before the job finished (the job keeps going)"],
+  [
+    EXIT.waitTimeout,
+    "--wait-timeout (or wait --timeout) passed before the job finished; the job keeps going",
+  ],
   [EXIT.serverError, "the server answered with an internal error"],
   [EXIT.interrupted, "interrupted (Ctrl-C) while waiting; the job keeps going"],
 ];
