@@ -6,7 +6,7 @@ import type { CliContext } from "./context.ts";
 import { formatDuration } from "./duration.ts";
 import { EXIT } from "./exit-codes.ts";
 import { STATE_ICONS } from "./job-format.ts";
-import type { Act } from "./program.ts";
+import type { Act } from "./act.ts";
 import { renderTable } from "./table.ts";
 
 export function registerCluster(program: Command, act: Act): void {

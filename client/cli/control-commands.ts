@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import type { Job } from "../../shared/protocol.ts";
 import type { CliContext } from "./context.ts";
 import { EXIT } from "./exit-codes.ts";
-import type { Act } from "./program.ts";
+import type { Act } from "./act.ts";
 
 interface Control {
   name: "cancel" | "requeue" | "delete";

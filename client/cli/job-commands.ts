@@ -5,7 +5,7 @@ import { requireDuration } from "./duration.ts";
 import { EXIT } from "./exit-codes.ts";
 import { formatJobDetails } from "./job-details.ts";
 import { positiveInteger } from "./option-parsers.ts";
-import type { Act } from "./program.ts";
+import type { Act } from "./act.ts";
 import { waitForOutcome } from "./wait-for-outcome.ts";
 
 export function registerJobCommands(program: Command, act: Act): void {

@@ -8,7 +8,7 @@ import { formatDuration } from "./duration.ts";
 import { EXIT } from "./exit-codes.ts";
 import { jobDuration, stateLabel } from "./job-format.ts";
 import { collectList, positiveInteger } from "./option-parsers.ts";
-import type { Act } from "./program.ts";
+import type { Act } from "./act.ts";
 import { renderTable } from "./table.ts";
 import { FlowyError } from "../../shared/errors.ts";
 

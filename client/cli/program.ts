@@ -1,12 +1,13 @@
 /**
  * The flowy-client command line (commander). `createProgram` builds it without touching the
  * process, so the same program serves the binary, shell completion and the generated CLI
- * reference in docs/cli.md. Actions never exit: they return an exit code, kept in `state`.
+ * reference in docs/cli.md.
  */
 import { Command, Option } from "commander";
 import { flowyVersion } from "../version.ts";
 import { registerCompletion } from "./completion-command.ts";
-import { type CliContext, createContext, createPrinter, type GlobalFlags } from "./context.ts";
+import { createAct, type CliState } from "./act.ts";
+import { createPrinter, type GlobalFlags } from "./context.ts";
 import { registerControl } from "./control-commands.ts";
 import { exitCodeHelp } from "./exit-codes.ts";
 import { registerJobCommands } from "./job-commands.ts";
@@ -15,17 +16,6 @@ import { registerCluster } from "./cluster-commands.ts";
 import type { Io } from "./output.ts";
 import { reportError } from "./report-error.ts";
 import { registerSubmit } from "./submit-command.ts";
-
-export interface CliState {
-  exitCode: number;
-  /** The subcommand being run, for hints on commander's own errors. */
-  commandName?: string;
-}
-
-/** Wraps a command handler: builds its context, runs it, turns any error into a message and code. */
-export type Act = <A extends unknown[]>(
-  handler: (ctx: CliContext, ...args: A) => Promise<number>,
-) => (...args: unknown[]) => Promise<void>;
 
 export interface ProgramOptions {
   /** Fixed help width, for the generated reference (default: the terminal's). */
@@ -68,21 +58,7 @@ export function createProgram(io: Io, state: CliState, options: ProgramOptions =
       state.commandName = sub.name();
     });
 
-  const act: Act =
-    (handler) =>
-    async (...args) => {
-      const command = args.at(-1) as Command;
-      const flags = command.optsWithGlobals<GlobalFlags>();
-      const printer = createPrinter(flags, io);
-      try {
-        const ctx = await createContext(flags, printer, io);
-        const positionals = args.slice(0, -2);
-        state.exitCode = await handler(ctx, ...([...positionals, flags] as never));
-      } catch (error) {
-        state.exitCode = reportError(error, printer, command.name());
-      }
-    };
-
+  const act = createAct(io, state);
   registerSubmit(program, act);
   registerJobCommands(program, act);
   registerList(program, act);

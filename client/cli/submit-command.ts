@@ -7,7 +7,7 @@ import { EXIT } from "./exit-codes.ts";
 import { buildSubmitBody, type SubmitFlags } from "./job-input.ts";
 import { collect, collectList, integer } from "./option-parsers.ts";
 import type { Printer } from "./output.ts";
-import type { Act } from "./program.ts";
+import type { Act } from "./act.ts";
 import { waitForOutcome } from "./wait-for-outcome.ts";
 
 interface SubmitOptions extends SubmitFlags {
