@@ -8,6 +8,27 @@ import { createProgram } from "./program.ts";
 
 const HELP_WIDTH = 100;
 
+/** A Markdown table with padded columns, as the repository's formatter (biome) writes them. */
+function markdownTable(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
+  return [line(headers), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
+
+const SETTINGS = markdownTable(
+  ["Setting", "Flag", "Environment", "`~/.flowy` key"],
+  [
+    ["Server URL (default `http://127.0.0.1:7411`)", "`--server`", "`FLOWY_SERVER`", "`server`"],
+    ["API key", "`--api-key`", "`FLOWY_API_KEY`", "`api_key`"],
+    ["API key in a file (mode 600)", "`--api-key-file`", "`FLOWY_API_KEY_FILE`", "`api_key_file`"],
+  ],
+);
+
+const EXIT_CODES = markdownTable(
+  ["Code", "Meaning"],
+  EXIT_CODE_TABLE.map(([code, meaning]) => [String(code), meaning.replaceAll("|", "\\|")]),
+);
+
 const INTRO = `# flowy-client reference
 
 \`flowy-client\` submits jobs to a flowy server, waits for them and shows what they did. It is a thin
@@ -19,11 +40,7 @@ prints the same text.
 
 ## Settings
 
-| Setting | Flag | Environment | \`~/.flowy\` key |
-| --- | --- | --- | --- |
-| Server URL (default \`http://127.0.0.1:7411\`) | \`--server\` | \`FLOWY_SERVER\` | \`server\` |
-| API key | \`--api-key\` | \`FLOWY_API_KEY\` | \`api_key\` |
-| API key in a file (mode 600) | \`--api-key-file\` | \`FLOWY_API_KEY_FILE\` | \`api_key_file\` |
+${SETTINGS}
 
 A flag beats the environment, which beats the file. \`~/.flowy\` is YAML or JSON and is shared with
 \`daemon-flowy\` (each reads only its own keys); \`FLOWY_CONFIG=/path/to/file\` reads another file.
@@ -45,9 +62,7 @@ Results go to stdout; progress, errors and hints go to stderr.
 
 ## Exit codes
 
-| Code | Meaning |
-| --- | --- |
-${EXIT_CODE_TABLE.map(([code, meaning]) => `| ${code} | ${meaning.replaceAll("|", "\\|")} |`).join("\n")}
+${EXIT_CODES}
 `;
 
 export function renderCliReference(): string {

@@ -350,6 +350,28 @@ describe("flowy-client without a server, with config, help and completion", () =
     expect(bad.stderr).toMatch(/^hint: The server is a URL such as http:\/\/127.0.0.1:7411.$/m);
   });
 
+  it("sends the API key from --api-key, FLOWY_API_KEY or a private --api-key-file", async () => {
+    const { url, server } = await startServer();
+    const { key } = await server.keys.create("me", "client");
+    const dir = tmpDir();
+    const privateFile = join(dir, "key");
+    writeFileSync(privateFile, `${key}\n`, { mode: 0o600 });
+    const sharedFile = join(dir, "shared-key");
+    writeFileSync(sharedFile, key, { mode: 0o644 });
+    const [none, flag, env, file, shared] = await Promise.all([
+      flowyClient(url, ["list"]),
+      flowyClient(url, ["--api-key", key, "list"]),
+      flowyClient(url, ["list"], { env: { FLOWY_API_KEY: key } }),
+      flowyClient(url, ["list", "--api-key-file", privateFile]),
+      flowyClient(url, ["list"], { env: { FLOWY_API_KEY_FILE: sharedFile } }),
+    ]);
+    expect(none.exitCode).toBe(1);
+    expect(none.stderr).toMatch(/^hint: .*--api-key/m);
+    expect([flag.exitCode, env.exitCode, file.exitCode]).toEqual([0, 0, 0]);
+    expect(shared.exitCode).toBe(1);
+    expect(shared.stderr).toContain(`hint: Make it private: chmod 600 ${sharedFile}`);
+  });
+
   it("shows help with the exit codes (exit 0) and refuses an unknown command (exit 1)", async () => {
     const help = await flowyClient(undefined, ["--help"]);
     expect(help.exitCode).toBe(0);

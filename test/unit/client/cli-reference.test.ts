@@ -20,7 +20,7 @@ describe("docs/cli.md", () => {
     const program = createProgram(quiet, { exitCode: 0 });
     for (const command of program.commands)
       expect(reference).toContain(`### flowy-client ${command.name()}\n`);
-    for (const code of [0, 1, 2, 3, 4, 5]) expect(reference).toMatch(new RegExp(`^\\| ${code} \\| `, "m"));
+    for (const code of [0, 1, 2, 3, 4, 5]) expect(reference).toMatch(new RegExp(`^\\| ${code} +\\| `, "m"));
   });
 });
 
