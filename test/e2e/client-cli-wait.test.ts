@@ -26,6 +26,8 @@ describe("flowy-client submit --wait", () => {
     const run = flowyClient(url, ["submit", "--wait", "--max-attempts", "1", "--", "make", "deploy"]);
     const worker = fakeWorker(api);
     const job = await worker.claim();
+    // Let the CLI see the job running (its progress line) before it fails.
+    await stderrShows(run, /running/);
     await worker.fail(job, {
       message: "exit status 3",
       exit_code: 3,

@@ -59,11 +59,12 @@ describe("FlowyClient", () => {
     const worker = fakeWorker(api);
     const leased = await worker.claim();
     await worker.heartbeat(leased, [{ name: "a", state: "running" }]);
+    // A long-poll answers with the job as it is then; let it see "running" before it moves on.
+    await vi.waitFor(() => expect(seen).toContain("running:1"));
     await worker.complete(leased, { exit_code: 0 });
     const done = await waiting;
     expect(done.state).toBe("succeeded");
     expect(seen[0]).toBe("pending:0");
-    expect(seen).toContain("running:1");
     expect(seen.at(-1)).toBe("succeeded:1");
     // One long-poll per change seen, not a tight loop.
     expect(getChanged.mock.calls.length).toBeLessThanOrEqual(seen.length + 1);
@@ -146,6 +147,7 @@ describe("FlowyClient.wait across a server restart", () => {
     await worker.complete(await worker.claim());
     expect((await waiting).state).toBe("succeeded");
     expect(reconnects[0]).toBe("unreachable");
-    expect(states).toEqual(["pending", "running", "succeeded"]);
+    // Changes while it was away are not replayed: it sees where the job is now.
+    expect([states[0], states.at(-1)]).toEqual(["pending", "succeeded"]);
   });
 });
