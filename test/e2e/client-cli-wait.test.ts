@@ -9,25 +9,32 @@ import { fakeWorker } from "../helpers/fake-worker.ts";
 import { post } from "../helpers/http.ts";
 import { startServer } from "../helpers/server.ts";
 
-/** Resolves once the CLI's stderr has printed something matching `pattern`. */
-function stderrShows(run: ReturnType<typeof flowyClient>, pattern: RegExp): Promise<void> {
-  return new Promise((resolve) => {
-    let seen = "";
-    run.stderr?.on("data", (chunk: Buffer) => {
-      seen += chunk.toString();
-      if (pattern.test(seen)) resolve();
-    });
+/**
+ * Collects the CLI's stderr from the start, so a test can wait for a line that may already have
+ * been printed by the time it asks.
+ */
+function watchStderr(run: ReturnType<typeof flowyClient>): { until(pattern: RegExp): Promise<void> } {
+  let seen = "";
+  const waiting: Array<{ pattern: RegExp; resolve: () => void }> = [];
+  run.stderr?.on("data", (chunk: Buffer) => {
+    seen += chunk.toString();
+    for (const w of waiting.filter((w) => w.pattern.test(seen))) w.resolve();
   });
+  return {
+    until: (pattern) =>
+      pattern.test(seen) ? Promise.resolve() : new Promise((resolve) => waiting.push({ pattern, resolve })),
+  };
 }
 
 describe("flowy-client submit --wait", () => {
   it("exits 2 when the job fails and shows the job's error and stderr on stderr", async () => {
     const { url, api } = await startServer();
     const run = flowyClient(url, ["submit", "--wait", "--max-attempts", "1", "--", "make", "deploy"]);
+    const stderr = watchStderr(run);
     const worker = fakeWorker(api);
     const job = await worker.claim();
     // Let the CLI see the job running (its progress line) before it fails.
-    await stderrShows(run, /running/);
+    await stderr.until(/running/);
     await worker.fail(job, {
       message: "exit status 3",
       exit_code: 3,
@@ -89,8 +96,9 @@ describe("flowy-client submit --wait", () => {
   it("exits 4 when the job is canceled while it waits, with emoji and a spinner under --pretty", async () => {
     const { url, api } = await startServer();
     const run = flowyClient(url, ["submit", "--wait", "--pretty", "--", "sleep", "1000"]);
+    const stderr = watchStderr(run);
     const job = await fakeWorker(api).claim();
-    await stderrShows(run, /running/);
+    await stderr.until(/running/);
     await flowyClient(url, ["cancel", job.id]);
     // The worker confirms the cancel by reporting the job stopped.
     await post(`${api}/jobs/${job.id}/failed`, {
@@ -126,7 +134,8 @@ describe("flowy-client wait", () => {
 
     const pending = (await flowyClient(url, ["-q", "submit", "--", "true"])).stdout.trim();
     const run = flowyClient(url, ["wait", pending]);
-    await stderrShows(run, /pending/);
+    const stderr = watchStderr(run);
+    await stderr.until(/pending/);
     run.kill("SIGINT");
     const result = await run;
     expect(result.exitCode).toBe(130);
