@@ -20,8 +20,8 @@ export const EXIT = { ok: 0, startFailed: 1, drainTimedOut: 3, stoppedAtOnce: 13
 /** How long reports of killed jobs may take when told to stop at once. */
 const STOP_NOW_REPORT_MS = 1_000;
 
-/** Flags for every key but secrets (a flag shows in `ps`; use FLOWY_API_KEY or the file). */
-const FLAG_KEYS = CONFIG_KEYS.filter((k) => !k.secret);
+/** A flag for every key; the help of secret ones warns that a flag shows in `ps`. */
+const FLAG_KEYS = CONFIG_KEYS;
 
 function flagsFrom(opts: Record<string, string | undefined>): Partial<Record<ConfigKey, string>> {
   const flags: Partial<Record<ConfigKey, string>> = {};

@@ -22,6 +22,11 @@ function positiveInteger(value: string): number {
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("must be a positive whole number");
   return n;
 }
+function nonNegativeNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError("must be a number, 0 or more");
+  return n;
+}
 function port(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535)
@@ -42,6 +47,7 @@ interface StartOptions {
   leaseS: number;
   maxAttempts: number;
   reaperIntervalMs: number;
+  retainDays: number;
   dbPoolSize: number;
   dashboardLang: DashboardLangSetting;
   withDaemon?: boolean;
@@ -78,6 +84,7 @@ async function start(opts: StartOptions): Promise<void> {
     logger,
     defaults: { leaseS: opts.leaseS, maxAttempts: opts.maxAttempts },
     reaperIntervalMs: opts.reaperIntervalMs,
+    retainFinishedMs: opts.retainDays > 0 ? opts.retainDays * 86_400_000 : null,
     dashboardLang: opts.dashboardLang,
   });
   const address = await server.listen(opts.host, opts.port);
@@ -156,6 +163,12 @@ program
     new Option("--max-attempts <n>", "default attempts for jobs that set none")
       .argParser(positiveNumber)
       .default(3),
+  )
+  .addOption(
+    new Option("--retain-days <days>", "keep finished and deleted jobs this long (0: forever)")
+      .env("FLOWY_RETAIN_DAYS")
+      .argParser(nonNegativeNumber)
+      .default(7),
   )
   .addOption(
     new Option("--reaper-interval-ms <ms>", "how often leases and schedules are checked at most")
