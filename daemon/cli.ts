@@ -55,6 +55,8 @@ async function run(opts: Record<string, string | undefined>): Promise<void> {
         "draining: no new jobs; waiting for running ones",
       );
       void daemon.drain(loaded.config.drain_timeout * 1000).then((result) => {
+        // A second signal decides the exit: the drain ends too once it kills the jobs.
+        if (signals > 1) return;
         logger.info({ result }, "daemon-flowy stopped");
         exitAfterLogs(logger, result === "drained" ? EXIT.ok : EXIT.drainTimedOut);
       });

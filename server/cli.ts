@@ -5,6 +5,7 @@ import { FlowyError } from "../shared/errors.ts";
 import { createLogger, LOG_LEVELS, type LogLevel } from "../shared/logging.ts";
 import { defaultDbPath } from "../shared/platform-paths.ts";
 import { DASHBOARD_LANG_SETTINGS, type DashboardLangSetting } from "./dashboard/language.ts";
+import { startDaemonChild } from "./daemon-child.ts";
 import { createFlowyServer, FLOWY_VERSION } from "./flowy-server.ts";
 import { addKeysCommand } from "./keys-command.ts";
 import { openReplication, openStore } from "./store/open-store.ts";
@@ -49,6 +50,7 @@ interface StartOptions {
   retainDays: number;
   dbPoolSize: number;
   dashboardLang: DashboardLangSetting;
+  withDaemon?: boolean;
 }
 
 async function start(opts: StartOptions): Promise<void> {
@@ -93,6 +95,7 @@ async function start(opts: StartOptions): Promise<void> {
   process.stdout.write(
     `flowy server listening on ${address} (db: ${store.kind === "sqlite" ? opts.db : "postgres"})\n`,
   );
+  const daemon = opts.withDaemon ? startDaemonChild(address, logger) : undefined;
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) {
@@ -101,13 +104,16 @@ async function start(opts: StartOptions): Promise<void> {
     }
     stopping = true;
     logger.info({ signal }, "shutting down: finishing in-flight requests");
-    server.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, "shutdown failed");
-        process.exit(1);
-      },
-    );
+    // The daemon drains first, so it can still report its jobs to this server.
+    (daemon?.stop() ?? Promise.resolve())
+      .then(() => server.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, "shutdown failed");
+          process.exit(1);
+        },
+      );
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
@@ -143,6 +149,7 @@ program
       .argParser(positiveInteger)
       .default(10),
   )
+  .option("--with-daemon", "also run a local daemon-flowy pointed at this server (it stops with the server)")
   .option("--insecure-no-auth", "allow listening beyond loopback without API keys (loudly warned)")
   .addOption(
     new Option("--log-level <level>", "log level").env("FLOWY_LOG_LEVEL").choices(LOG_LEVELS).default("info"),
