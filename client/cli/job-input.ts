@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { FlowyError } from "../../shared/errors.ts";
 import type { JobSpec, SubmitJob } from "../../shared/protocol.ts";
+import { loadWorkflowFile } from "../workflow/workflow-file.ts";
 import { parseAt, requireDuration } from "./duration.ts";
 
 export interface SubmitFlags {
@@ -31,7 +32,7 @@ const usage = (detail: string, hint: string) => new FlowyError("invalid-request"
 export function buildSubmitBody(argv: string[], flags: SubmitFlags, now: number = Date.now()): SubmitJob {
   const inputs = collectInputs(flags);
   const body: SubmitJob = {
-    spec: buildSpec(argv, flags),
+    spec: buildSpec(argv, flags, inputs),
     ...(flags.name ? { name: flags.name } : {}),
     ...(flags.tag?.length ? { tags: [...new Set(flags.tag)] } : {}),
     ...(flags.priority !== undefined ? { priority: flags.priority } : {}),
@@ -44,7 +45,7 @@ export function buildSubmitBody(argv: string[], flags: SubmitFlags, now: number 
   return body;
 }
 
-function buildSpec(argv: string[], flags: SubmitFlags): JobSpec {
+function buildSpec(argv: string[], flags: SubmitFlags, inputs: Record<string, unknown>): JobSpec {
   const given = [
     argv.length > 0 && "a command",
     flags.shell !== undefined && "--shell",
@@ -68,26 +69,21 @@ function buildSpec(argv: string[], flags: SubmitFlags): JobSpec {
     if (!flags.shell.trim()) throw usage("--shell is empty", "Give it a command line: --shell 'make test'");
     return { shell: flags.shell };
   }
-  if (flags.workflow)
-    return { workflow: readWorkflow(flags.workflow), ...(flags.flow ? { flow: flags.flow } : {}) };
+  if (flags.workflow) {
+    // Checked here with the file's lines; sent as its text so the server can name lines too.
+    const { source } = loadWorkflowFile(flags.workflow, { flow: flags.flow, inputs });
+    return { workflow: { source }, ...(flags.flow ? { flow: flags.flow } : {}) };
+  }
   throw usage(
     flags.command ? "--command needs the command after --" : "Nothing to run",
     "Put the command after --: flowy-client submit --command -- echo hello  (or --shell 'CMD', or --workflow FILE)",
   );
 }
 
-function readWorkflow(path: string): Record<string, unknown> {
-  const value = readStructuredFile(path, "--workflow");
-  if (!isObject(value)) {
-    throw usage(
-      `--workflow ${path} does not hold a workflow (expected a mapping with tasks:)`,
-      "See docs/getting-started.md for a small workflow file.",
-    );
-  }
-  return value;
-}
-
-function collectInputs(flags: SubmitFlags): Record<string, unknown> {
+/** --params-file, then --params, then each --param (later ones win); `run` takes the same. */
+export function collectInputs(
+  flags: Pick<SubmitFlags, "params" | "paramsFile" | "param">,
+): Record<string, unknown> {
   const fromFile = flags.paramsFile ? readParamsFile(flags.paramsFile) : {};
   const fromJson = flags.params !== undefined ? parseParamsJson(flags.params) : {};
   const fromPairs = Object.fromEntries((flags.param ?? []).map(parseParam));

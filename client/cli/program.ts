@@ -16,6 +16,7 @@ import { registerCluster } from "./cluster-commands.ts";
 import type { Io } from "./output.ts";
 import { reportError } from "./report-error.ts";
 import { registerSubmit } from "./submit-command.ts";
+import { registerRun } from "../workflow/run-command.ts";
 
 export interface ProgramOptions {
   /** Fixed help width, for the generated reference (default: the terminal's). */
@@ -60,6 +61,7 @@ export function createProgram(io: Io, state: CliState, options: ProgramOptions =
 
   const act = createAct(io, state);
   registerSubmit(program, act);
+  registerRun(program, act);
   registerJobCommands(program, act);
   registerList(program, act);
   registerControl(program, act);

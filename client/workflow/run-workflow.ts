@@ -7,7 +7,7 @@
  */
 import { mkdirSync } from "node:fs";
 import type { FlowPlan, PlannedTask } from "../../shared/workflow/plan.ts";
-import { formatDuration } from "../../shared/workflow/duration.ts";
+import { formatDuration } from "../../shared/duration.ts";
 import { createProgressWriter } from "./progress-file.ts";
 import { type TaskExit, type TaskProcess, startTaskProcess } from "./task-process.ts";
 import {

@@ -1,58 +1,31 @@
 /**
- * How a workflow's tasks look to a person: a live block of lines with an icon per state that is
- * redrawn in place on a terminal, or one plain line per change for pipes, CI and NO_COLOR. Task
- * output is printed above the block, each line prefixed with its task's name.
+ * How a running workflow looks to a person: on a terminal, the task tree of `flowy-client show`
+ * (client/cli/task-tree.ts) redrawn in place with an icon per state; in pipes, CI and NO_COLOR,
+ * one plain line per change. Task output is printed as it comes, each line prefixed with its
+ * task's name; progress and output are separate streams (stderr and stdout in the CLI).
  */
+import { formatDuration } from "../../shared/duration.ts";
 import type { Task } from "../../shared/protocol.ts";
-import type { TaskState } from "./task-status.ts";
-
-export const TASK_ICONS: Record<TaskState, string> = {
-  pending: "⏳",
-  running: "🔄",
-  succeeded: "✅",
-  failed: "❌",
-  skipped: "⏭️",
-  canceled: "🛑",
-};
+import { renderTaskTree } from "../cli/task-tree.ts";
 
 export interface ViewOptions {
   fancy: boolean;
-  write: (text: string) => void;
-  now?: () => number;
-}
-
-/** Emoji and redrawing only for a person at a terminal. */
-export function wantsFancyOutput(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
-  return stream.isTTY === true && !env.NO_COLOR && !env.CI && env.TERM !== "dumb";
-}
-
-/** The tasks in run order, indented by how deep they sit in the graph. */
-export function renderTaskTree(tasks: readonly Task[], fancy: boolean, now = Date.now()): string[] {
-  const depth = new Map<string, number>();
-  const width = Math.max(...tasks.map((t) => t.name.length));
-  return tasks.map((task) => {
-    const level = Math.max(0, ...(task.needs ?? []).map((n) => (depth.get(n) ?? 0) + 1));
-    depth.set(task.name, level);
-    const mark = fancy ? TASK_ICONS[task.state] : `[${task.state}]`.padEnd(11);
-    const needs = (task.needs?.length ?? 0) > 1 ? `  ← ${task.needs!.join(", ")}` : "";
-    const detail = taskDetail(task, now);
-    return `${"  ".repeat(level)}${mark} ${task.name.padEnd(width)}${detail ? `  ${detail}` : ""}${needs}`;
-  });
+  /** Where task states go (the live block, or plain lines). */
+  progress: (text: string) => void;
+  /** Where task output goes. */
+  output: (text: string) => void;
 }
 
 function attemptOf(task: Task): string {
   return (task.attempt ?? 0) > 1 ? `attempt ${task.attempt}` : "";
 }
 
-function taskDetail(task: Task, now: number): string {
+/** `2.0s · exited with 3`: how long it ran and what it said, once it finished. */
+function finishedDetail(task: Task): string {
   const started = task.started_at ? Date.parse(task.started_at) : undefined;
-  const ended = task.finished_at ? Date.parse(task.finished_at) : task.state === "running" ? now : undefined;
-  const parts = [
-    attemptOf(task),
-    started !== undefined && ended !== undefined ? `${((ended - started) / 1000).toFixed(1)}s` : "",
-    task.state === "running" ? "" : (task.message ?? ""),
-  ];
-  return parts.filter(Boolean).join(" · ");
+  const ended = task.finished_at ? Date.parse(task.finished_at) : undefined;
+  const took = started !== undefined && ended !== undefined ? formatDuration(ended - started) : "";
+  return [attemptOf(task), took, task.message ?? ""].filter(Boolean).join(" · ");
 }
 
 export class TaskView {
@@ -74,9 +47,8 @@ export class TaskView {
     }
     if (before && before.state === task.state && before.attempt === task.attempt) return;
     if (!before && task.state === "pending") return;
-    // A plain line is written once, so a running task's clock would be stale: leave it out.
-    const detail = task.state === "running" ? attemptOf(task) : taskDetail(task, this.now());
-    this.options.write(`${task.name}: ${task.state}${detail ? ` (${detail})` : ""}\n`);
+    const detail = task.state === "running" ? attemptOf(task) : finishedDetail(task);
+    this.options.progress(`${task.name}: ${task.state}${detail ? ` (${detail})` : ""}\n`);
   }
 
   output(task: string, stream: "stdout" | "stderr", chunk: Buffer): void {
@@ -84,11 +56,6 @@ export class TaskView {
     const lines = ((this.partial.get(key) ?? "") + chunk.toString()).split("\n");
     this.partial.set(key, lines.pop()!);
     if (lines.length) this.print(lines.map((line) => `${task} | ${line}\n`).join(""));
-  }
-
-  /** Redraws the block so running tasks' times move on. */
-  refresh(): void {
-    if (this.options.fancy && this.drawnLines) this.redraw();
   }
 
   /** Flushes half-written output lines and leaves the final block on screen. */
@@ -99,31 +66,23 @@ export class TaskView {
     this.drawnLines = 0;
   }
 
-  /** Prints above the live block: erase it, print, draw it again. */
+  /** Output goes above the live block: erase it, print, draw it again. */
   private print(text: string): void {
-    if (!this.options.fancy) {
-      this.options.write(text);
-      return;
-    }
     this.erase();
-    this.options.write(text);
-    this.redraw();
+    this.options.output(text);
+    if (this.options.fancy) this.redraw();
   }
 
   private redraw(): void {
     this.erase();
-    const lines = renderTaskTree([...this.tasks.values()], true, this.now());
-    this.options.write(lines.map((l) => `${l}\n`).join(""));
+    const lines = renderTaskTree([...this.tasks.values()], true);
+    this.options.progress(lines.map((l) => `${l}\n`).join(""));
     this.drawnLines = lines.length;
   }
 
   private erase(): void {
     // Cursor up over the block, then clear to the end of the screen.
-    if (this.drawnLines) this.options.write(`\x1b[${this.drawnLines}A\x1b[J`);
+    if (this.drawnLines) this.options.progress(`\x1b[${this.drawnLines}A\x1b[J`);
     this.drawnLines = 0;
-  }
-
-  private now(): number {
-    return this.options.now?.() ?? Date.now();
   }
 }

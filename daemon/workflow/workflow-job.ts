@@ -47,7 +47,7 @@ async function runStaged({ jobDir, signal, graceMs, write }: WorkflowJobOptions)
   const { job } = JSON.parse(readFileSync(join(jobDir, "job.json"), "utf8")) as { job: ClaimedJob };
   if (job.spec.workflow === undefined) throw new Error("the staged job has no spec.workflow");
   const plan = loadFlow(job.spec.workflow, { flow: job.spec.flow, inputs: job.inputs ?? {} });
-  const view = new TaskView({ fancy: false, write });
+  const view = new TaskView({ fancy: false, progress: write, output: write });
   write(`flow ${plan.flow}: ${plan.tasks.map((t) => t.name).join(", ")}\n`);
   const result = await runWorkflow({
     plan,

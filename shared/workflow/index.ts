@@ -1,4 +1,3 @@
-export * from "./duration.ts";
 export * from "./graph-syntax.ts";
 export * from "./parse-workflow.ts";
 export * from "./plan.ts";

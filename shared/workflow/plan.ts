@@ -3,7 +3,7 @@
  * their needs, durations in ms, inputs merged over the flow's defaults, and every template
  * checked (it names an input that is set, or the outputs of a task that runs before it).
  */
-import { parseDuration } from "./duration.ts";
+import { parseDuration } from "../duration.ts";
 import { buildFlowGraph, chooseFlow } from "./flow-graph.ts";
 import {
   type Locate,
@@ -75,7 +75,12 @@ export function checkWorkflow(input: WorkflowInput, options: PlanOptions = {}): 
 }
 
 function planTask(name: string, task: WorkflowTask, needs: string[]): PlannedTask {
-  const timeoutMs = task.timeout === undefined ? undefined : parseDuration(task.timeout);
+  const timeoutMs =
+    task.timeout === undefined
+      ? undefined
+      : typeof task.timeout === "number"
+        ? task.timeout * 1000
+        : parseDuration(task.timeout);
   return {
     name,
     run: task.run,

@@ -19,7 +19,7 @@ export interface WorkflowProblem {
 }
 
 export function formatPath(path: readonly PathSegment[]): string {
-  return path.map((s, i) => (typeof s === "number" ? `[${s}]` : i === 0 ? s : `.${s}`)).join("") || "(top)";
+  return path.map((s, i) => (typeof s === "number" ? `[${s}]` : i === 0 ? s : `.${s}`)).join("");
 }
 
 export function formatProblem(problem: WorkflowProblem): string {

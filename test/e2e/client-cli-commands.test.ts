@@ -86,14 +86,14 @@ describe("flowy-client submit", () => {
     expect(Date.parse(job.run_at) - Date.now()).toBeGreaterThan(50 * 60_000);
   });
 
-  it("reads a workflow file (YAML) and sends it as spec.workflow with --flow", async () => {
+  it("reads a workflow file (YAML) and sends its text as spec.workflow", async () => {
     const { url, api } = await startServer();
     const file = join(tmpDir(), "flow.yaml");
     writeFileSync(file, "version: 1\ntasks:\n  hello:\n    run: echo hello\n");
     const run = await flowyClient(url, ["-q", "submit", "--workflow", file]);
     expect(run.exitCode, run.stderr).toBe(0);
     const job = (await get(`${api}/jobs/${run.stdout.trim()}`)).body;
-    expect(job.spec.workflow).toEqual({ version: 1, tasks: { hello: { run: "echo hello" } } });
+    expect(job.spec.workflow).toEqual({ source: "version: 1\ntasks:\n  hello:\n    run: echo hello\n" });
   });
 
   it("dedupes with --idempotency-key", async () => {

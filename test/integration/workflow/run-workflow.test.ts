@@ -118,7 +118,7 @@ tasks:
     const yaml = `version: 1\ntasks:\n  slow: { run: "sleep 30 & echo $! >> bg.pids; wait", timeout: 300ms, retries: 1 }\n`;
     const { result, byName, dir, events } = await run(yaml);
     expect(result.state).toBe("failed");
-    expect(byName.slow).toMatchObject({ state: "failed", attempt: 2, message: "timed out after 300ms" });
+    expect(byName.slow).toMatchObject({ state: "failed", attempt: 2, message: "timed out after 0.3s" });
     const pids = [...events.map((e) => e.pid), ...readPids(join(dir, "bg.pids"))].filter(
       (p) => p !== undefined,
     );

@@ -47,11 +47,12 @@ describe("submit options -> SubmitJob", () => {
     expect(parseParam("eq=a=b")).toEqual(["eq", "a=b"]);
   });
 
-  it("reads a workflow from YAML or JSON and sends the flow name", () => {
+  it("reads a workflow from YAML or JSON, checks it, and sends its text and the flow name", () => {
     const dir = tmpDir();
-    writeFileSync(join(dir, "f.json"), JSON.stringify({ version: 1, tasks: { t: { run: "true" } } }));
+    const text = JSON.stringify({ version: 1, tasks: { t: { run: "true" } } });
+    writeFileSync(join(dir, "f.json"), text);
     expect(buildSubmitBody([], { workflow: join(dir, "f.json"), flow: "main" }).spec).toEqual({
-      workflow: { version: 1, tasks: { t: { run: "true" } } },
+      workflow: { source: text },
       flow: "main",
     });
   });
@@ -83,7 +84,11 @@ describe("submit options -> SubmitJob", () => {
       /must hold a mapping/,
     );
     expect(refusal(() => buildSubmitBody([], { workflow: join(dir, "list.yaml") })).message).toMatch(
-      /does not hold a workflow/,
+      /list.yaml: workflow line 1:1: the workflow must be a mapping/,
+    );
+    writeFileSync(join(dir, "flow.yaml"), "version: 1\ntasks:\n  a: { run: x, needs: [b] }\n");
+    expect(refusal(() => buildSubmitBody([], { workflow: join(dir, "flow.yaml") })).message).toMatch(
+      /flow.yaml: workflow line 3:24 \(tasks.a.needs\[0\]\): 'b' is not a task/,
     );
   });
 });
