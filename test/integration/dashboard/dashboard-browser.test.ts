@@ -45,6 +45,13 @@ async function claim(api: string, workerId = "w-1") {
   return { job, lease: { worker_id: workerId, lease_token: job.lease_token as string } };
 }
 
+/** The workflow the heartbeats below report on (the server checks a workflow at submit). */
+const ETL_WORKFLOW = {
+  version: 1,
+  flows: { main: { graph: "fetch >> (clean & enrich) >> save" } },
+  tasks: { fetch: { run: "true" }, clean: { run: "true" }, enrich: { run: "true" }, save: { run: "true" } },
+};
+
 describe("dashboard in a browser", () => {
   it("shows a job submitted through the API on the overview and the jobs list without a reload", async () => {
     const { url, api } = await startServer();
@@ -84,7 +91,7 @@ describe("dashboard in a browser", () => {
     const submitted = (
       await post(
         `${api}/jobs`,
-        makeJobSpec({ name: "etl", spec: { workflow: { tasks: {} } }, tags: ["linux"] }),
+        makeJobSpec({ name: "etl", spec: { workflow: ETL_WORKFLOW }, tags: ["linux"] }),
       )
     ).body;
     const { lease } = await claim(api);
