@@ -133,4 +133,22 @@ tasks:
     expect(job.attempt).toBe(1);
     expect(states(job)).toEqual({ wait: "succeeded", after: "succeeded" });
   });
+
+  it("stops a workflow at the job's timeout_s: timed_out, its task stopped and canceled", async () => {
+    const server = await spawnServer();
+    spawnDaemon(server.url);
+    const dir = tmpDir();
+    const source = `version: 1\ntasks:\n  slow: { run: "echo $$ > slow.pid; exec sleep 30" }\n`;
+    const id = await submit(server.api, {
+      spec: { workflow: { source }, cwd: dir },
+      timeout_s: 2,
+      max_attempts: 1,
+    });
+    const job = await waitForState(server.api, id, ["timed_out", "failed", "succeeded"]);
+    expect(job.state).toBe("timed_out");
+    await waitForTasks(server.api, id, { slow: "canceled" });
+    const pid = readPidFile(join(dir, "slow.pid"));
+    expect(pid, "the task had started").toBeDefined();
+    await waitFor(`pid ${pid} to be gone`, () => !isAlive(pid!));
+  });
 });
