@@ -46,6 +46,8 @@ interface Lease {
   cancelSeen: boolean;
   handlers: LeaseHandlers;
   tasks?: TasksSource;
+  /** Task states changed after the last heartbeat was sent: send the next one at once. */
+  changed: boolean;
 }
 
 /** How long before a lease runs out a job whose lease cannot be renewed is stopped. */
@@ -91,6 +93,7 @@ export class LeaseKeeper {
       done: false,
       cancelSeen: false,
       handlers,
+      changed: false,
     });
   }
 
@@ -106,7 +109,9 @@ export class LeaseKeeper {
    */
   beatSoon(jobId: string): void {
     const lease = this.leases.get(jobId);
-    if (lease) lease.nextBeatAt = Math.min(lease.nextBeatAt, this.now());
+    if (!lease) return;
+    lease.changed = true;
+    lease.nextBeatAt = Math.min(lease.nextBeatAt, this.now());
   }
 
   untrack(jobId: string): void {
@@ -144,6 +149,7 @@ export class LeaseKeeper {
     const sentAt = this.now();
     lease.inFlight = true;
     try {
+      lease.changed = false;
       const tasks = lease.tasks?.();
       const result = await this.options.send({
         kind: "heartbeat",
@@ -175,7 +181,8 @@ export class LeaseKeeper {
 
   private renewed(lease: Lease, sentAt: number, cancelRequested: boolean): void {
     lease.expiresAt = Math.max(lease.expiresAt, sentAt + lease.leaseMs);
-    lease.nextBeatAt = sentAt + lease.leaseMs / 2;
+    // A change that came while this heartbeat was on its way goes out on the next tick.
+    lease.nextBeatAt = lease.changed ? this.now() : sentAt + lease.leaseMs / 2;
     lease.failures = 0;
     if (cancelRequested && !lease.cancelSeen) {
       lease.cancelSeen = true;

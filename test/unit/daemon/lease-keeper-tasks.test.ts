@@ -51,4 +51,29 @@ describe("LeaseKeeper with workflow tasks", () => {
     expect(t.sent).toHaveLength(1);
     t.keeper.beatSoon("unknown-job");
   });
+
+  it("does not lose a change that came while a heartbeat was on its way", async () => {
+    let now = 1_000_000;
+    const sent: ReportItem[] = [];
+    let answer: (() => void) | undefined;
+    const keeper = new LeaseKeeper({
+      now: () => now,
+      send: (item) => {
+        sent.push(item);
+        return new Promise((resolve) => {
+          answer = () => resolve({ job_id: item.job_id, ok: true });
+        });
+      },
+    });
+    keeper.track("j1", "tok", 60, now, { onCancel: () => {}, onLost: () => {} });
+    keeper.beatSoon("j1");
+    keeper.tick();
+    expect(sent).toHaveLength(1);
+    keeper.beatSoon("j1");
+    answer!();
+    await new Promise((r) => setImmediate(r));
+    now += 50;
+    keeper.tick();
+    expect(sent).toHaveLength(2);
+  });
 });
