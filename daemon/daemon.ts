@@ -15,6 +15,7 @@ import type { RunContext } from "./job-run.ts";
 import { LeaseKeeper } from "./lease-keeper.ts";
 import { reconcile } from "./reconcile.ts";
 import { Reporter } from "./reporter.ts";
+import { commandLauncher } from "./select-executor.ts";
 import { ServerClient } from "./server-client.ts";
 import { lockStateDir, prepareStateDir, resolveWorkerId } from "./state-dir.ts";
 
@@ -45,6 +46,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<Daemon> 
   const unlock = await lockStateDir(config.state_dir);
   const workerId = await resolveWorkerId(config.state_dir, config.worker_id);
   const logger = options.logger.child({ worker_id: workerId });
+  commandLauncher.useLogger(logger);
   const client = new ServerClient({
     server: config.server,
     apiKey: config.api_key ?? (config.api_key_file ? readApiKeyFile(config.api_key_file) : undefined),
@@ -99,6 +101,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<Daemon> 
   );
   const finish = async () => {
     keeper.stop();
+    commandLauncher.close();
     await unlock();
   };
   return {

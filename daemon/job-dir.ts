@@ -6,6 +6,7 @@
  *   inputs.json    $FLOWY_INPUTS
  *   outputs.json   $FLOWY_OUTPUTS, written by the job if it wants to
  *   output.log     stdout and stderr, interleaved as a terminal would show them
+ *   run            the shell shim the launcher starts for a command job (daemon/shim-script.ts)
  *   pid            the shell shim's pid (= its process group), written by the shim itself
  *   exit_status    the command's exit status, written by the shim when the command ends
  *   log-offsets    how much of output.log the server has (file bytes -> server bytes)
@@ -26,6 +27,7 @@ export const FILES = {
   inputs: "inputs.json",
   outputs: "outputs.json",
   log: "output.log",
+  run: "run",
   pid: "pid",
   exitStatus: "exit_status",
   logOffsets: "log-offsets",

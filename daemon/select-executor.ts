@@ -3,11 +3,14 @@
  * `workflow` (a Node process that runs the DAG, daemon/workflow/).
  */
 import type { JobSpec } from "../shared/protocol.ts";
-import { createCommandExecutor } from "./command-executor.ts";
+import { baseEnv, createCommandExecutor } from "./command-executor.ts";
 import { type Executor, UnrunnableJobError } from "./executor.ts";
+import { Launcher } from "./launcher.ts";
 import { createWorkflowExecutor } from "./workflow/workflow-executor.ts";
 
-const commandExecutor = createCommandExecutor();
+/** Starts every command job's shim; the daemon gives it its logger and closes it on the way out. */
+export const commandLauncher = new Launcher({ env: baseEnv() });
+const commandExecutor = createCommandExecutor({ launcher: commandLauncher });
 const workflowExecutor = createWorkflowExecutor();
 
 export function selectExecutor(spec: JobSpec): Executor {
