@@ -1,6 +1,6 @@
 /**
  * Runs a command or shell job through a tiny POSIX shell shim (daemon/shim-script.ts) in its own
- * session and process group, started by the launcher (daemon/launcher.ts) rather than by the
+ * process group, started by the launcher (daemon/launcher.ts) rather than by the
  * daemon itself.
  *
  * Why a shim and not a Node executor: starting Node costs ~60 ms and ~40 MB here, a bare spawn

@@ -1,12 +1,12 @@
 /**
- * The launcher: one small, long-lived `sh` loop that starts every command job's shim, so the
+ * The launcher: one small, long-lived shell loop that starts every command job's shim, so the
  * daemon (a large Node process) never forks per job. Forking a ~100 MB Node process costs several
  * milliseconds of the daemon's only thread; forking a 2 MB shell costs a fraction of one and
  * happens in another process.
  *
  * Protocol (all lines, each one write(2) shorter than PIPE_BUF, so never interleaved):
  *
- *   daemon -> launcher stdin   "<job dir>"          start <job dir>/run in its own session
+ *   daemon -> launcher stdin   "<job dir>"          start <job dir>/run in its own process group
  *   shim   -> notify pipe      "S <token> <pid>"    running as <pid> (= its process group)
  *   shim   -> notify pipe      "E <token> <status>" the command ended; exit_status is written
  *
@@ -23,7 +23,7 @@ import { delimiter, join } from "node:path";
 import type { Logger } from "pino";
 
 export interface LaunchHandlers {
-  /** The shim runs as `pid`, leader of its own session and process group. */
+  /** The shim runs as `pid`, leader of its own process group. */
   onStarted(pid: number): void;
   /** The command ended with `status`; the shim has written it to exit_status. */
   onEnded(status: number): void;
@@ -32,23 +32,43 @@ export interface LaunchHandlers {
 export interface LauncherOptions {
   /** The environment every job starts from (the job's own variables are set by its shim). */
   env: NodeJS.ProcessEnv;
-}
-
-/** setsid(1) puts each shim in its own session (util-linux; on every Linux with systemd). */
-function checkSetsid(path: string | undefined): void {
-  if (!onPath("setsid", path)) {
-    throw new Error(
-      "setsid (util-linux) is not installed: daemon-flowy needs it to start jobs in their own session",
-    );
-  }
+  /** Which loop to run (see LOOPS); by default bash where installed, else sh. */
+  shell?: LauncherShell;
 }
 
 /**
- * `cmd &` in a non-interactive shell forks without job control, so the child is not a process
- * group leader and setsid(1) does not fork again: one fork of a small shell, then exec.
- * Stdin is /dev/null: a shim must never read the daemon's commands.
+ * How each job's shim gets its own process group, cheapest first:
+ *
+ * - `bash`: bash honours `set -m` without a terminal, so every `( … ) &` is forked into a process
+ *   group of its own, with the default SIGINT/SIGQUIT; the shim runs in that forked subshell
+ *   (`. run`), so a job costs one fork of a small shell, then the command's fork and exec.
+ * - `sh`: a POSIX sh without job control there (dash) and `setsid -f` (util-linux): one exec
+ *   more for setsid and one for the shim's own sh. In the foreground, because a background child
+ *   of a shell without job control starts with SIGINT and SIGQUIT ignored, and so would the job.
+ *
+ * Either way the shim knows its pid as `$p`, and its stdin is /dev/null: a shim must never read
+ * the daemon's commands. `--posix` keeps bash from reading $BASH_ENV.
  */
-const LAUNCHER = `while IFS= read -r d; do setsid /bin/sh "$d/run" </dev/null >>"$d/output.log" 2>&1 & done`;
+const LOOPS = {
+  bash: `set -m; while IFS= read -r d; do ( p=$BASHPID; . "$d/run" ) </dev/null >>"$d/output.log" 2>&1 & done`,
+  sh: `while IFS= read -r d; do setsid -f /bin/sh -c 'p=$$; . "$0/run"' "$d" </dev/null >>"$d/output.log" 2>&1; done`,
+} as const;
+
+export type LauncherShell = keyof typeof LOOPS;
+
+/** The launcher's command line: bash where installed, else sh with setsid(1). */
+function launcherCommand(shell: LauncherShell | undefined, path: string | undefined): [string, string[]] {
+  const bash = findOnPath("bash", path);
+  if (shell !== "sh" && bash) return [bash, ["--posix", "-c", LOOPS.bash]];
+  if (shell === "bash") throw new Error("bash is not installed");
+  if (!findOnPath("setsid", path)) {
+    throw new Error(
+      "neither bash nor setsid (util-linux) is installed: daemon-flowy needs one of them to start " +
+        "jobs in their own process group",
+    );
+  }
+  return ["/bin/sh", ["-c", LOOPS.sh]];
+}
 
 const RESTART_BACKOFF_MS = [0, 100, 500, 2_000];
 
@@ -112,8 +132,8 @@ export class Launcher {
     this.restartTimer = undefined;
     this.closed = false;
     this.lastStart = Date.now();
-    checkSetsid(this.options.env.PATH);
-    const child = spawn("/bin/sh", ["-c", LAUNCHER], {
+    const [file, args] = launcherCommand(this.options.shell, this.options.env.PATH);
+    const child = spawn(file, args, {
       cwd: "/",
       env: this.options.env,
       // Its own process group: a Ctrl-C meant for the daemon does not reach it (or the jobs).
@@ -179,14 +199,15 @@ function readLines(stream: Socket, onLine: (line: string) => void): void {
   stream.on("error", () => undefined);
 }
 
-function onPath(command: string, path: string | undefined): boolean {
-  for (const dir of (path ?? "/usr/bin:/bin").split(delimiter)) {
+function findOnPath(command: string, path: string | undefined): string | undefined {
+  for (const dir of (path || "/usr/bin:/bin").split(delimiter)) {
+    if (!dir.startsWith("/")) continue;
     try {
       accessSync(join(dir, command), constants.X_OK);
-      return true;
+      return join(dir, command);
     } catch {
       // not here
     }
   }
-  return false;
+  return undefined;
 }

@@ -1,6 +1,6 @@
 /**
- * The per-job shim: a POSIX shell script written to `<job dir>/run` and started by the launcher
- * (daemon/launcher.ts) as the leader of its own session. It
+ * The per-job shim: a POSIX shell script written to `<job dir>/run` and sourced by the launcher
+ * (daemon/launcher.ts) in a shell that leads its own process group, whose pid it finds in `$p`. It
  *
  *   1. creates `pid` with O_EXCL (`set -C`): a second copy of the same start finds it and leaves,
  *      and so does one that comes after the daemon gave up on the start and fenced it off;
@@ -47,10 +47,10 @@ export function shimScript(spec: ShimSpec): string {
   return [
     "# flowy job shim, written by daemon-flowy (see daemon/shim-script.ts)",
     "set -C",
-    `{ echo $$ >${quote(files.pid)}; } 2>/dev/null || exit 0`,
+    `{ echo $p >${quote(files.pid)}; } 2>/dev/null || exit 0`,
     "set +C",
     "trap : TERM INT",
-    `trap '' PIPE; echo "S ${token} $$" >&3; trap - PIPE`,
+    `trap '' PIPE; echo "S ${token} $p" >&3; trap - PIPE`,
     `(cd ${quote(cwd)}${setEnv} && exec ${argv.map(quote).join(" ")} 3>&-)`,
     "s=$?",
     `echo $s >${quote(files.exitStatus)}`,
