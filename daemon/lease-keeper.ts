@@ -64,19 +64,32 @@ export class LeaseKeeper {
   private readonly options: LeaseKeeperOptions;
   private readonly now: () => number;
   private timer: NodeJS.Timeout | undefined;
+  private started = false;
 
   constructor(options: LeaseKeeperOptions) {
     this.options = options;
     this.now = options.now ?? Date.now;
   }
 
+  /** Keeps the leases from now on; the clock only ticks while there are leases to keep. */
   start(): void {
-    this.timer ??= setInterval(() => this.tick(), this.options.tickMs ?? 50);
+    this.started = true;
+    this.schedule();
   }
 
   stop(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
+    this.started = false;
+    this.schedule();
+  }
+
+  /** An idle daemon must not wake up 20 times a second for nothing. */
+  private schedule(): void {
+    const wanted = this.started && this.leases.size > 0;
+    if (wanted && !this.timer) this.timer = setInterval(() => this.tick(), this.options.tickMs ?? 50);
+    else if (!wanted && this.timer) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
   }
 
   /** Starts keeping a lease that was granted (or renewed) no earlier than `grantedAt`. */
@@ -95,6 +108,7 @@ export class LeaseKeeper {
       handlers,
       changed: false,
     });
+    this.schedule();
   }
 
   /** From now on the job's heartbeats carry its task states. */
@@ -118,6 +132,7 @@ export class LeaseKeeper {
     const lease = this.leases.get(jobId);
     if (lease) lease.done = true;
     this.leases.delete(jobId);
+    this.schedule();
   }
 
   /** When the lease runs out on the local clock; undefined when not kept (any more). */
@@ -203,6 +218,7 @@ export class LeaseKeeper {
 
   private lose(lease: Lease, reason: LossReason, detail: string): void {
     this.leases.delete(lease.jobId);
+    this.schedule();
     lease.done = true;
     lease.handlers.onLost(reason, detail, lease.expiresAt);
   }

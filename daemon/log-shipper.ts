@@ -33,7 +33,12 @@ export class LogShipper {
   constructor(dir: JobDir, append: AppendLog, options: LogShipperOptions = {}) {
     this.dir = dir;
     this.append = append;
-    this.options = { intervalMs: 500, chunkBytes: 256 * 1024, ...options };
+    // `??`, not a spread: an `intervalMs: undefined` passed along must not mean setInterval(fn, 1).
+    this.options = {
+      intervalMs: options.intervalMs ?? 500,
+      chunkBytes: options.chunkBytes ?? 256 * 1024,
+      logger: options.logger,
+    };
   }
 
   /** Ships periodically until `finish()`; `resume` picks up the offsets a previous daemon saved. */
