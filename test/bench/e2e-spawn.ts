@@ -9,37 +9,56 @@
  *
  * Self-contained (node built-ins and fetch only) so the bench runner can call `measureEndToEnd`.
  *
- *   node test/bench/e2e-spawn.ts [--jobs 2000] [--max-jobs 8] [--rounds 3] [--cpu-prof DIR]
+ *   node test/bench/e2e-spawn.ts [--jobs 2000] [--max-jobs 8] [--rounds 3] [--cpu-prof DIR] [--keep]
  *
  * With --cpu-prof the daemon runs under `node --cpu-prof` and writes its profile into DIR when it
  * exits (it is stopped with SIGTERM, which drains and exits cleanly).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, openSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const LOCAL_NODE = join(ROOT, "node_modules", ".bin", "node");
+/** USER_HZ: /proc reports CPU time in these; 100 on every Linux build that matters. */
+const CLOCK_TICKS = 100;
 
 export interface EndToEndOptions {
   jobs: number;
   maxJobs: number;
   /** Directory for the daemon's CPU profile (node --cpu-prof); none when undefined. */
   cpuProfDir?: string;
+  /** Keep the server's database and both logs (the path is printed) instead of removing them. */
+  keep?: boolean;
 }
 
 export interface EndToEndResult {
   rawSpawnPerS: number;
   daemonJobsPerS: number;
   ratio: number;
+  /** CPU milliseconds per job (user + system, Linux /proc; children included once reaped). */
+  cpuMsPerJob: { raw: number; server: number; daemon: number; launcher: number };
 }
 
+/**
+ * The raw rate is taken right before and right after the daemon's run and averaged: the machine
+ * is shared, and its load drifts within a run.
+ */
 export async function measureEndToEnd(options: EndToEndOptions): Promise<EndToEndResult> {
-  const rawSpawnPerS = await rawSpawnRate(options.jobs, options.maxJobs);
-  const daemonJobsPerS = await daemonRate(options);
-  return { rawSpawnPerS, daemonJobsPerS, ratio: daemonJobsPerS / rawSpawnPerS };
+  const cpu0 = cpuMs("self");
+  const before = await rawSpawnRate(options.jobs, options.maxJobs);
+  const raw = (cpuMs("self") - cpu0) / options.jobs;
+  const daemon = await daemonRate(options);
+  const after = await rawSpawnRate(options.jobs, options.maxJobs);
+  const rawSpawnPerS = (before + after) / 2;
+  return {
+    rawSpawnPerS,
+    daemonJobsPerS: daemon.jobsPerS,
+    ratio: daemon.jobsPerS / rawSpawnPerS,
+    cpuMsPerJob: { raw, ...daemon.cpuMsPerJob },
+  };
 }
 
 /** Spawns of `true` per second from this Node process, `concurrency` at once. */
@@ -60,7 +79,12 @@ export async function rawSpawnRate(n: number, concurrency: number): Promise<numb
   return (n * 1000) / (performance.now() - t0);
 }
 
-async function daemonRate(options: EndToEndOptions): Promise<number> {
+interface DaemonRun {
+  jobsPerS: number;
+  cpuMsPerJob: { server: number; daemon: number; launcher: number };
+}
+
+async function daemonRate(options: EndToEndOptions): Promise<DaemonRun> {
   const tmp = mkdtempSync(join(tmpdir(), "flowy-e2e-spawn-"));
   const env = benchEnv(tmp);
   const children: ChildProcess[] = [];
@@ -75,6 +99,7 @@ async function daemonRate(options: EndToEndOptions): Promise<number> {
     const url = await listeningUrl(server);
     const api = `${url}/api/v1`;
     await submitAll(api, options.jobs);
+    const serverCpu0 = cpuMs(server.pid!);
     const nodeArgs = options.cpuProfDir ? ["--cpu-prof", "--cpu-prof-dir", options.cpuProfDir] : [];
     const daemon = startNode(
       [...nodeArgs, join(ROOT, "daemon", "cli.ts")],
@@ -84,12 +109,19 @@ async function daemonRate(options: EndToEndOptions): Promise<number> {
     );
     children.push(daemon);
     await untilSucceeded(api, options.jobs, daemon);
+    const perJob = (ms: number) => ms / options.jobs;
+    const cpuMsPerJob = {
+      server: perJob(cpuMs(server.pid!) - serverCpu0),
+      daemon: perJob(cpuMs(daemon.pid!)),
+      launcher: perJob(launcherPids(daemon.pid!).reduce((sum, pid) => sum + cpuMs(pid), 0)),
+    };
     const { first, last } = await claimToCompletion(api);
     await stop(daemon);
-    return (options.jobs * 1000) / (last - first);
+    return { jobsPerS: (options.jobs * 1000) / (last - first), cpuMsPerJob };
   } finally {
     for (const child of children.reverse()) await stop(child);
-    rmSync(tmp, { recursive: true, force: true });
+    if (options.keep) console.log(`kept ${tmp}`);
+    else rmSync(tmp, { recursive: true, force: true });
   }
 }
 
@@ -165,6 +197,36 @@ async function claimToCompletion(api: string): Promise<{ first: number; last: nu
   return { first, last };
 }
 
+/** utime + stime + cutime + cstime of a process, in ms (0 where /proc cannot tell). */
+function cpuMs(pid: number | "self"): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
+    return (ticks * 1000) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+
+/** The daemon's children that are its job launcher (a `sh -c` read loop). */
+function launcherPids(daemonPid: number): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === daemonPid && readFileSync(`/proc/${entry}/cmdline`, "utf8").includes("read -r")) {
+        pids.push(Number(entry));
+      }
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
 async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once("exit", resolve));
@@ -181,20 +243,23 @@ async function main(): Promise<void> {
       "max-jobs": { type: "string", default: "8" },
       rounds: { type: "string", default: "1" },
       "cpu-prof": { type: "string" },
+      keep: { type: "boolean", default: false },
     },
   });
   const options = {
     jobs: Number(values.jobs),
     maxJobs: Number(values["max-jobs"]),
     cpuProfDir: values["cpu-prof"],
+    keep: values.keep,
   };
   const ratios: number[] = [];
   for (let round = 1; round <= Number(values.rounds); round++) {
     const r = await measureEndToEnd(options);
     ratios.push(r.ratio);
+    const cpu = Object.entries(r.cpuMsPerJob).map(([k, v]) => `${k} ${v.toFixed(2)}`);
     console.log(
       `round ${round}: raw ${r.rawSpawnPerS.toFixed(0)}/s  daemon ${r.daemonJobsPerS.toFixed(0)} jobs/s  ` +
-        `ratio ${r.ratio.toFixed(3)}`,
+        `ratio ${r.ratio.toFixed(3)}  (CPU ms/job: ${cpu.join(", ")})`,
     );
   }
   if (ratios.length > 1) {
