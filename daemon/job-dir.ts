@@ -15,7 +15,8 @@
  * The directory is named by the job id only after checking the id is a plain name, so nothing a
  * job says can make the daemon write outside its own directory.
  */
-import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { readdir, readFile, rm, rmdir, unlink } from "node:fs/promises";
 import { join, resolve, sep } from "node:path";
 import { FlowyError } from "../shared/errors.ts";
 import type { ClaimedJob, ReportItem } from "../shared/protocol.ts";
@@ -53,15 +54,17 @@ export class JobDir {
     return join(this.path, FILES[name]);
   }
 
-  /** Creates the directory afresh (a leftover from an older attempt is removed) with job.json and inputs. */
+  /**
+   * Creates the directory afresh (a leftover from an older attempt is removed) with job.json and
+   * inputs. Synchronous, like `remove`: a few small writes to the local state dir cost less CPU on
+   * the daemon's thread than the thread-pool round trips of their promise versions, and on a busy
+   * worker that CPU is what the jobs' processes need.
+   */
   async stage(job: ClaimedJob, startedAt: number): Promise<void> {
-    await rm(this.path, { recursive: true, force: true });
-    await mkdir(this.path, { recursive: true, mode: 0o700 });
+    makeDir(this.path);
     const staged: StagedJob = { job, started_at: startedAt };
-    await Promise.all([
-      writeFile(this.file("job"), JSON.stringify(staged)),
-      writeFile(this.file("inputs"), JSON.stringify(job.inputs ?? {})),
-    ]);
+    writeFileSync(this.file("job"), JSON.stringify(staged));
+    writeFileSync(this.file("inputs"), JSON.stringify(job.inputs ?? {}));
   }
 
   async readStaged(): Promise<StagedJob | undefined> {
@@ -85,17 +88,43 @@ export class JobDir {
 
   /** Saves the outcome until the server accepts it; a job that never got a directory has none to save. */
   async writeResult(item: ReportItem): Promise<void> {
-    await writeFile(this.file("result"), JSON.stringify(item)).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== "ENOENT") throw error;
-    });
+    try {
+      writeFileSync(this.file("result"), JSON.stringify(item));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    }
   }
 
   readResult(): Promise<ReportItem | undefined> {
     return readJson<ReportItem>(this.file("result"));
   }
 
-  remove(): Promise<void> {
-    return rm(this.path, { recursive: true, force: true });
+  /**
+   * Removes the directory: its files, then the directory itself; whatever a job made in there
+   * beyond plain files (it is the job's cwd by default) takes the recursive path. Asynchronous:
+   * it is off the job's critical path, and a metadata write can wait for the file system's
+   * journal (the server's fsyncs) — better on the thread pool than on the daemon's thread.
+   */
+  async remove(): Promise<void> {
+    try {
+      const names = await readdir(this.path);
+      await Promise.all(names.map((name) => unlink(join(this.path, name))));
+      await rmdir(this.path);
+    } catch {
+      await rm(this.path, { recursive: true, force: true });
+    }
+  }
+}
+
+/** mkdir of a job dir: afresh when it exists, with its parents when they do not. */
+function makeDir(path: string): void {
+  try {
+    mkdirSync(path, { mode: 0o700 });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EEXIST") rmSync(path, { recursive: true, force: true });
+    else if (code !== "ENOENT") throw error;
+    mkdirSync(path, { recursive: true, mode: 0o700 });
   }
 }
 

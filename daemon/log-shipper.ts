@@ -7,7 +7,8 @@
  * They differ only when the output is not valid UTF-8 (the wire carries text). Both are saved in
  * the job directory after each accepted chunk, so a re-adopting daemon carries on where it was.
  */
-import { open, readFile, stat, writeFile } from "node:fs/promises";
+import { statSync } from "node:fs";
+import { open, readFile, writeFile } from "node:fs/promises";
 import type { Logger } from "pino";
 import { isFlowyError } from "../shared/errors.ts";
 import type { JobDir } from "./job-dir.ts";
@@ -143,6 +144,7 @@ export async function readTail(path: string, maxBytes = 4096): Promise<string> {
   }
 }
 
+/** Sync on purpose: one stat without the thread pool, and no exception when the file is not there. */
 async function fileSize(path: string): Promise<number> {
-  return (await stat(path).catch(() => undefined))?.size ?? 0;
+  return statSync(path, { throwIfNoEntry: false })?.size ?? 0;
 }

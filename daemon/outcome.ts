@@ -2,7 +2,8 @@
  * Turns how a job's process ended (and why, if the daemon stopped it) into the complete or
  * failed report item the server gets: exit code, duration, outputs, the output tail.
  */
-import { readFile, stat } from "node:fs/promises";
+import { statSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import type { ClaimedJob, ReportItem } from "../shared/protocol.ts";
 import type { ExitInfo } from "./executor.ts";
 import type { JobDir } from "./job-dir.ts";
@@ -83,7 +84,7 @@ type Outputs = { ok: true; value: Record<string, unknown> } | { ok: false; messa
 
 async function readOutputs(dir: JobDir): Promise<Outputs> {
   const path = dir.file("outputs");
-  const info = await stat(path).catch(() => undefined);
+  const info = statSync(path, { throwIfNoEntry: false });
   if (!info) return { ok: true, value: {} };
   if (info.size > MAX_OUTPUTS_BYTES) {
     return { ok: false, message: `$FLOWY_OUTPUTS is ${info.size} bytes; outputs are limited to 1 MiB` };
