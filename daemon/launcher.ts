@@ -83,6 +83,8 @@ export class Launcher {
   private lastStart = 0;
   private restartTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private outbox: string[] = [];
+  private flushing: NodeJS.Immediate | undefined;
   private logger: Logger | undefined;
 
   constructor(options: LauncherOptions) {
@@ -109,8 +111,18 @@ export class Launcher {
     if (dir.includes("\n")) throw new Error(`a job directory with a newline cannot be launched: ${dir}`);
     this.handlers.set(token, handlers);
     this.pending.set(token, dir);
-    this.ensureRunning();
-    this.child!.stdin!.write(`${dir}\n`);
+    if (!this.child) return this.ensureRunning(); // it is sent everything pending
+    // The jobs of one claim answer start within one turn of the event loop: one write for all.
+    this.outbox.push(`${dir}\n`);
+    this.flushing ??= setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    clearImmediate(this.flushing);
+    this.flushing = undefined;
+    const lines = this.outbox.join("");
+    this.outbox = [];
+    if (lines) this.child?.stdin?.write(lines);
   }
 
   /** Forget a start (it ended, or was fenced off); late notifications for it are ignored. */
@@ -123,6 +135,7 @@ export class Launcher {
   close(): void {
     this.closed = true;
     clearTimeout(this.restartTimer);
+    this.flush();
     this.child?.stdin?.end();
   }
 
@@ -151,7 +164,10 @@ export class Launcher {
     readLines(notify, (line) => this.onLine(line));
     child.once("error", (error) => this.logger?.error({ err: error.message }, "launcher failed"));
     child.once("exit", (code, signal) => this.onExit(child, code, signal));
-    for (const dir of this.pending.values()) child.stdin!.write(`${dir}\n`);
+    // Everything not confirmed yet, including what waits in the outbox.
+    this.outbox = [];
+    for (const dir of this.pending.values()) this.outbox.push(`${dir}\n`);
+    this.flushing ??= setImmediate(() => this.flush());
   }
 
   private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
