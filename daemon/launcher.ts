@@ -111,7 +111,10 @@ export class Launcher {
     if (dir.includes("\n")) throw new Error(`a job directory with a newline cannot be launched: ${dir}`);
     this.handlers.set(token, handlers);
     this.pending.set(token, dir);
-    if (!this.child) return this.ensureRunning(); // it is sent everything pending
+    if (!this.child) {
+      this.ensureRunning(); // a new launcher is sent everything pending
+      return;
+    }
     // The jobs of one claim answer start within one turn of the event loop: one write for all.
     this.outbox.push(`${dir}\n`);
     this.flushing ??= setImmediate(() => this.flush());
