@@ -1,0 +1,5 @@
+import type { ScenarioResult, TargetCheck } from "./results.ts";
+
+export function checkTargets(_scenarios: ScenarioResult[]): TargetCheck[] {
+  return [];
+}
