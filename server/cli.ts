@@ -4,15 +4,21 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { FlowyError } from "../shared/errors.ts";
 import { createLogger, LOG_LEVELS, type LogLevel } from "../shared/logging.ts";
 import { defaultDbPath } from "../shared/platform-paths.ts";
+import { DASHBOARD_LANG_SETTINGS, type DashboardLangSetting } from "./dashboard/language.ts";
 import { createFlowyServer, FLOWY_VERSION } from "./flowy-server.ts";
 import { addKeysCommand } from "./keys-command.ts";
-import { openStore } from "./store/open-store.ts";
+import { openReplication, openStore } from "./store/open-store.ts";
 
 export const DEFAULT_PORT = 7411;
 
 function positiveNumber(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("must be a positive number");
+  return n;
+}
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("must be a positive whole number");
   return n;
 }
 function port(value: string): number {
@@ -35,6 +41,8 @@ interface StartOptions {
   leaseS: number;
   maxAttempts: number;
   reaperIntervalMs: number;
+  dbPoolSize: number;
+  dashboardLang: DashboardLangSetting;
 }
 
 async function start(opts: StartOptions): Promise<void> {
@@ -59,12 +67,16 @@ async function start(opts: StartOptions): Promise<void> {
       "WARNING: --insecure-no-auth: anyone who can reach this server can run commands on its workers.\n",
     );
   }
-  const store = await openStore(opts.db, logger);
+  const store = await openStore(opts.db, logger, { poolSize: opts.dbPoolSize });
+  const { feed, leadership } = await openReplication(store, logger);
   const server = await createFlowyServer({
     store,
+    feed,
+    leadership,
     logger,
     defaults: { leaseS: opts.leaseS, maxAttempts: opts.maxAttempts },
     reaperIntervalMs: opts.reaperIntervalMs,
+    dashboardLang: opts.dashboardLang,
   });
   const address = await server.listen(opts.host, opts.port);
   logger.info(
@@ -95,7 +107,10 @@ async function start(opts: StartOptions): Promise<void> {
 }
 
 function dbOption(): Option {
-  return new Option("--db <path|url>", "SQLite file, or postgres:// URL")
+  return new Option(
+    "--db <path|url>",
+    "SQLite file, or postgres://USER@HOST/DB[?schema=NAME] shared by replicas",
+  )
     .env("FLOWY_DB")
     .default(defaultDbPath());
 }
@@ -115,6 +130,12 @@ program
       .default(DEFAULT_PORT),
   )
   .addOption(dbOption())
+  .addOption(
+    new Option("--db-pool-size <n>", "PostgreSQL connections per server")
+      .env("FLOWY_DB_POOL_SIZE")
+      .argParser(positiveInteger)
+      .default(10),
+  )
   .option("--insecure-no-auth", "allow listening beyond loopback without API keys (loudly warned)")
   .addOption(
     new Option("--log-level <level>", "log level").env("FLOWY_LOG_LEVEL").choices(LOG_LEVELS).default("info"),
@@ -133,6 +154,12 @@ program
     new Option("--reaper-interval-ms <ms>", "how often leases and schedules are checked at most")
       .argParser(positiveNumber)
       .default(1000),
+  )
+  .addOption(
+    new Option("--dashboard-lang <lang>", "dashboard language (auto: from the browser)")
+      .env("FLOWY_DASHBOARD_LANG")
+      .choices(DASHBOARD_LANG_SETTINGS)
+      .default("auto"),
   )
   .action(start);
 

@@ -5,7 +5,11 @@
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { DEFAULT_BACKOFF, DEFAULT_MAX_ATTEMPTS } from "../shared/retry-policy.ts";
+import type { DashboardLangSetting } from "./dashboard/language.ts";
 import { createApp } from "./http/app.ts";
+import type { Leadership } from "./model/leadership.ts";
+import { WORKER_LOST_AFTER_MS } from "./http/wire.ts";
+import { createMetrics } from "./metrics/metrics.ts";
 import { type ChangeFeed, createLocalChangeFeed } from "./service/change-feed.ts";
 import { ClaimWaiters } from "./service/claim-waiters.ts";
 import { type Clock, systemClock } from "./service/clock.ts";
@@ -15,7 +19,7 @@ import { KeyService } from "./service/key-service.ts";
 import { LeaseService } from "./service/lease-service.ts";
 import { Reaper } from "./service/reaper.ts";
 import type { JobDefaults } from "./service/submit-plan.ts";
-import type { Store } from "./store/store.ts";
+import type { Store, WorkerRecord } from "./store/store.ts";
 
 export const FLOWY_VERSION = "0.1.0";
 
@@ -24,8 +28,11 @@ export interface FlowyServerOptions {
   logger: Logger;
   clock?: Clock;
   feed?: ChangeFeed;
+  /** Replicas elect who runs the reaper; without it this server always does. */
+  leadership?: Leadership;
   defaults?: Partial<JobDefaults>;
   reaperIntervalMs?: number;
+  dashboardLang?: DashboardLangSetting;
 }
 
 export interface FlowyServer {
@@ -50,25 +57,42 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
   const { store, logger } = options;
   const clock = options.clock ?? systemClock;
   const feed = options.feed ?? createLocalChangeFeed();
-  const writer = new JobWriter(store, feed, clock);
+  // The gauges read the job service when scraped, long after it exists.
+  const metrics = createMetrics({
+    jobsByState: async () => (await jobs.stats()).states,
+    workersByStatus: async () => countWorkers(await jobs.workers(), clock()),
+    poolStats: store.poolStats?.bind(store),
+  });
+  const writer = new JobWriter(store, feed, clock, metrics.observer);
   const waiters = new ClaimWaiters(feed);
   const jobs = new JobService(store, writer, feed, { ...DEFAULT_JOB_DEFAULTS, ...options.defaults });
   const leases = new LeaseService(store, writer, waiters);
   const keys = new KeyService(store, clock);
-  const reaper = new Reaper(store, writer, { intervalMs: options.reaperIntervalMs ?? 1000, logger });
+  const { leadership } = options;
+  const reaper = new Reaper(store, writer, {
+    intervalMs: options.reaperIntervalMs ?? 1000,
+    logger,
+    isLeader: leadership && (() => leadership.isLeader()),
+  });
   const app = await createApp(
     {
       jobs,
       leases,
       keys,
       clock,
+      metrics,
       ready: async () => {
         // A primary-key read: proves the database answers without scanning anything.
         await store.getJob("readyz");
         return true;
       },
     },
-    { logger, version: FLOWY_VERSION },
+    {
+      logger,
+      version: FLOWY_VERSION,
+      dashboardLang: options.dashboardLang,
+      httpMetrics: (app) => metrics.installHttp(app),
+    },
   );
   let closing: Promise<void> | undefined;
 
@@ -88,6 +112,7 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
       closing ??= (async () => {
         waiters.close();
         await reaper.stop();
+        await leadership?.close();
         await app.close();
         await feed.close();
         await store.close();
@@ -95,4 +120,9 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
       return closing;
     },
   };
+}
+
+function countWorkers(workers: WorkerRecord[], now: number): { active: number; lost: number } {
+  const lost = workers.filter((w) => now - w.lastSeenAt > WORKER_LOST_AFTER_MS).length;
+  return { active: workers.length - lost, lost };
 }

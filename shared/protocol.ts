@@ -301,3 +301,21 @@ export const StatsSchema = T.Object({
 export type Stats = Static<typeof StatsSchema>;
 
 export const JobIdParams = T.Object({ id: Id }, Strict);
+
+export const ThroughputQuery = T.Object(
+  { minutes: T.Optional(T.Integer({ minimum: 1, maximum: 1440, default: 60 })) },
+  Strict,
+);
+const FinishedCounts = {
+  succeeded: T.Integer(),
+  failed: T.Integer(),
+  timed_out: T.Integer(),
+  canceled: T.Integer(),
+};
+export const ThroughputSchema = T.Object({
+  bucket_s: T.Integer(),
+  buckets: T.Array(T.Object({ at: T.String(), ...FinishedCounts }), {
+    description: "Oldest first; a bucket's `at` is its start.",
+  }),
+});
+export type Throughput = Static<typeof ThroughputSchema>;

@@ -6,9 +6,12 @@
 import swagger from "@fastify/swagger";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
+import { registerDashboard } from "../dashboard/dashboard-routes.ts";
+import type { DashboardLangSetting } from "../dashboard/language.ts";
 import { installAuth } from "./auth.ts";
 import { installProblemHandlers } from "./problem.ts";
 import { registerKeyRoutes } from "./routes/key-routes.ts";
+import { registerMetricsRoute, registerMonitorRoutes } from "./routes/monitor-routes.ts";
 import { registerClientRoutes } from "./routes/client-routes.ts";
 import { registerHealthRoutes, registerStatsRoutes } from "./routes/ops-routes.ts";
 import { registerWorkerRoutes } from "./routes/worker-routes.ts";
@@ -21,6 +24,9 @@ const BODY_LIMIT = 1_048_576;
 export interface AppOptions {
   logger: Logger;
   version: string;
+  dashboardLang?: DashboardLangSetting;
+  /** Installs the HTTP request metrics hook. */
+  httpMetrics?: (app: FastifyInstance) => void;
 }
 
 export async function createApp(services: Services, options: AppOptions): Promise<FastifyInstance> {
@@ -40,6 +46,7 @@ export async function createApp(services: Services, options: AppOptions): Promis
   installProblemHandlers(app);
   installValidators(app);
   installAuth(app, services.keys);
+  options.httpMetrics?.(app);
   await app.register(swagger, {
     openapi: {
       info: {
@@ -56,9 +63,12 @@ export async function createApp(services: Services, options: AppOptions): Promis
       registerWorkerRoutes(api, services);
       registerStatsRoutes(api, services);
       registerKeyRoutes(api, services);
+      registerMonitorRoutes(api, services);
     },
     { prefix: API_PREFIX },
   );
   registerHealthRoutes(app, services);
+  registerMetricsRoute(app, services);
+  await registerDashboard(app, { lang: options.dashboardLang ?? "auto", version: options.version });
   return app;
 }

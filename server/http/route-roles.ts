@@ -36,6 +36,18 @@ export const ROUTE_ROLES: Record<string, Access> = {
   "POST /api/v1/jobs/:id/logs": WORKER,
   "GET /api/v1/jobs/running": WORKER,
 
+  "GET /api/v1/events": CLIENT,
+  "GET /api/v1/stats/throughput": ALL,
+  // Prometheus scrapes with any key (bearer token) once keys exist.
+  "GET /metrics": ALL,
+
+  // The dashboard page loads without a key so it can ask for one; its data needs one.
+  "GET /": "public",
+  "GET /assets/*": "public",
+  "GET /dashboard/session": CLIENT,
+  "POST /dashboard/login": CLIENT,
+  "POST /dashboard/logout": "public",
+
   "GET /api/v1/keys": ADMIN,
   "POST /api/v1/keys": ADMIN,
   "DELETE /api/v1/keys/:name": ADMIN,

@@ -10,4 +10,6 @@ export interface Services {
   keys: KeyService;
   clock: Clock;
   ready: () => Promise<boolean>;
+  /** Prometheus text exposition of the server's metrics. */
+  metrics: { contentType: string; render(): Promise<string> };
 }

@@ -1,41 +1,7 @@
-/**
- * Job changes, published after each committed write. Long-polling claims wait for `pending`
- * jobs here and `GET /jobs/{id}?version=` waits for its job. This is the in-process feed; the
- * PostgreSQL store replaces it with one that also crosses replicas (LISTEN/NOTIFY).
- */
-import { EventEmitter } from "node:events";
-import type { JobState } from "../../shared/states.ts";
-
-export interface JobChange {
-  jobId: string;
-  state: JobState;
-  version: number;
-  tags: string[];
-  /** "log" when only the job's log grew. */
-  kind?: "log";
-}
-
-export type ChangeListener = (change: JobChange) => void;
-
-export interface ChangeFeed {
-  publish(changes: JobChange[]): void;
-  subscribe(listener: ChangeListener): () => void;
-  close(): Promise<void>;
-}
-
-export function createLocalChangeFeed(): ChangeFeed {
-  const emitter = new EventEmitter();
-  emitter.setMaxListeners(0);
-  return {
-    publish(changes) {
-      for (const change of changes) emitter.emit("change", change);
-    },
-    subscribe(listener) {
-      emitter.on("change", listener);
-      return () => emitter.off("change", listener);
-    },
-    async close() {
-      emitter.removeAllListeners();
-    },
-  };
-}
+/** The change feed the services publish to and wait on; defined in model/ so stores can provide one. */
+export {
+  type ChangeFeed,
+  type ChangeListener,
+  createLocalChangeFeed,
+  type JobChange,
+} from "../model/change-feed.ts";

@@ -68,12 +68,27 @@ export class ClaimWaiters {
     });
   }
 
+  /**
+   * One new pending job wakes one idle waiter that can run it, not all of them: a burst of
+   * submits wakes as many workers as there are jobs, and a single job does not stampede.
+   * The woken waiter goes to the back of the line so wake-ups rotate across workers.
+   */
   private onChange(change: JobChange): void {
+    if (change.kind === "resync") {
+      for (const waiter of this.waiters) {
+        waiter.signaled = true;
+        waiter.wake?.();
+      }
+      return;
+    }
     if (change.state !== "pending") return;
     for (const waiter of this.waiters) {
-      if (!change.tags.every((tag) => waiter.tags.has(tag))) continue;
+      if (waiter.signaled || !change.tags.every((tag) => waiter.tags.has(tag))) continue;
       waiter.signaled = true;
+      this.waiters.delete(waiter);
+      this.waiters.add(waiter);
       waiter.wake?.();
+      return;
     }
   }
 

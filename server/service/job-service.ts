@@ -4,9 +4,9 @@
  */
 import { FlowyError, notFound } from "../../shared/errors.ts";
 import type { SubmitJob } from "../../shared/protocol.ts";
-import { isLeased, JOB_STATES, type JobState } from "../../shared/states.ts";
+import { isLeased, isTerminal, JOB_STATES, type JobState } from "../../shared/states.ts";
 import type { HistoryRecord, JobRecord, Store, StoreStats, WorkerRecord } from "../store/store.ts";
-import type { ChangeFeed } from "./change-feed.ts";
+import type { ChangeFeed, ChangeListener } from "./change-feed.ts";
 import { planRequeue, planTransition } from "./job-transitions.ts";
 import type { JobWriter } from "./job-writer.ts";
 import { type JobDefaults, planSubmit } from "./submit-plan.ts";
@@ -16,6 +16,13 @@ const FOLLOW_IDLE_MS = 5_000;
 export interface JobPage {
   jobs: JobRecord[];
   nextCursor: string | null;
+}
+
+type FinishedState = "succeeded" | "failed" | "timed_out" | "canceled";
+export type ThroughputBucket = { at: number } & Record<FinishedState, number>;
+
+function emptyBucket(at: number): ThroughputBucket {
+  return { at, succeeded: 0, failed: 0, timed_out: 0, canceled: 0 };
 }
 
 export interface ListQuery {
@@ -68,7 +75,10 @@ export class JobService {
         { job_id: job.id },
       );
     }
-    if (created) this.writer.published([job]);
+    if (created) {
+      this.writer.observer.submitted(job);
+      this.writer.published([job]);
+    }
     if (created && job.state === "awaiting") await this.writer.releaseAwaiting();
     return {
       job: created && job.state === "awaiting" ? ((await this.store.getJob(job.id)) ?? job) : job,
@@ -201,5 +211,23 @@ export class JobService {
 
   workers(): Promise<WorkerRecord[]> {
     return this.store.listWorkers();
+  }
+
+  /** Every job change as it is published (live views); returns the unsubscribe. */
+  watch(listener: ChangeListener): () => void {
+    return this.feed.subscribe(listener);
+  }
+
+  /** Jobs finished per bucket over the last `buckets` buckets, oldest first, empty buckets included. */
+  async throughput(buckets: number, bucketMs = 60_000): Promise<ThroughputBucket[]> {
+    const now = this.writer.now();
+    const since = now - (now % bucketMs) - (buckets - 1) * bucketMs;
+    const counts = await this.store.countFinished(since, bucketMs);
+    const series = Array.from({ length: buckets }, (_, i) => emptyBucket(since + i * bucketMs));
+    for (const { at, state, count } of counts) {
+      const bucket = series[Math.floor((at - since) / bucketMs)];
+      if (bucket && isTerminal(state)) bucket[state as FinishedState] += count;
+    }
+    return series;
   }
 }

@@ -9,6 +9,7 @@ import { isTerminal } from "../../shared/states.ts";
 import type { JobRecord, Store, Transition } from "../store/store.ts";
 import type { ChangeFeed } from "./change-feed.ts";
 import type { Clock } from "./clock.ts";
+import { NO_OBSERVER, type JobObserver } from "./job-observer.ts";
 import { planTransition } from "./job-transitions.ts";
 
 const MAX_CONFLICT_RETRIES = 8;
@@ -20,11 +21,13 @@ export class JobWriter {
   private readonly store: Store;
   private readonly feed: ChangeFeed;
   private readonly clock: Clock;
+  readonly observer: JobObserver;
 
-  constructor(store: Store, feed: ChangeFeed, clock: Clock) {
+  constructor(store: Store, feed: ChangeFeed, clock: Clock, observer: JobObserver = NO_OBSERVER) {
     this.store = store;
     this.feed = feed;
     this.clock = clock;
+    this.observer = observer;
   }
 
   now(): number {
@@ -35,6 +38,9 @@ export class JobWriter {
   async apply(transitions: Transition[]): Promise<Array<JobRecord | undefined>> {
     if (transitions.length === 0) return [];
     const results = await this.store.applyTransitions(transitions, this.clock());
+    results.forEach((job, i) => {
+      if (job) this.observer.transitioned(transitions[i]!, job);
+    });
     this.published(results.filter((job): job is JobRecord => job !== undefined));
     return results;
   }

@@ -63,12 +63,15 @@ export class LeaseService {
       () => this.writer.now(),
       signal,
       async () => {
+        const now = this.writer.now();
+        const started = performance.now();
         const jobs = await this.store.claimJobs({
           workerId: body.worker_id,
           tags,
           capacity: body.capacity,
-          now: this.writer.now(),
+          now,
         });
+        this.writer.observer.claimed(jobs, (performance.now() - started) / 1000, now);
         this.writer.published(jobs);
         return jobs;
       },

@@ -28,6 +28,8 @@ export class Reaper {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = true;
+  /** Whether the last pass ran (this replica led); a replica that does not lead waits a full interval. */
+  private leading = true;
 
   constructor(store: Store, writer: JobWriter, options: ReaperOptions) {
     this.store = store;
@@ -46,12 +48,6 @@ export class Reaper {
     await this.running;
   }
 
-  /** Wakes the reaper before `at` if it was going to sleep longer (a job scheduled soon). */
-  wakeBy(at: number): void {
-    if (this.stopped || this.running) return;
-    this.schedule(Math.max(0, at - this.writer.now()));
-  }
-
   private schedule(delayMs: number): void {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
@@ -67,6 +63,8 @@ export class Reaper {
   }
 
   private async nextDelay(): Promise<number> {
+    // Due times are the leader's business; asking again sooner would spin while a job is overdue.
+    if (!this.leading) return this.options.intervalMs;
     const next = await this.store.nextRunAt().catch(() => null);
     const untilNext = next === null ? Number.POSITIVE_INFINITY : next - this.writer.now();
     return Math.max(0, Math.min(this.options.intervalMs, untilNext));
@@ -74,7 +72,8 @@ export class Reaper {
 
   /** One pass over everything that is due; returns how many jobs it moved. */
   async tick(): Promise<number> {
-    if (this.options.isLeader && !(await this.options.isLeader())) return 0;
+    this.leading = !this.options.isLeader || (await this.options.isLeader());
+    if (!this.leading) return 0;
     let moved = await this.expireLeases();
     const promoted = await this.store.promoteDue(this.writer.now(), BATCH * 2);
     this.writer.published(promoted);

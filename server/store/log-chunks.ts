@@ -1,30 +1,26 @@
-/** Offset-based job logs, shared by both stores: what to store of a chunk, and how to read a range. */
+/**
+ * Offset-based job logs, shared by both stores: what to store of a chunk, and how to read a range.
+ * The decision is a pure function of the stored length so a synchronous store (SQLite, inside its
+ * group-commit transaction) and an asynchronous one (PostgreSQL, inside its own transaction) both
+ * use this one implementation.
+ */
 
-export interface LogChunkTarget {
-  logLength(jobId: string, attempt: number): number;
-  insertLogChunk(jobId: string, attempt: number, offset: number, data: string, now: number): void;
-}
+/** What to do with a chunk: nothing new (already stored), or store `data` at `offset`. */
+export type LogAppendPlan =
+  | { store: false; length: number }
+  | { store: true; offset: number; data: string; length: number };
 
 /**
  * Offset-based append: bytes the log already holds are skipped, so a retried chunk is stored once;
  * a chunk that would leave a gap is refused with the offset the caller should send from.
  */
-export function appendLogChunk(
-  target: LogChunkTarget,
-  jobId: string,
-  attempt: number,
-  offset: number,
-  data: string,
-  now: number,
-): number {
-  const length = target.logLength(jobId, attempt);
-  if (offset > length) throw new LogGapError(length);
+export function planLogAppend(storedLength: number, offset: number, data: string): LogAppendPlan {
+  if (offset > storedLength) throw new LogGapError(storedLength);
   const bytes = Buffer.from(data);
   const end = offset + bytes.length;
-  if (end <= length) return length;
-  const fresh = bytes.subarray(length - offset).toString();
-  target.insertLogChunk(jobId, attempt, length, fresh, now);
-  return end;
+  if (end <= storedLength) return { store: false, length: storedLength };
+  const fresh = bytes.subarray(storedLength - offset).toString();
+  return { store: true, offset: storedLength, data: fresh, length: end };
 }
 
 export class LogGapError extends Error {
@@ -37,7 +33,7 @@ export class LogGapError extends Error {
 
 /** Cuts stored chunks down to [offset, offset + maxBytes). */
 export function sliceLog(
-  rows: Array<{ offset: number; data: string }>,
+  rows: Array<{ offset: number; data: string | Uint8Array }>,
   offset: number,
   maxBytes: number,
   length: number,

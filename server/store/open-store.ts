@@ -1,16 +1,44 @@
-/** Opens the store a --db value names: a postgres:// URL, or a SQLite file path. */
+/**
+ * Opens the store a --db value names: a postgres:// URL, or a SQLite file path; and, for a server,
+ * what its replicas share besides the store. With PostgreSQL that is a change feed crossing
+ * processes (LISTEN/NOTIFY) and a leader election (advisory lock); with SQLite there is one server,
+ * its in-process feed, and no election.
+ */
 import type { Logger } from "pino";
-import { FlowyError } from "../../shared/errors.ts";
+import type { ChangeFeed } from "../model/change-feed.ts";
+import type { Leadership } from "../model/leadership.ts";
+import { createPgChangeFeed } from "./postgres/pg-change-feed.ts";
+import { isPostgresUrl } from "./postgres/pg-config.ts";
+import { createPgLeadership } from "./postgres/pg-leadership.ts";
+import { PostgresStore } from "./postgres/postgres-store.ts";
 import { SqliteStore } from "./sqlite/sqlite-store.ts";
 import type { Store } from "./store.ts";
 
-export async function openStore(db: string, _logger: Logger): Promise<Store> {
-  if (/^postgres(ql)?:\/\//.test(db)) {
-    throw new FlowyError(
-      "invalid-request",
-      "PostgreSQL is not supported by this build yet",
-      "Use a SQLite file path for --db.",
-    );
-  }
+export interface OpenStoreOptions {
+  /** PostgreSQL connections per server (the pool's maximum). */
+  poolSize?: number;
+}
+
+export interface Replication {
+  /** Set when changes must cross processes; otherwise the server uses its in-process feed. */
+  feed?: ChangeFeed;
+  /** Set when several replicas may run; otherwise this server always leads. */
+  leadership?: Leadership;
+}
+
+export async function openStore(db: string, _logger: Logger, options: OpenStoreOptions = {}): Promise<Store> {
+  if (isPostgresUrl(db)) return PostgresStore.open({ url: db, poolSize: options.poolSize });
   return new SqliteStore({ path: db });
+}
+
+export async function openReplication(store: Store, logger: Logger): Promise<Replication> {
+  if (!(store instanceof PostgresStore)) return {};
+  const feed = await createPgChangeFeed(store.target, {
+    onError: (err, context) => logger.warn({ err }, context),
+  });
+  const leadership = createPgLeadership(store.target, {
+    onChange: (leading) =>
+      logger.info({ leading }, leading ? "leading: this replica runs the reaper" : "no longer leading"),
+  });
+  return { feed, leadership };
 }

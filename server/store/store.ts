@@ -81,6 +81,21 @@ export interface StoreStats {
   queues: Array<{ tags: string[]; pending: number }>;
 }
 
+/** How many jobs reached one terminal state within one time bucket (from the history). */
+export interface FinishedCount {
+  /** Start of the bucket, epoch ms (a multiple of the bucket length). */
+  at: number;
+  state: JobState;
+  count: number;
+}
+
+/** Connections of a store's pool, for the metrics (stores without a pool have none). */
+export interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
+}
+
 export interface Store {
   readonly kind: "sqlite" | "postgres";
 
@@ -127,6 +142,14 @@ export interface Store {
   listWorkers(): Promise<WorkerRecord[]>;
 
   stats(): Promise<StoreStats>;
+  /**
+   * Transitions into a terminal state at or after `since`, counted per `bucketMs` bucket and
+   * state (buckets with none are left out). Read from the history, so a job that was requeued
+   * and finished again counts each time, as a throughput chart expects.
+   */
+  countFinished(since: number, bucketMs: number): Promise<FinishedCount[]>;
+  /** The connection pool's occupancy, when the store has a pool. */
+  poolStats?(): PoolStats;
 
   /** Stores a new API key; refuses a name already used by an active key. */
   insertApiKey(key: ApiKeyRecord): Promise<ApiKeyRecord>;

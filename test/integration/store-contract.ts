@@ -317,6 +317,40 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
       expect(stats.queues).toEqual([{ tags: ["a"], pending: 2 }]);
     });
 
+    it("counts terminal transitions per time bucket and state, from the history", async () => {
+      const finish = async (state: JobState, at: number) => {
+        const job = await insert();
+        await store.applyTransitions(
+          [
+            {
+              id: job.id,
+              version: job.version,
+              patch: { state, finishedAt: at },
+              history: { event: "test", from: "pending", to: state },
+            },
+          ],
+          at,
+        );
+      };
+      const bucket = 60_000;
+      const b0 = Math.ceil(T0 / bucket) * bucket;
+      await finish("succeeded", b0 - 1);
+      await finish("succeeded", b0);
+      await finish("succeeded", b0 + 59_999);
+      await finish("failed", b0 + 30_000);
+      await finish("succeeded", b0 + 60_000);
+      await finish("timed_out", b0 + 125_000);
+      await insert({ createdAt: b0 + 1 });
+      const counts = await store.countFinished(b0, bucket);
+      expect(counts.map((c) => [c.at - b0, c.state, c.count])).toEqual([
+        [0, "failed", 1],
+        [0, "succeeded", 2],
+        [bucket, "succeeded", 1],
+        [2 * bucket, "timed_out", 1],
+      ]);
+      expect(await store.countFinished(b0 + 180_000, bucket)).toEqual([]);
+    });
+
     it("stores API keys by hash, finds them, revokes them and frees the name", async () => {
       const key = {
         name: "ci",

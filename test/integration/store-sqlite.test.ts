@@ -16,6 +16,13 @@ describe("SQLite store specifics", () => {
     expect(plan).not.toMatch(/SCAN jobs(?! USING)/);
   });
 
+  it("counts recent finishes from their partial index, not by scanning the history", async () => {
+    const store = new SqliteStore({ path: join(tmpDir(), "flowy.db") });
+    const plan = store.explainCountFinished();
+    await store.close();
+    expect(plan).toMatch(/USING INDEX job_history_finished/);
+  });
+
   it("commits writes that arrive together in one transaction", async () => {
     const store = new SqliteStore({ path: join(tmpDir(), "flowy.db") });
     await Promise.all(

@@ -97,4 +97,14 @@ export const SQLITE_MIGRATIONS: Array<{ version: number; name: string; sql: stri
       ) STRICT;
     `,
   },
+  {
+    version: 3,
+    name: "finished-per-minute index",
+    sql: `
+      -- The dashboard's throughput chart counts recent terminal transitions: this keeps it to the
+      -- last hour's rows instead of the whole history.
+      CREATE INDEX job_history_finished ON job_history (at)
+        WHERE to_state IN ('succeeded', 'failed', 'timed_out', 'canceled');
+    `,
+  },
 ];

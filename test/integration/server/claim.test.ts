@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { get, post } from "../../helpers/http.ts";
 import { makeJobSpec } from "../../helpers/jobs.ts";
+import { join } from "node:path";
+import { SqliteStore } from "../../../server/store/sqlite/sqlite-store.ts";
 import { startServer } from "../../helpers/server.ts";
+import { tmpDir } from "../../helpers/tmp.ts";
 
 describe("claiming jobs over HTTP", () => {
   it("wakes a long-polling claim as soon as a job is submitted", async () => {
@@ -98,5 +101,29 @@ describe("claiming jobs over HTTP", () => {
     const running = await get(`${api}/jobs/running?worker_id=${id}`);
     expect(running.body.jobs).toHaveLength(1);
     expect(running.body.jobs[0].lease_token).toEqual(expect.any(String));
+  });
+});
+
+describe("wake-ups", () => {
+  it("wakes one waiting worker per new job, not every waiter", async () => {
+    const store = new SqliteStore({ path: join(tmpDir(), "flowy.db") });
+    let attempts = 0;
+    const claimJobs = store.claimJobs.bind(store);
+    store.claimJobs = (req) => {
+      attempts++;
+      return claimJobs(req);
+    };
+    const { api } = await startServer({ store });
+    const claims = Array.from({ length: 4 }, (_, i) =>
+      post(`${api}/jobs/claim`, { worker_id: `w${i}`, capacity: 1, wait_s: 1.5 }),
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    expect(attempts).toBe(4);
+    await post(`${api}/jobs`, makeJobSpec());
+    await post(`${api}/jobs`, makeJobSpec());
+    const results = await Promise.all(claims);
+    expect(results.filter((r) => r.body.jobs.length === 1)).toHaveLength(2);
+    // Four first attempts, then one per submitted job: the idle waiters slept through.
+    expect(attempts).toBe(6);
   });
 });

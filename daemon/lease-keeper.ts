@@ -1,0 +1,186 @@
+/**
+ * Keeps the leases of the jobs this daemon runs: a heartbeat per job every lease_s/2 (through the
+ * batching reporter, so many jobs share one call), retried with backoff when it fails.
+ *
+ * The rule that matters: two workers never run one job. The lease keeper counts each lease down
+ * on the local clock from when the renewal was *sent* (the server renewed it later than that,
+ * never earlier), and when a lease cannot be renewed in time it tells the job to stop
+ * `killMargin` before the lease would run out, so the job is gone before the server can hand it
+ * to someone else. A `lease-lost` answer or `cancel_requested` stops the job too.
+ *
+ * Time is injected (`now`), and `tick()` is public, so tests drive it without sleeping.
+ */
+import type { Logger } from "pino";
+import { isFlowyError } from "../shared/errors.ts";
+import type { ReportItem, ReportResult } from "../shared/protocol.ts";
+import { retryDelayMs } from "../shared/retry-policy.ts";
+
+export type LossReason = "lease-lost" | "unrenewable";
+
+export interface LeaseHandlers {
+  /** The server asked for the job to be canceled. Called once. */
+  onCancel(): void;
+  /** The lease is gone or about to be: stop the job now. Called once, with the local expiry. */
+  onLost(reason: LossReason, detail: string, expiresAt: number): void;
+}
+
+export interface LeaseKeeperOptions {
+  send: (item: ReportItem) => Promise<ReportResult>;
+  now?: () => number;
+  logger?: Logger;
+  tickMs?: number;
+}
+
+interface Lease {
+  jobId: string;
+  leaseToken: string;
+  leaseMs: number;
+  expiresAt: number;
+  nextBeatAt: number;
+  inFlight: boolean;
+  failures: number;
+  done: boolean;
+  cancelSeen: boolean;
+  handlers: LeaseHandlers;
+}
+
+/** How long before a lease runs out a job whose lease cannot be renewed is stopped. */
+export function killMargin(leaseMs: number): number {
+  return Math.min(5_000, Math.max(250, leaseMs * 0.25));
+}
+
+/** Item errors that say nothing about the lease: try again. */
+const TRANSIENT_CODES = new Set(["internal", "unavailable", "rate-limited"]);
+const HEARTBEAT_BACKOFF = { initial_s: 0.1, max_s: 5, factor: 2 };
+
+export class LeaseKeeper {
+  private readonly leases = new Map<string, Lease>();
+  private readonly options: LeaseKeeperOptions;
+  private readonly now: () => number;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(options: LeaseKeeperOptions) {
+    this.options = options;
+    this.now = options.now ?? Date.now;
+  }
+
+  start(): void {
+    this.timer ??= setInterval(() => this.tick(), this.options.tickMs ?? 50);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Starts keeping a lease that was granted (or renewed) no earlier than `grantedAt`. */
+  track(jobId: string, leaseToken: string, leaseS: number, grantedAt: number, handlers: LeaseHandlers): void {
+    const leaseMs = leaseS * 1000;
+    this.leases.set(jobId, {
+      jobId,
+      leaseToken,
+      leaseMs,
+      expiresAt: grantedAt + leaseMs,
+      nextBeatAt: grantedAt + leaseMs / 2,
+      inFlight: false,
+      failures: 0,
+      done: false,
+      cancelSeen: false,
+      handlers,
+    });
+  }
+
+  untrack(jobId: string): void {
+    const lease = this.leases.get(jobId);
+    if (lease) lease.done = true;
+    this.leases.delete(jobId);
+  }
+
+  /** When the lease runs out on the local clock; undefined when not kept (any more). */
+  expiresAt(jobId: string): number | undefined {
+    return this.leases.get(jobId)?.expiresAt;
+  }
+
+  get size(): number {
+    return this.leases.size;
+  }
+
+  tick(): void {
+    const now = this.now();
+    for (const lease of this.leases.values()) {
+      if (now >= lease.expiresAt - killMargin(lease.leaseMs)) {
+        const left = Math.max(0, lease.expiresAt - now);
+        this.lose(
+          lease,
+          "unrenewable",
+          `the lease could not be renewed (${lease.failures} heartbeat failures); it runs out in ${left} ms`,
+        );
+      } else if (now >= lease.nextBeatAt && !lease.inFlight) {
+        void this.beat(lease);
+      }
+    }
+  }
+
+  private async beat(lease: Lease): Promise<void> {
+    const sentAt = this.now();
+    lease.inFlight = true;
+    try {
+      const result = await this.options.send({
+        kind: "heartbeat",
+        job_id: lease.jobId,
+        lease_token: lease.leaseToken,
+      });
+      if (lease.done) return;
+      if (result.ok) this.renewed(lease, sentAt, result.cancel_requested === true);
+      else this.refused(lease, result);
+    } catch (error) {
+      if (!lease.done) this.failed(lease, error);
+    } finally {
+      lease.inFlight = false;
+    }
+  }
+
+  private failed(lease: Lease, error: unknown): void {
+    lease.failures++;
+    const untilKill = lease.expiresAt - killMargin(lease.leaseMs) - this.now();
+    // Back off, but keep trying a few times before the kill point.
+    const delay = Math.min(retryDelayMs(lease.failures, HEARTBEAT_BACKOFF), Math.max(10, untilKill / 3));
+    lease.nextBeatAt = this.now() + delay;
+    this.options.logger?.warn(
+      { job_id: lease.jobId, lease_token: lease.leaseToken, failures: lease.failures, err: errorText(error) },
+      "heartbeat failed",
+    );
+  }
+
+  private renewed(lease: Lease, sentAt: number, cancelRequested: boolean): void {
+    lease.expiresAt = Math.max(lease.expiresAt, sentAt + lease.leaseMs);
+    lease.nextBeatAt = sentAt + lease.leaseMs / 2;
+    lease.failures = 0;
+    if (cancelRequested && !lease.cancelSeen) {
+      lease.cancelSeen = true;
+      lease.handlers.onCancel();
+    }
+  }
+
+  private refused(lease: Lease, result: ReportResult): void {
+    const code = result.error?.code ?? "internal";
+    const detail = result.error?.detail ?? "the server refused the heartbeat";
+    if (TRANSIENT_CODES.has(code)) {
+      this.failed(lease, new Error(`${code}: ${detail}`));
+      return;
+    }
+    // lease-lost, not-found (deleted), illegal-transition: the job is not ours any more.
+    this.lose(lease, "lease-lost", `${code}: ${detail}`);
+  }
+
+  private lose(lease: Lease, reason: LossReason, detail: string): void {
+    this.leases.delete(lease.jobId);
+    lease.done = true;
+    lease.handlers.onLost(reason, detail, lease.expiresAt);
+  }
+}
+
+function errorText(error: unknown): string {
+  if (isFlowyError(error)) return `${error.code}: ${error.message}`;
+  return error instanceof Error ? error.message : String(error);
+}

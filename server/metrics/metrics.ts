@@ -1,0 +1,89 @@
+/**
+ * The server's Prometheus metrics: job counters fed by the service, HTTP durations, gauges read
+ * when Prometheus scrapes (jobs by state, workers, the database pool), and the process metrics
+ * prom-client collects by default (CPU, memory, event-loop lag) under their standard names.
+ */
+import type { FastifyInstance } from "fastify";
+import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import type { JobObserver } from "../service/job-observer.ts";
+import type { PoolStats } from "../store/store.ts";
+import { installHttpMetrics } from "./http-metrics.ts";
+import { createJobMetrics } from "./job-metrics.ts";
+
+/** What the scrape-time gauges read. */
+export interface MetricsSources {
+  jobsByState: () => Promise<Record<string, number>>;
+  workersByStatus: () => Promise<{ active: number; lost: number }>;
+  /** Filled by stores that have a pool (PostgreSQL); absent on SQLite. */
+  poolStats?: () => PoolStats | undefined;
+}
+
+export interface Metrics {
+  observer: JobObserver;
+  contentType: string;
+  installHttp(app: FastifyInstance): void;
+  render(): Promise<string>;
+}
+
+// Process metrics are facts about the process, not about one server instance: collected once
+// into their own registry however many servers a process (a test) creates.
+let processRegistry: Registry | undefined;
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
+export function createMetrics(sources: MetricsSources): Metrics {
+  const registry = new Registry();
+  const observer = createJobMetrics(registry);
+  registerScrapeGauges(registry, sources);
+  const process = processMetrics();
+  return {
+    observer,
+    contentType: registry.contentType,
+    installHttp: (app) => installHttpMetrics(app, registry),
+    async render() {
+      return `${await registry.metrics()}\n${await process.metrics()}`;
+    },
+  };
+}
+
+function registerScrapeGauges(registry: Registry, sources: MetricsSources): void {
+  const registers = [registry];
+  new Gauge({
+    name: "flowy_jobs",
+    help: "Jobs by current state.",
+    labelNames: ["state"],
+    registers,
+    async collect() {
+      for (const [state, count] of Object.entries(await sources.jobsByState())) this.set({ state }, count);
+    },
+  });
+  new Gauge({
+    name: "flowy_workers",
+    help: "Workers by status (lost: no heartbeat for 60 s).",
+    labelNames: ["status"],
+    registers,
+    async collect() {
+      const workers = await sources.workersByStatus();
+      this.set({ status: "active" }, workers.active);
+      this.set({ status: "lost" }, workers.lost);
+    },
+  });
+  new Gauge({
+    name: "flowy_db_pool_connections",
+    help: "Database pool connections by state (total, idle, waiting clients); PostgreSQL only.",
+    labelNames: ["state"],
+    registers,
+    collect() {
+      const pool = sources.poolStats?.();
+      if (!pool) return;
+      this.set({ state: "total" }, pool.total);
+      this.set({ state: "idle" }, pool.idle);
+      this.set({ state: "waiting" }, pool.waiting);
+    },
+  });
+}

@@ -1,0 +1,45 @@
+/**
+ * Job changes, published after each committed write. Long-polling claims wait for `pending`
+ * jobs here and `GET /jobs/{id}?version=` waits for its job. This is the in-process feed; with
+ * PostgreSQL, store/postgres/pg-change-feed.ts wraps it so changes also cross replicas
+ * (LISTEN/NOTIFY). It lives in model/ because both the service and the stores build on it.
+ */
+import { EventEmitter } from "node:events";
+import type { JobState } from "../../shared/states.ts";
+
+export interface JobChange {
+  jobId: string;
+  state: JobState;
+  version: number;
+  tags: string[];
+  /**
+   * "log" when only the job's log grew. "resync" when changes may have been missed (a replica's
+   * link to the other replicas was down): every waiter should look again. A resync names no job.
+   */
+  kind?: "log" | "resync";
+}
+
+export type ChangeListener = (change: JobChange) => void;
+
+export interface ChangeFeed {
+  publish(changes: JobChange[]): void;
+  subscribe(listener: ChangeListener): () => void;
+  close(): Promise<void>;
+}
+
+export function createLocalChangeFeed(): ChangeFeed {
+  const emitter = new EventEmitter();
+  emitter.setMaxListeners(0);
+  return {
+    publish(changes) {
+      for (const change of changes) emitter.emit("change", change);
+    },
+    subscribe(listener) {
+      emitter.on("change", listener);
+      return () => emitter.off("change", listener);
+    },
+    async close() {
+      emitter.removeAllListeners();
+    },
+  };
+}

@@ -1,0 +1,212 @@
+/**
+ * The PostgreSQL store's statements, each with a header naming its parameters. Fixed statements
+ * are constants; the few whose text depends on the call (which columns a transition sets, which
+ * filters a listing uses) are built here from a fixed vocabulary of column names and still take
+ * every value as a parameter. Times are epoch ms; `now` always comes from the caller.
+ */
+import { sql, type Statement } from "./pg-executor.ts";
+
+const LEASED = "('running', 'cancelling')";
+
+interface HistoryValues {
+  at: string;
+  from: string;
+  to: string;
+  event: string;
+  reason: string;
+  worker: string;
+}
+
+/**
+ * Appends a history row for each row of CTE `source`. The values are SQL expressions (parameter
+ * references or constants); the casts tell PostgreSQL the types of parameters it cannot infer.
+ */
+function historyFrom(source: string, v: HistoryValues): string {
+  return `INSERT INTO job_history (job_id, at, from_state, to_state, event, reason, worker_id, attempt)
+    SELECT id, (${v.at})::bigint, (${v.from})::text, (${v.to})::text, (${v.event})::text,
+      (${v.reason})::text, (${v.worker})::text, attempt FROM ${source}`;
+}
+
+// $1 worker id, $2 the worker's tags (jsonb array), $3 capacity, $4 now.
+// One statement per batch: lock up to $3 pending jobs in claim order (skipping rows another claim
+// holds), lease each with a fresh token, record the claims, return them in claim order. The
+// partial index jobs_claim is walked in order, so the cost does not grow with the queue.
+export const CLAIM = sql(`
+  WITH picked AS MATERIALIZED (
+    SELECT id FROM jobs
+    WHERE state = 'pending' AND tags <@ $2::jsonb
+    ORDER BY priority DESC, id
+    LIMIT $3
+    FOR UPDATE SKIP LOCKED
+  ), claimed AS (
+    UPDATE jobs SET
+      state = 'running', attempt = attempt + 1, worker_id = $1,
+      lease_token = replace(gen_random_uuid()::text, '-', ''),
+      lease_expires_at = $4 + trunc(lease_s * 1000)::bigint,
+      deadline_at = CASE WHEN timeout_s IS NULL THEN NULL ELSE $4 + trunc(timeout_s * 1000)::bigint END,
+      started_at = $4, updated_at = $4, finished_at = NULL, result = NULL, error = NULL,
+      tasks = NULL, reported = NULL, version = version + 1
+    WHERE id IN (SELECT id FROM picked)
+    RETURNING *
+  ), history AS (
+    ${historyFrom("claimed", { at: "$4", from: "'pending'", to: "'running'", event: "'claim'", reason: "NULL", worker: "$1" })}
+  )
+  SELECT * FROM claimed ORDER BY priority DESC, id`);
+
+// $1 id, $2 lease token, $3 now, $4 tasks (jsonb, or null to keep them).
+// Extends the lease only while the token holds it; a task update is a change (version + 1).
+export const RENEW_LEASE = sql(`
+  UPDATE jobs SET lease_expires_at = $3 + trunc(lease_s * 1000)::bigint, updated_at = $3,
+    tasks = coalesce($4::jsonb, tasks), version = version + CASE WHEN $4::jsonb IS NULL THEN 0 ELSE 1 END
+  WHERE id = $1 AND lease_token = $2 AND state IN ${LEASED}
+  RETURNING *`);
+
+// $1 now, $2 limit: scheduled jobs that are due become pending (rows another replica is moving
+// are skipped), with a history row each.
+export const PROMOTE_DUE = sql(`
+  WITH due AS MATERIALIZED (
+    SELECT id FROM jobs WHERE state = 'scheduled' AND run_at <= $1 ORDER BY run_at LIMIT $2
+    FOR UPDATE SKIP LOCKED
+  ), promoted AS (
+    UPDATE jobs SET state = 'pending', updated_at = $1, version = version + 1
+    WHERE id IN (SELECT id FROM due) AND state = 'scheduled'
+    RETURNING *
+  ), history AS (
+    ${historyFrom("promoted", { at: "$1", from: "'scheduled'", to: "'pending'", event: "'due'", reason: "NULL", worker: "NULL" })}
+  )
+  SELECT * FROM promoted`);
+
+// $1 lease expired by, $2 deadline passed by, $3 limit.
+export const FIND_EXPIRED = sql(`
+  SELECT * FROM jobs
+  WHERE state IN ${LEASED} AND (lease_expires_at <= $1 OR deadline_at <= $2)
+  LIMIT $3`);
+
+// No parameters: the soonest run_at among scheduled jobs.
+export const NEXT_RUN_AT = sql("SELECT min(run_at) AS t FROM jobs WHERE state = 'scheduled'");
+
+// $1 limit: awaiting jobs whose parent reached a terminal state or was deleted.
+export const FIND_RELEASABLE = sql(`
+  SELECT c.*, p.state AS parent_state FROM jobs c JOIN jobs p ON p.id = c.parent_id
+  WHERE c.state = 'awaiting' AND p.state IN ('succeeded', 'failed', 'timed_out', 'canceled', 'deleted')
+  LIMIT $1`);
+
+// $1 worker id: the jobs it holds a lease on.
+export const RUNNING_FOR_WORKER = sql(
+  `SELECT * FROM jobs WHERE worker_id = $1 AND state IN ${LEASED} ORDER BY id`,
+);
+
+// $1 id.
+export const GET_JOB = sql("SELECT * FROM jobs WHERE id = $1");
+// $1 idempotency key.
+export const GET_BY_IDEMPOTENCY_KEY = sql("SELECT * FROM jobs WHERE idempotency_key = $1");
+// $1 job id: its history, oldest first.
+export const GET_HISTORY = sql("SELECT * FROM job_history WHERE job_id = $1 ORDER BY seq");
+
+// $1 job id, $2 attempt: serialises appends to one log until the transaction ends.
+export const LOCK_LOG = sql("SELECT pg_advisory_xact_lock(hashtext($1::text), $2::integer)");
+// $1 job id, $2 attempt: the log's length in bytes.
+export const LOG_LENGTH = sql(
+  "SELECT coalesce(max(byte_offset + len), 0) AS length FROM job_logs WHERE job_id = $1 AND attempt = $2",
+);
+// $1 job id, $2 attempt, $3 byte offset, $4 byte length, $5 data (bytea), $6 now.
+export const INSERT_LOG_CHUNK = sql(
+  "INSERT INTO job_logs (job_id, attempt, byte_offset, len, data, at) VALUES ($1, $2, $3, $4, $5, $6)",
+);
+// $1 job id, $2 attempt, $3 byte offset: the chunks that reach past the offset, in order.
+export const READ_LOG = sql(`
+  SELECT byte_offset AS "offset", data FROM job_logs
+  WHERE job_id = $1 AND attempt = $2 AND byte_offset + len > $3 ORDER BY byte_offset`);
+
+// $1 id, $2 hostname, $3 tags (jsonb), $4 capacity, $5 version, $6 now.
+export const UPSERT_WORKER = sql(`
+  INSERT INTO workers (id, hostname, tags, capacity, version, registered_at, last_seen_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $6)
+  ON CONFLICT (id) DO UPDATE SET hostname = excluded.hostname, tags = excluded.tags,
+    capacity = excluded.capacity, version = excluded.version, last_seen_at = excluded.last_seen_at
+  RETURNING *`);
+// $1 worker ids (text[]), $2 now.
+export const TOUCH_WORKERS = sql("UPDATE workers SET last_seen_at = $2 WHERE id = ANY($1::text[])");
+
+const WORKERS = `SELECT w.*, (SELECT count(*) FROM jobs j WHERE j.worker_id = w.id AND j.state IN ${LEASED}) AS running
+  FROM workers w`;
+// $1 worker id.
+export const GET_WORKER = sql(`${WORKERS} WHERE w.id = $1`);
+// No parameters: every worker, most recently seen first.
+export const LIST_WORKERS = sql(`${WORKERS} ORDER BY w.last_seen_at DESC`);
+
+// No parameters: jobs per state.
+export const COUNT_BY_STATE = sql("SELECT state, count(*) AS n FROM jobs GROUP BY state");
+// No parameters: pending jobs per distinct tag set.
+export const PENDING_BY_TAGS = sql(
+  "SELECT tags, count(*) AS n FROM jobs WHERE state = 'pending' GROUP BY tags",
+);
+
+// $1 since (epoch ms), $2 bucket width (ms): terminal transitions per bucket and state.
+export const COUNT_FINISHED = sql(
+  `SELECT at - at % $2 AS t, to_state, count(*) AS n FROM job_history
+   WHERE at >= $1 AND to_state IN ('succeeded', 'failed', 'timed_out', 'canceled')
+   GROUP BY 1, 2 ORDER BY 1, 2`,
+);
+
+// $1 name: a revoked key keeps its row for the record until its name is used again.
+export const FREE_KEY_NAME = sql("DELETE FROM api_keys WHERE name = $1 AND revoked_at IS NOT NULL");
+// $1 name, $2 role, $3 key hash, $4 prefix, $5 created at. Fails on a name an active key has.
+export const INSERT_API_KEY = sql(`
+  INSERT INTO api_keys (name, role, key_hash, prefix, created_at) VALUES ($1, $2, $3, $4, $5)
+  RETURNING *`);
+// No parameters: active keys, oldest first.
+export const LIST_API_KEYS = sql("SELECT * FROM api_keys WHERE revoked_at IS NULL ORDER BY created_at, name");
+// $1 key hash.
+export const FIND_API_KEY = sql("SELECT * FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL");
+// $1 name, $2 now: returns the key when it was active.
+export const REVOKE_API_KEY = sql(
+  "UPDATE api_keys SET revoked_at = $2 WHERE name = $1 AND revoked_at IS NULL RETURNING name",
+);
+// $1 name, $2 now.
+export const TOUCH_API_KEY = sql("UPDATE api_keys SET last_used_at = $2 WHERE name = $1");
+
+/**
+ * $1…$n the job's columns in `columns` order, then $n+1…$n+6 the history row (from, to, event,
+ * reason, worker id — at is the job's created_at). Inserts the job with version 1 unless its
+ * idempotency key is taken (then no row comes back), and records the submit.
+ */
+export function insertJob(columns: string[]): Statement {
+  const n = columns.length;
+  const values = columns.map((_, i) => `$${i + 1}`).join(", ");
+  const h = (k: number) => `$${n + k}`;
+  return sql(`
+    WITH inserted AS (
+      INSERT INTO jobs (${columns.join(", ")}, version) VALUES (${values}, 1)
+      ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+      RETURNING *
+    ), history AS (
+      ${historyFrom("inserted", { at: "created_at", from: h(1), to: h(2), event: h(3), reason: h(4), worker: h(5) })}
+    )
+    SELECT * FROM inserted`);
+}
+
+/**
+ * $1 id, $2 guard version, $3 now, $4…$(3+k) the new values of `columns`, then when `withHistory`
+ * five more: from, to, event, reason, worker id. Applies the patch only while the version holds.
+ */
+export function applyTransition(columns: string[], withHistory: boolean): Statement {
+  const sets = columns.map((column, i) => `${column} = $${i + 4}`);
+  const h = (k: number) => `$${columns.length + 3 + k}`;
+  const history = withHistory
+    ? `, history AS (${historyFrom("updated", { at: "$3", from: h(1), to: h(2), event: h(3), reason: h(4), worker: h(5) })})`
+    : "";
+  return sql(`
+    WITH updated AS (
+      UPDATE jobs SET ${[...sets, "updated_at = $3", "version = version + 1"].join(", ")}
+      WHERE id = $1 AND version = $2
+      RETURNING *
+    )${history}
+    SELECT * FROM updated`);
+}
+
+/** A listing with only the filters given; `where` conditions use $2… ($1 is the limit). */
+export function listJobs(where: string[]): Statement {
+  const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
+  return sql(`SELECT * FROM jobs ${clause} ORDER BY id DESC LIMIT $1`);
+}

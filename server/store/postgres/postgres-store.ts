@@ -1,0 +1,306 @@
+/**
+ * The scaled-out store on PostgreSQL: several server replicas share one database. A pool sized by
+ * config; statements prepared once per connection (pg-executor.ts); migrations at open under an
+ * advisory lock (migrate.ts). Every write is one statement or one transaction, durable once its
+ * promise resolves (synchronous_commit as the server sets it, on by default).
+ */
+import pg from "pg";
+import type { Task } from "../../../shared/protocol.ts";
+import type { JobState } from "../../../shared/states.ts";
+import {
+  columnOf,
+  jobToColumns,
+  rowToApiKey,
+  rowToHistory,
+  rowToJob,
+  rowToWorker,
+  toColumnValue,
+} from "../job-row.ts";
+import { planLogAppend, sliceLog } from "../log-chunks.ts";
+import type {
+  ApiKeyRecord,
+  ClaimRequest,
+  FinishedCount,
+  HistoryInput,
+  HistoryRecord,
+  JobFilter,
+  JobRecord,
+  NewJob,
+  PoolStats,
+  Store,
+  StoreStats,
+  Transition,
+  WorkerRecord,
+} from "../store.ts";
+import * as q from "./job-statements.ts";
+import { migrate } from "./migrate.ts";
+import { PG_MIGRATIONS } from "./migrations.ts";
+import { clientConfig, type PgTarget, parsePgUrl } from "./pg-config.ts";
+import { PgExecutor, type Row, type Tx } from "./pg-executor.ts";
+
+export const DEFAULT_POOL_SIZE = 10;
+
+export interface PostgresStoreOptions {
+  /** postgres://… with an optional `schema` parameter. */
+  url: string;
+  poolSize?: number;
+}
+
+export class PostgresStore implements Store {
+  readonly kind = "postgres" as const;
+  readonly target: PgTarget;
+  private readonly pool: pg.Pool;
+  private readonly db: PgExecutor;
+
+  private constructor(target: PgTarget, poolSize: number) {
+    this.target = target;
+    this.pool = new pg.Pool({
+      ...clientConfig(target, "flowy-server"),
+      max: poolSize,
+      idleTimeoutMillis: 30_000,
+    });
+    // An idle connection that breaks is dropped by the pool; the next query opens a new one.
+    this.pool.on("error", () => undefined);
+    this.db = new PgExecutor(this.pool);
+  }
+
+  /** Connects and brings the schema up to date. */
+  static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
+    const store = new PostgresStore(parsePgUrl(options.url), options.poolSize ?? DEFAULT_POOL_SIZE);
+    try {
+      await migrate(store.db, store.target.schema, PG_MIGRATIONS);
+    } catch (error) {
+      await store.pool.end();
+      throw error;
+    }
+    return store;
+  }
+
+  /** The plan of the claim statement, for the test that keeps it on its index. */
+  async explainClaim(): Promise<string> {
+    const rows = await this.db.read({ name: "", text: `EXPLAIN ${q.CLAIM.text}` }, ["w", "[]", 10, 0]);
+    return rows.map((r) => String(r["QUERY PLAN"])).join("\n");
+  }
+
+  async insertJob(job: NewJob, history: HistoryInput): Promise<{ job: JobRecord; created: boolean }> {
+    const columns = [...jobToColumns(job), ["updated_at", job.createdAt] as [string, unknown]];
+    const statement = q.insertJob(columns.map(([c]) => c));
+    const values = [...columns.map(([, v]) => v), ...historyValues(history)];
+    const [row] = await this.db.write(statement, values);
+    if (row) return { job: rowToJob(row), created: true };
+    const [existing] = await this.db.read(q.GET_BY_IDEMPOTENCY_KEY, [job.idempotencyKey]);
+    if (!existing) throw new Error(`job ${job.id} was neither inserted nor found by its idempotency key`);
+    return { job: rowToJob(existing), created: false };
+  }
+
+  async getJob(id: string): Promise<JobRecord | undefined> {
+    const [row] = await this.db.read(q.GET_JOB, [id]);
+    return row ? rowToJob(row) : undefined;
+  }
+
+  async getHistory(id: string): Promise<HistoryRecord[]> {
+    return (await this.db.read(q.GET_HISTORY, [id])).map(rowToHistory);
+  }
+
+  async listJobs(filter: JobFilter): Promise<JobRecord[]> {
+    const where: string[] = [];
+    const values: unknown[] = [filter.limit];
+    const add = (condition: (ref: string) => string, value: unknown) => {
+      values.push(value);
+      where.push(condition(`$${values.length}`));
+    };
+    if (filter.states?.length) add((p) => `state = ANY(${p}::text[])`, filter.states);
+    if (filter.tag !== undefined) add((p) => `tags @> jsonb_build_array(${p}::text)`, filter.tag);
+    if (filter.name !== undefined) add((p) => `name = ${p}`, filter.name);
+    if (filter.workerId !== undefined) add((p) => `worker_id = ${p}`, filter.workerId);
+    if (filter.beforeId !== undefined) add((p) => `id < ${p}`, filter.beforeId);
+    return (await this.db.read(q.listJobs(where), values)).map(rowToJob);
+  }
+
+  async claimJobs(req: ClaimRequest): Promise<JobRecord[]> {
+    const rows = await this.db.write(q.CLAIM, [
+      req.workerId,
+      JSON.stringify(req.tags),
+      req.capacity,
+      req.now,
+    ]);
+    return rows.map(rowToJob);
+  }
+
+  applyTransitions(transitions: Transition[], now: number): Promise<Array<JobRecord | undefined>> {
+    if (transitions.length === 0) return Promise.resolve([]);
+    return this.db.transaction(async (tx) => {
+      const results = new Array<JobRecord | undefined>(transitions.length);
+      // Rows are locked in id order so two batches touching the same jobs cannot deadlock.
+      const order = transitions
+        .map((t, i) => ({ t, i }))
+        .sort((a, b) => (a.t.id < b.t.id ? -1 : a.t.id > b.t.id ? 1 : 0));
+      for (const { t, i } of order) results[i] = await applyOne(tx, t, now);
+      return results;
+    });
+  }
+
+  async renewLease(id: string, leaseToken: string, now: number, tasks: Task[] | null) {
+    const [row] = await this.db.write(q.RENEW_LEASE, [
+      id,
+      leaseToken,
+      now,
+      tasks ? JSON.stringify(tasks) : null,
+    ]);
+    return row ? rowToJob(row) : undefined;
+  }
+
+  async findExpired(leaseBefore: number, deadlineBefore: number, limit: number): Promise<JobRecord[]> {
+    return (await this.db.read(q.FIND_EXPIRED, [leaseBefore, deadlineBefore, limit])).map(rowToJob);
+  }
+
+  async promoteDue(now: number, limit: number): Promise<JobRecord[]> {
+    return (await this.db.write(q.PROMOTE_DUE, [now, limit])).map(rowToJob);
+  }
+
+  async nextRunAt(): Promise<number | null> {
+    const [row] = await this.db.read(q.NEXT_RUN_AT);
+    return row?.t === null || row?.t === undefined ? null : Number(row.t);
+  }
+
+  async findReleasable(limit: number) {
+    return (await this.db.read(q.FIND_RELEASABLE, [limit])).map((row) => ({
+      job: rowToJob(row),
+      parentState: row.parent_state as JobState,
+    }));
+  }
+
+  async runningForWorker(workerId: string): Promise<JobRecord[]> {
+    return (await this.db.read(q.RUNNING_FOR_WORKER, [workerId])).map(rowToJob);
+  }
+
+  appendLog(jobId: string, attempt: number, offset: number, data: string, now: number): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      await tx.query(q.LOCK_LOG, [jobId, attempt]);
+      const plan = planLogAppend(await logLength(tx, jobId, attempt), offset, data);
+      if (plan.store) {
+        const bytes = Buffer.from(plan.data);
+        await tx.query(q.INSERT_LOG_CHUNK, [jobId, attempt, plan.offset, bytes.length, bytes, now]);
+      }
+      return plan.length;
+    });
+  }
+
+  async readLog(jobId: string, attempt: number, offset: number, maxBytes: number) {
+    const rows = await this.db.read(q.READ_LOG, [jobId, attempt, offset]);
+    const [length] = await this.db.read(q.LOG_LENGTH, [jobId, attempt]);
+    return sliceLog(
+      rows as Array<{ offset: number; data: Buffer }>,
+      offset,
+      maxBytes,
+      Number(length?.length ?? 0),
+    );
+  }
+
+  async upsertWorker(
+    worker: Omit<WorkerRecord, "running" | "registeredAt">,
+    now: number,
+  ): Promise<WorkerRecord> {
+    const values = [
+      worker.id,
+      worker.hostname,
+      JSON.stringify(worker.tags),
+      worker.capacity,
+      worker.version,
+      now,
+    ];
+    const [row] = await this.db.write(q.UPSERT_WORKER, values);
+    return rowToWorker(row!);
+  }
+
+  async touchWorkers(ids: string[], now: number): Promise<void> {
+    // Repeating it is harmless (it only moves last_seen_at), so it retries like a read.
+    if (ids.length > 0) await this.db.read(q.TOUCH_WORKERS, [ids, now]);
+  }
+
+  async getWorker(id: string): Promise<WorkerRecord | undefined> {
+    const [row] = await this.db.read(q.GET_WORKER, [id]);
+    return row ? rowToWorker(row) : undefined;
+  }
+
+  async listWorkers(): Promise<WorkerRecord[]> {
+    return (await this.db.read(q.LIST_WORKERS)).map(rowToWorker);
+  }
+
+  async stats(): Promise<StoreStats> {
+    const states = Object.fromEntries(
+      (await this.db.read(q.COUNT_BY_STATE)).map((r) => [String(r.state), Number(r.n)]),
+    );
+    const queues = (await this.db.read(q.PENDING_BY_TAGS)).map((r) => ({
+      tags: r.tags as string[],
+      pending: Number(r.n),
+    }));
+    return { states, queues };
+  }
+
+  async countFinished(since: number, bucketMs: number): Promise<FinishedCount[]> {
+    const rows = await this.db.read(q.COUNT_FINISHED, [since, bucketMs]);
+    return rows.map((r) => ({ at: Number(r.t), state: r.to_state as JobState, count: Number(r.n) }));
+  }
+
+  poolStats(): PoolStats {
+    return { total: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount };
+  }
+
+  insertApiKey(key: ApiKeyRecord): Promise<ApiKeyRecord> {
+    return this.db.transaction(async (tx) => {
+      await tx.query(q.FREE_KEY_NAME, [key.name]);
+      const values = [key.name, key.role, key.keyHash, key.prefix, key.createdAt];
+      const [row] = await tx.query(q.INSERT_API_KEY, values);
+      return rowToApiKey(row!);
+    });
+  }
+
+  async listApiKeys(): Promise<ApiKeyRecord[]> {
+    return (await this.db.read(q.LIST_API_KEYS)).map(rowToApiKey);
+  }
+
+  async findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | undefined> {
+    const [row] = await this.db.read(q.FIND_API_KEY, [keyHash]);
+    return row ? rowToApiKey(row) : undefined;
+  }
+
+  async revokeApiKey(name: string, now: number): Promise<boolean> {
+    return (await this.db.write(q.REVOKE_API_KEY, [name, now])).length > 0;
+  }
+
+  async touchApiKey(name: string, now: number): Promise<void> {
+    // Repeating it is harmless (it only moves last_used_at), so it retries like a read.
+    await this.db.read(q.TOUCH_API_KEY, [name, now]);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+async function applyOne(tx: Tx, transition: Transition, now: number): Promise<JobRecord | undefined> {
+  const fields = Object.entries(transition.patch).filter(([, v]) => v !== undefined);
+  const statement = q.applyTransition(
+    fields.map(([field]) => columnOf(field)),
+    transition.history !== null,
+  );
+  const values = [
+    transition.id,
+    transition.version,
+    now,
+    ...fields.map(([field, value]) => toColumnValue(field, value)),
+    ...(transition.history ? historyValues(transition.history) : []),
+  ];
+  const [row] = await tx.query(statement, values);
+  return row ? rowToJob(row) : undefined;
+}
+
+function historyValues(history: HistoryInput): unknown[] {
+  return [history.from, history.to, history.event, history.reason ?? null, history.workerId ?? null];
+}
+
+async function logLength(tx: Tx, jobId: string, attempt: number): Promise<number> {
+  const [row] = await tx.query(q.LOG_LENGTH, [jobId, attempt]);
+  return Number((row as Row | undefined)?.length ?? 0);
+}

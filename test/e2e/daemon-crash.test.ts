@@ -1,0 +1,149 @@
+/**
+ * Crashes and partitions with the real binaries: a daemon SIGKILLed or SIGSTOPped mid-job, and a
+ * server that goes away for longer than the lease. The invariants: a job is reported exactly
+ * once, and two workers never run one job.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { describe, expect, it } from "vitest";
+import { get } from "../helpers/http.ts";
+import {
+  exited,
+  fixture,
+  isAlive,
+  readPidFile,
+  spawnDaemon,
+  spawnServer,
+  submit,
+  waitFor,
+  waitForState,
+} from "../helpers/processes.ts";
+import { tmpDir } from "../helpers/tmp.ts";
+
+const NO_BACKOFF = { initial_s: 0, max_s: 0, factor: 1 };
+
+/** Lines "<job id> <attempt> <pid>" that record-and-sleep.sh appended: one per run. */
+function runs(file: string): Array<{ attempt: number; pid: number }> {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, "utf8")
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => {
+      const [, attempt, pid] = line.split(" ");
+      return { attempt: Number(attempt), pid: Number(pid) };
+    });
+}
+
+function events(job: { history: Array<{ event: string }> }): string[] {
+  return job.history.map((h) => h.event);
+}
+
+describe("daemon-flowy survives crashes without running a job twice", () => {
+  it("re-adopts a running job after being SIGKILLed, and reports it exactly once", async () => {
+    const server = await spawnServer();
+    const first = spawnDaemon(server.url);
+    const runFile = join(tmpDir(), "runs");
+    const id = await submit(server.api, {
+      spec: { command: fixture("record-and-sleep.sh", runFile, 2) },
+      lease_s: 5,
+    });
+    await waitFor("the job to start", () => runs(runFile).length === 1);
+    first.child.kill("SIGKILL");
+    await first.exited();
+
+    const second = spawnDaemon(server.url, [], { stateDir: first.stateDir });
+    const job = await waitForState(server.api, id, ["succeeded", "failed", "timed_out"]);
+    expect(job.state).toBe("succeeded");
+    expect(job.attempt).toBe(1);
+    expect(runs(runFile)).toHaveLength(1);
+    expect(events(job).filter((e) => e === "complete")).toHaveLength(1);
+    expect(second.events().some((e) => e.event === "readopted" && e.job_id === id)).toBe(true);
+    // The log kept flowing: the line printed after the restart reached the server.
+    expect((await get(`${server.api}/jobs/${id}/logs`)).body).toContain("done after 2 s");
+  });
+
+  it("collects and reports a job that ended while the daemon was down", async () => {
+    const server = await spawnServer();
+    const first = spawnDaemon(server.url);
+    const runFile = join(tmpDir(), "runs");
+    const id = await submit(server.api, {
+      spec: { command: fixture("record-and-sleep.sh", runFile, 0.5) },
+      lease_s: 10,
+    });
+    await waitFor("the job to start", () => runs(runFile).length === 1);
+    first.child.kill("SIGKILL");
+    await first.exited();
+    await waitFor("the job to end on its own", () =>
+      existsSync(join(first.stateDir, "jobs", id, "exit_status")),
+    );
+
+    spawnDaemon(server.url, [], { stateDir: first.stateDir });
+    const job = await waitForState(server.api, id, ["succeeded", "failed"]);
+    expect(job.state).toBe("succeeded");
+    expect(job.attempt).toBe(1);
+    expect(runs(runFile)).toHaveLength(1);
+  });
+
+  it("a daemon stopped past its lease loses the job: its report is refused and its process killed", async () => {
+    const server = await spawnServer();
+    // One slot: a stopped daemon with a long-poll open would be handed the retry too.
+    const stale = spawnDaemon(server.url, ["--max-jobs", "1"]);
+    const runFile = join(tmpDir(), "runs");
+    const id = await submit(server.api, {
+      spec: { command: fixture("record-and-sleep.sh", runFile, 3) },
+      lease_s: 1,
+      backoff: NO_BACKOFF,
+    });
+    await waitFor("the first daemon to start the job", () => runs(runFile).length === 1);
+    stale.child.kill("SIGSTOP");
+
+    spawnDaemon(server.url);
+    await waitFor("another daemon to take the job over", () => runs(runFile).length === 2);
+    const [firstRun, secondRun] = runs(runFile);
+    expect(secondRun!.attempt).toBe(2);
+    expect(isAlive(firstRun!.pid)).toBe(true); // the stopped daemon could not act yet
+
+    stale.child.kill("SIGCONT");
+    await waitFor("the stale daemon to kill its copy of the job", () => !isAlive(firstRun!.pid), 5_000);
+    const rejected = await waitFor("the stale daemon's report to be refused", () =>
+      stale.events().find((e) => e.job_id === id && e.event === "report_rejected"),
+    );
+    expect(rejected.code).toBe("lease-lost");
+
+    const job = await waitForState(server.api, id, ["succeeded", "failed", "timed_out"]);
+    expect(job.state).toBe("succeeded");
+    expect(job.attempt).toBe(2);
+    expect(events(job).filter((e) => e === "complete")).toHaveLength(1);
+  });
+
+  it("kills the job before its lease expires when the server is gone", async () => {
+    const server = await spawnServer();
+    const daemon = spawnDaemon(server.url);
+    const dir = tmpDir();
+    const pidFile = join(dir, "pid");
+    const termedFile = join(dir, "termed");
+    const id = await submit(server.api, {
+      spec: { command: fixture("trap-term.sh", pidFile, termedFile) },
+      lease_s: 2,
+    });
+    const pid = await waitFor("the job to start", () => readPidFile(pidFile));
+    server.child.kill("SIGKILL");
+    await exited(server.child);
+
+    await waitFor("the job to be stopped", () => existsSync(termedFile), 10_000);
+    await waitFor("the job's process to be gone", () => !isAlive(pid), 5_000);
+    const termedAt = Number(readFileSync(termedFile, "utf8"));
+    // The last lease the server granted, read from its database after it died.
+    const db = new DatabaseSync(server.db, { readOnly: true });
+    const row = db.prepare("SELECT lease_expires_at FROM jobs WHERE id = ?").get(id) as {
+      lease_expires_at: number;
+    };
+    db.close();
+    expect(termedAt).toBeLessThan(row.lease_expires_at);
+    expect(
+      daemon.events().some((e) => e.job_id === id && e.event === "lease_lost" && e.reason === "unrenewable"),
+    ).toBe(true);
+  });
+});

@@ -1,0 +1,185 @@
+/**
+ * The dashboard in a real headless Chromium against a real server: what a person sees change
+ * without reloading. Each test has its own server; the browser is shared to keep the suite quick.
+ */
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchBrowser, markNoReload, screenshot, type TestBrowser } from "../../helpers/browser.ts";
+import { post } from "../../helpers/http.ts";
+import { makeJobSpec } from "../../helpers/jobs.ts";
+import { startServer } from "../../helpers/server.ts";
+
+/** Live updates are throttled to about one a second: give them time on a busy machine. */
+const LIVE_TIMEOUT_MS = 10_000;
+const eventually = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: LIVE_TIMEOUT_MS });
+
+let browser: TestBrowser;
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+/**
+ * Opens `url` in a new page for `use`, then checks the page threw no error and closes it before
+ * the test's server closes, so no live stream holds the server open.
+ */
+async function withPage(url: string, use: (page: Page) => Promise<void>): Promise<void> {
+  const page = await browser.context.newPage();
+  page.setDefaultTimeout(LIVE_TIMEOUT_MS);
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  try {
+    await page.goto(url);
+    await use(page);
+    expect(errors).toEqual([]);
+  } finally {
+    await page.close();
+  }
+}
+
+async function claim(api: string, workerId = "w-1") {
+  const [job] = (await post(`${api}/jobs/claim`, { worker_id: workerId, capacity: 1, tags: ["linux"] })).body
+    .jobs;
+  return { job, lease: { worker_id: workerId, lease_token: job.lease_token as string } };
+}
+
+describe("dashboard in a browser", () => {
+  it("shows a job submitted through the API on the overview and the jobs list without a reload", async () => {
+    const { url, api } = await startServer();
+    await post(`${api}/workers/register`, {
+      worker_id: "w-1",
+      hostname: "build-01",
+      tags: ["linux"],
+      capacity: 4,
+    });
+    await withPage(`${url}/`, async (page) => {
+      const notReloaded = await markNoReload(page);
+      const pending = page.locator('.card[data-state="pending"] .card-count');
+      await eventually(() => pending.textContent()).toBe("0");
+      await post(`${api}/jobs`, makeJobSpec({ name: "nightly-report", tags: ["linux"] }));
+      await eventually(() => pending.textContent()).toBe("1");
+      // Keyboard only: "?" shows the shortcuts, Escape closes them, "g j" opens the jobs list.
+      await page.keyboard.press("?");
+      await page.locator("dialog .shortcuts").waitFor();
+      await page.keyboard.press("Escape");
+      await page.locator("dialog").waitFor({ state: "detached" });
+      await page.keyboard.press("g");
+      await page.keyboard.press("j");
+      await page.locator("nav.tabs").waitFor();
+      const job = (await post(`${api}/jobs`, makeJobSpec({ name: "fresh-job" }))).body;
+      await page.locator(`tr[data-job-id="${job.id}"]`).waitFor();
+      expect(await page.locator(`tr[data-job-id="${job.id}"] .badge`).textContent()).toContain("Pending");
+      expect(await notReloaded()).toBe(true);
+      await screenshot(page, "jobs");
+      await page.goto(`${url}/#/`);
+      await pending.waitFor();
+      await screenshot(page, "overview");
+    });
+  });
+
+  it("streams a running job's log and task states, and an admin cancels it live", async () => {
+    const { url, api } = await startServer();
+    const submitted = (
+      await post(
+        `${api}/jobs`,
+        makeJobSpec({ name: "etl", spec: { workflow: { tasks: {} } }, tags: ["linux"] }),
+      )
+    ).body;
+    const { lease } = await claim(api);
+    await withPage(`${url}/#/jobs/${submitted.id}`, async (page) => {
+      const notReloaded = await markNoReload(page);
+      const log = page.locator("pre.log[role=log]");
+      await page.locator(".page-head .badge", { hasText: "Running" }).waitFor();
+      await post(`${api}/jobs/${submitted.id}/logs`, { ...lease, offset: 0, data: "fetching 3 files\n" });
+      await eventually(() => log.textContent()).toBe("fetching 3 files\n");
+      await post(`${api}/jobs/${submitted.id}/logs`, { ...lease, offset: 17, data: "cleaning\n" });
+      await eventually(() => log.textContent()).toBe("fetching 3 files\ncleaning\n");
+      const tasks = [
+        { name: "fetch", state: "succeeded" },
+        { name: "clean", state: "running", needs: ["fetch"] },
+        { name: "enrich", state: "failed", needs: ["fetch"] },
+        { name: "save", state: "pending", needs: ["clean", "enrich"] },
+      ];
+      await post(`${api}/jobs/${submitted.id}/heartbeat`, { ...lease, tasks });
+      await page.locator('g.node[data-task="clean"][data-state="running"]').waitFor();
+      expect(await page.locator("g.node").count()).toBe(4);
+      expect(await page.locator("path.edge").count()).toBe(4);
+      await screenshot(page, "job");
+
+      await page.locator('button[data-action="cancel"]').click();
+      await page.locator("dialog button[value=yes]").click();
+      await page.locator(".page-head .badge", { hasText: "Cancelling" }).waitFor();
+      // The worker stops the job and reports; the page follows to the final state.
+      await post(`${api}/jobs/${submitted.id}/failed`, { ...lease, message: "stopped: cancel requested" });
+      await page.locator(".page-head .badge", { hasText: "Canceled" }).waitFor();
+      expect(await page.locator('button[data-action="requeue"]').isVisible()).toBe(true);
+      expect(await page.locator('button[data-action="cancel"]').count()).toBe(0);
+      expect(await notReloaded()).toBe(true);
+      await screenshot(page, "job-canceled");
+    });
+  });
+
+  it("switches to Japanese and back, keeps the choice, and shows lost workers", async () => {
+    let offset = -120_000;
+    const { url, api } = await startServer({ clock: () => Date.now() + offset });
+    await post(`${api}/workers/register`, { worker_id: "old-box", hostname: "old", capacity: 2 });
+    offset = 0;
+    await post(`${api}/workers/register`, {
+      worker_id: "w-1",
+      hostname: "build-01",
+      tags: ["linux"],
+      capacity: 2,
+    });
+    await post(`${api}/jobs`, makeJobSpec({ tags: ["linux"] }));
+    await claim(api);
+    await withPage(`${url}/#/workers`, async (page) => {
+      await page.locator('tr[data-worker-id="old-box"].lost').waitFor();
+      expect(await page.locator('tr[data-worker-id="w-1"] .status').textContent()).toBe("Active");
+      await screenshot(page, "workers");
+      await page.selectOption("#lang", "ja");
+      await page.locator("nav.nav a", { hasText: "ワーカー" }).waitFor();
+      expect(await page.getAttribute("html", "lang")).toBe("ja");
+      expect(await page.locator('tr[data-worker-id="old-box"] .status').textContent()).toBe("消失");
+      await page.reload();
+      await page.locator("nav.nav a", { hasText: "ジョブ" }).waitFor();
+      await page.goto(`${url}/#/`);
+      await page.locator('.card[data-state="running"]', { hasText: "実行中" }).waitFor();
+      await screenshot(page, "overview-ja");
+      await page.locator("#theme").click();
+      await page.locator("#theme").click();
+      expect(await page.getAttribute("html", "data-theme")).toBe("dark");
+      await screenshot(page, "overview-ja-dark");
+      await page.selectOption("#lang", "en");
+      await page.locator("nav.nav a", { hasText: "Workers" }).waitFor();
+      await page.setViewportSize({ width: 390, height: 800 });
+      await page.goto(`${url}/#/jobs`);
+      await page.locator("tr[data-job-id]").first().waitFor();
+      await screenshot(page, "jobs-phone");
+    });
+  });
+
+  it("asks for an API key when the server has keys, and keeps it in an HttpOnly cookie", async () => {
+    const { url, server } = await startServer();
+    const { key } = await server.keys.create("viewer", "client");
+    await withPage(`${url}/`, async (page) => {
+      await page.locator("#api-key").fill("flowy_not-a-key");
+      await page.locator("form.login button[type=submit]").click();
+      await page.locator("form.login .error", { hasText: "not valid" }).waitFor();
+      await screenshot(page, "login");
+      await page.locator("#api-key").fill(key);
+      await page.locator("form.login button[type=submit]").click();
+      await page.locator('.card[data-state="pending"]').waitFor();
+      const cookie = (await browser.context.cookies(url)).find((c) => c.name === "flowy_api_key");
+      expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Strict" });
+      expect(
+        await page.evaluate(
+          () => (globalThis as unknown as { document: { cookie: string } }).document.cookie,
+        ),
+      ).toBe("");
+      await page.locator("#logout").click();
+      await page.locator("#api-key").waitFor();
+    });
+  });
+});

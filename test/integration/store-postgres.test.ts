@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest";
+import { PG_MIGRATIONS } from "../../server/store/postgres/migrations.ts";
+import { PostgresStore } from "../../server/store/postgres/postgres-store.ts";
+import { adminQuery, describePg, freshSchemaUrl } from "../helpers/pg.ts";
+import { describeStoreContract, newJob } from "./store-contract.ts";
+
+describePg("PostgreSQL store", () => {
+  describeStoreContract("postgres", async () =>
+    PostgresStore.open({ url: freshSchemaUrl().url, poolSize: 4 }),
+  );
+
+  describe("PostgreSQL store specifics", () => {
+    it("walks the partial claim index in order instead of scanning and sorting the queue", async () => {
+      const { url, schema } = freshSchemaUrl();
+      const store = await PostgresStore.open({ url, poolSize: 2 });
+      // A big queue and a bigger history of finished jobs, with fresh statistics.
+      const { job } = await store.insertJob(newJob(), { event: "submit", from: null, to: "pending" });
+      await adminQuery(
+        `INSERT INTO ${schema}.jobs SELECT (j).* FROM (
+           SELECT jsonb_populate_record(t, jsonb_build_object('id', t.id || '-' || n, 'state',
+             CASE WHEN n % 3 = 0 THEN 'pending' ELSE 'succeeded' END, 'priority', n % 5)) AS j
+           FROM ${schema}.jobs t, generate_series(1, 20000) n) s`,
+      );
+      await adminQuery(`ANALYZE ${schema}.jobs`);
+      const plan = await store.explainClaim();
+      await store.close();
+      expect(job.id).toBeTruthy();
+      expect(plan).toMatch(/Index Scan using jobs_claim on jobs/);
+      expect(plan).toMatch(/LockRows/);
+      expect(plan).not.toMatch(/Seq Scan on jobs/);
+      // The only sort node is the outer one, of the claimed rows (at most capacity), into claim order.
+      expect(plan.match(/^(\s*->)?\s*Sort {2}\(/gm) ?? []).toHaveLength(1);
+      expect(plan).toMatch(/^Sort {2}\(/);
+    });
+
+    it("keeps working after the database drops its connections", async () => {
+      const store = await PostgresStore.open({ url: freshSchemaUrl().url, poolSize: 2 });
+      try {
+        const { job } = await store.insertJob(newJob(), { event: "submit", from: null, to: "pending" });
+        const dropped = await adminQuery(
+          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+          [`flowy-server (pid ${process.pid})`],
+        );
+        expect(dropped.length).toBeGreaterThan(0);
+        expect((await store.getJob(job.id))?.id).toBe(job.id);
+        const claimed = await store.claimJobs({ workerId: "w", tags: [], capacity: 1, now: Date.now() });
+        expect(claimed.map((j) => j.id)).toEqual([job.id]);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it("migrates once when replicas open the same schema together", async () => {
+      const { url, schema } = freshSchemaUrl();
+      const stores = await Promise.all(
+        Array.from({ length: 4 }, () => PostgresStore.open({ url, poolSize: 1 })),
+      );
+      await Promise.all(stores.map((s) => s.close()));
+      const rows = await adminQuery<{ version: number }>(
+        `SELECT version FROM ${schema}.schema_migrations ORDER BY version`,
+      );
+      expect(rows.map((r) => r.version)).toEqual(PG_MIGRATIONS.map((m) => m.version));
+    });
+  });
+});
