@@ -7,6 +7,8 @@ import { join } from "node:path";
 
 const ROOT = join(import.meta.dirname, "..", "..", "..");
 export const NODE = join(ROOT, "node_modules", ".bin", "node");
+/** Another checkout's server (FLOWY_BENCH_SERVER_ROOT) can be measured against this one: A/B of a change. */
+const SERVER_ROOT = process.env.FLOWY_BENCH_SERVER_ROOT ?? ROOT;
 
 export interface ServerProcess {
   pid: number;
@@ -24,7 +26,7 @@ export interface ServerProcessOptions {
 export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
   const args = [
     ...(options.nodeArgs ?? []),
-    join(ROOT, "server", "cli.ts"),
+    join(SERVER_ROOT, "server", "cli.ts"),
     "start",
     "--port",
     "0",

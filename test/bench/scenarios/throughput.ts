@@ -3,11 +3,12 @@
  * first claim to the last acknowledged completion. The enqueue rate is shown beside it.
  */
 import type { ScenarioResult, SystemRow } from "../lib/results.ts";
+import { readUsage } from "../lib/process-usage.ts";
 import { LAYOUT } from "../lib/sizes.ts";
 import { perSecond } from "../lib/stats.ts";
 import { type ScenarioContext, withSystem } from "./context.ts";
 
-export const THROUGHPUT_COLUMNS = ["jobs/s", "enqueue/s", "drain s"];
+export const THROUGHPUT_COLUMNS = ["jobs/s", "enqueue/s", "drain s", "server CPU µs/job"];
 
 export async function runThroughput(ctx: ScenarioContext): Promise<ScenarioResult> {
   const n = ctx.sizes.throughputJobs;
@@ -19,7 +20,9 @@ export async function runThroughput(ctx: ScenarioContext): Promise<ScenarioResul
           const t0 = performance.now();
           await system.enqueue(n);
           const enqueueMs = performance.now() - t0;
+          const before = system.serverPid ? readUsage(system.serverPid) : undefined;
           const drainMs = await system.drain(n, LAYOUT);
+          const after = system.serverPid ? readUsage(system.serverPid) : undefined;
           ctx.log(`throughput ${system.name}: ${Math.round(perSecond(n, drainMs))} jobs/s`);
           return {
             system: system.name,
@@ -27,6 +30,7 @@ export async function runThroughput(ctx: ScenarioContext): Promise<ScenarioResul
               "jobs/s": perSecond(n, drainMs),
               "enqueue/s": perSecond(n, enqueueMs),
               "drain s": drainMs / 1000,
+              "server CPU µs/job": before && after ? ((after.cpuMs - before.cpuMs) * 1000) / n : null,
             },
           };
         }),

@@ -30,6 +30,10 @@ export class FlowySystem implements QueueSystem {
   private database: ScratchDatabase | undefined;
   private readonly options: FlowyOptions;
 
+  get serverPid(): number {
+    return this.server.pid;
+  }
+
   constructor(options: FlowyOptions) {
     this.options = options;
     this.name = `flowy (${options.db})`;

@@ -17,6 +17,8 @@ export interface LatencySamples {
 
 export interface QueueSystem {
   readonly name: string;
+  /** The server process, where the system has one of its own (flowy): its CPU per job is shown too. */
+  readonly serverPid?: number;
   start(): Promise<void>;
   /** Enqueues n no-op jobs while no worker runs; resolves when all are acknowledged. */
   enqueue(n: number): Promise<void>;
