@@ -59,7 +59,7 @@ const postgres = await postgresAvailable();
 const ctx: ScenarioContext = {
   sizes: values.quick ? QUICK : FULL,
   systems: () =>
-    makeSystems(systemNames, { postgres, flowyPostgres: false, serverNodeArgs: serverNodeArgs() }),
+    makeSystems(systemNames, { postgres, flowyPostgres: true, serverNodeArgs: serverNodeArgs() }),
   serverNodeArgs: serverNodeArgs(),
   postgres,
   log: (line) => process.stderr.write(`  ${line}\n`),

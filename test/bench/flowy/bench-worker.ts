@@ -1,11 +1,13 @@
 /**
- * A flowy worker with a no-op runner: claims with capacity = its free slots (long-poll), "runs"
- * each job at once, and reports completions through the batching reporter. Hooks tell the
- * scenario when each job was claimed and when its completion was acknowledged.
+ * A flowy worker with a no-op runner, built from the daemon's own ServerClient and Reporter: it
+ * claims with capacity = its free slots (long-poll), "runs" each job at once, and reports the
+ * completions that finish within a few milliseconds in one POST /jobs/report. Only the
+ * subprocess is left out. Hooks tell the scenario when each job was claimed and when its
+ * completion was acknowledged.
  */
+import { Reporter } from "../../../daemon/reporter.ts";
+import { ServerClient } from "../../../daemon/server-client.ts";
 import type { ClaimedJob } from "../../../shared/protocol.ts";
-import { ReportBatcher } from "./report-batcher.ts";
-import type { WorkerClient } from "./worker-client.ts";
 
 export interface WorkerHooks {
   onClaimed?: (job: ClaimedJob, at: number) => void;
@@ -21,8 +23,14 @@ export interface BenchWorker {
 
 const WAIT_S = 5;
 
-export function startBenchWorker(client: WorkerClient, capacity: number, hooks: WorkerHooks): BenchWorker {
-  const reporter = new ReportBatcher((items) => client.report(items));
+export function startBenchWorker(
+  server: string,
+  workerId: string,
+  capacity: number,
+  hooks: WorkerHooks,
+): BenchWorker {
+  const client = new ServerClient({ server, workerId, userAgent: "flowy-bench" });
+  const reporter = new Reporter({ send: (items) => client.report(items) });
   const abort = new AbortController();
   let running = 0;
   let slotFreed: (() => void) | undefined;
@@ -31,7 +39,7 @@ export function startBenchWorker(client: WorkerClient, capacity: number, hooks: 
     running--;
     slotFreed?.();
     reporter
-      .report({ kind: "complete", job_id: job.id, lease_token: job.lease_token, exit_code: 0 })
+      .send({ kind: "complete", job_id: job.id, lease_token: job.lease_token, exit_code: 0 })
       .then((result) => {
         if (!result.ok) throw new Error(`report of ${job.id} refused: ${JSON.stringify(result.error)}`);
         hooks.onCompleted?.(job, performance.now());

@@ -6,9 +6,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HttpTransport } from "../../../client/transport.ts";
-import { type BenchWorker, startBenchWorker } from "../flowy/bench-worker.ts";
+import { type BenchWorker, startBenchWorker, type WorkerHooks } from "../flowy/bench-worker.ts";
 import { type ServerProcess, startServerProcess } from "../flowy/server-process.ts";
-import { createWorkerClient } from "../flowy/worker-client.ts";
 import { createScratchDatabase, type ScratchDatabase } from "../lib/postgres.ts";
 import { forEachLimit } from "../lib/stats.ts";
 import { DrainClock, type LatencySamples, type QueueSystem, type WorkerLayout } from "./queue-system.ts";
@@ -102,13 +101,9 @@ export class FlowySystem implements QueueSystem {
     return samples;
   }
 
-  startWorkers(layout: WorkerLayout, hooks: Parameters<typeof startBenchWorker>[2]): BenchWorker[] {
+  startWorkers(layout: WorkerLayout, hooks: WorkerHooks): BenchWorker[] {
     return Array.from({ length: layout.workers }, (_, i) =>
-      startBenchWorker(
-        createWorkerClient(this.server.api, `bench-${process.pid}-${i}`),
-        layout.perWorker,
-        hooks,
-      ),
+      startBenchWorker(this.server.url, `bench-${process.pid}-${i}`, layout.perWorker, hooks),
     );
   }
 
