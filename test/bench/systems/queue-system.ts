@@ -38,12 +38,18 @@ export class DrainClock {
   readonly done: Promise<number>;
   private readonly n: number;
 
-  constructor(n: number) {
+  /** A drain that stalls is reported with how far it got instead of hanging the run. */
+  constructor(n: number, timeoutMs = 180_000) {
     this.n = n;
     this.done = new Promise((resolve, reject) => {
       this.resolveDone = resolve;
       this.rejectDone = reject;
     });
+    const timer = setTimeout(
+      () => this.fail(new Error(`stalled: ${this.completed} of ${n} completed after ${timeoutMs / 1000} s`)),
+      timeoutMs,
+    );
+    void this.done.finally(() => clearTimeout(timer)).catch(() => undefined);
   }
 
   claimed(at = performance.now()): void {
