@@ -5,10 +5,10 @@
  */
 import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
+import { REDIS_URL } from "../lib/redis.ts";
 import { forEachLimit } from "../lib/stats.ts";
 import { DrainClock, type LatencySamples, type QueueSystem, type WorkerLayout } from "./queue-system.ts";
 
-const REDIS_URL = process.env.FLOWY_BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
 const SUBMIT_CONCURRENCY = 32;
 
 export class BullmqSystem implements QueueSystem {

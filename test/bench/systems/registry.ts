@@ -9,8 +9,7 @@ export const SYSTEM_NAMES = ["flowy-sqlite", "flowy-postgres", "bullmq", "pg-bos
 
 export interface RegistryOptions {
   postgres: boolean;
-  /** Whether this build's server opens postgres:// (the PostgreSQL store has landed). */
-  flowyPostgres: boolean;
+  redis: boolean;
   serverNodeArgs: string[];
 }
 
@@ -18,10 +17,10 @@ export function makeSystems(names: string[], options: RegistryOptions): QueueSys
   const make: Record<string, () => QueueSystem | undefined> = {
     "flowy-sqlite": () => new FlowySystem({ db: "sqlite", serverNodeArgs: options.serverNodeArgs }),
     "flowy-postgres": () =>
-      options.postgres && options.flowyPostgres
+      options.postgres
         ? new FlowySystem({ db: "postgres", serverNodeArgs: options.serverNodeArgs })
         : undefined,
-    bullmq: () => new BullmqSystem(),
+    bullmq: () => (options.redis ? new BullmqSystem() : undefined),
     "pg-boss": () => (options.postgres ? new PgBossSystem() : undefined),
     "graphile-worker": () => (options.postgres ? new GraphileWorkerSystem() : undefined),
   };
