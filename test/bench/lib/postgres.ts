@@ -29,6 +29,18 @@ async function adminQuery(sql: string): Promise<void> {
   }
 }
 
+/**
+ * A pool whose connections may be cut by DROP DATABASE … WITH (FORCE) at the end of a run: the
+ * errors that follows are expected and must not crash the bench.
+ */
+export function quietPool(url: string, max: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max });
+  const ignore = () => {};
+  pool.on("error", ignore);
+  pool.on("connect", (client) => client.on("error", ignore));
+  return pool;
+}
+
 /** True when the PostgreSQL the peers need answers. */
 export async function postgresAvailable(): Promise<boolean> {
   const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 2000 });

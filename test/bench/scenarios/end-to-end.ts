@@ -5,8 +5,12 @@
  * counts all n succeeded (polled every 20 ms).
  */
 import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { HttpTransport } from "../../../client/transport.ts";
 import type { Stats } from "../../../shared/protocol.ts";
+import { SHIM } from "../../../daemon/command-executor.ts";
 import { daemonBuilt, startDaemonProcess } from "../flowy/daemon-process.ts";
 import type { ScenarioResult } from "../lib/results.ts";
 import { forEachLimit, perSecond } from "../lib/stats.ts";
@@ -16,19 +20,37 @@ import type { ScenarioContext } from "./context.ts";
 
 const CONCURRENCY = 8;
 
-function spawnTrue(): Promise<void> {
+function spawnOnce(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn("true", [], { stdio: "ignore" });
+    const child = spawn(file, args, { stdio: "ignore", env });
     child.once("error", reject);
     child.once("exit", () => resolve());
   });
 }
 
-/** Jobs/s of spawning `true` with CONCURRENCY at once: what no job runner here can beat. */
-export async function spawnLimit(n: number): Promise<number> {
+/** Jobs/s of spawning `file args` with CONCURRENCY at once. */
+export async function spawnRate(
+  n: number,
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   const t0 = performance.now();
-  await forEachLimit(n, CONCURRENCY, spawnTrue);
+  await forEachLimit(n, CONCURRENCY, () => spawnOnce(file, args, env));
   return perSecond(n, performance.now() - t0);
+}
+
+/** What the daemon's command executor spawns per job: `sh -c SHIM true`, two execs instead of one. */
+async function shimRate(n: number): Promise<number> {
+  const jobDir = mkdtempSync(join(tmpdir(), "flowy-bench-shim-"));
+  try {
+    return await spawnRate(n, "/bin/sh", ["-c", SHIM, "flowy-shim", "true"], {
+      ...process.env,
+      FLOWY_JOB_DIR: jobDir,
+    });
+  } finally {
+    rmSync(jobDir, { recursive: true, force: true });
+  }
 }
 
 async function daemonRate(ctx: ScenarioContext, n: number): Promise<number> {
@@ -54,8 +76,12 @@ async function daemonRate(ctx: ScenarioContext, n: number): Promise<number> {
 export async function runEndToEnd(ctx: ScenarioContext): Promise<ScenarioResult> {
   const n = ctx.sizes.endToEndJobs;
   const title = `3. End to end: ${n.toLocaleString("en-US")} jobs of \`true\`, daemon --max-jobs ${CONCURRENCY}`;
-  const limit = await spawnLimit(n);
-  const rows = [{ system: "spawn limit (Node, 8 at once)", values: { "jobs/s": limit, "÷ limit": 1 } }];
+  const limit = await spawnRate(n, "true", []);
+  const shim = await shimRate(n);
+  const rows = [
+    { system: "spawn limit (Node, 8 at once)", values: { "jobs/s": limit, "÷ limit": 1 } },
+    { system: "same through the daemon's shim", values: { "jobs/s": shim, "÷ limit": shim / limit } },
+  ];
   if (!daemonBuilt()) {
     return { name: "end-to-end", title, columns: ["jobs/s", "÷ limit"], rows, skipped: "daemon not built" };
   }

@@ -5,8 +5,8 @@
  * acknowledged completion of the last job is when the jobs table is empty.
  */
 import { Logger, makeWorkerUtils, type Runner, run, type WorkerUtils } from "graphile-worker";
-import pg from "pg";
-import { createScratchDatabase, type ScratchDatabase } from "../lib/postgres.ts";
+import type pg from "pg";
+import { createScratchDatabase, quietPool, type ScratchDatabase } from "../lib/postgres.ts";
 import { forEachLimit } from "../lib/stats.ts";
 import { waitUntil } from "../lib/wait-until.ts";
 import { DrainClock, type LatencySamples, type QueueSystem, type WorkerLayout } from "./queue-system.ts";
@@ -19,12 +19,14 @@ export class GraphileWorkerSystem implements QueueSystem {
   private database!: ScratchDatabase;
   private utils!: WorkerUtils;
   private pool!: pg.Pool;
+  private utilsPool!: pg.Pool;
 
   async start(): Promise<void> {
     this.database = await createScratchDatabase("graphile");
-    this.utils = await makeWorkerUtils({ connectionString: this.database.url, logger: silent });
+    this.utilsPool = quietPool(this.database.url, 10);
+    this.utils = await makeWorkerUtils({ pgPool: this.utilsPool, logger: silent });
     await this.utils.migrate();
-    this.pool = new pg.Pool({ connectionString: this.database.url, max: 2 });
+    this.pool = quietPool(this.database.url, 2);
   }
 
   async enqueue(n: number): Promise<void> {
@@ -33,11 +35,7 @@ export class GraphileWorkerSystem implements QueueSystem {
 
   /** Each runner gets a pool of its own, ended by us before the database is dropped. */
   private async runner(concurrency: number, onTask: () => void, batched: boolean): Promise<Runner> {
-    const pgPool = new pg.Pool({ connectionString: this.database.url, max: concurrency + 2 });
-    // Connections cut by DROP DATABASE at the end of the run are expected.
-    const ignore = () => {};
-    pgPool.on("error", ignore);
-    pgPool.on("connect", (client) => client.on("error", ignore));
+    const pgPool = quietPool(this.database.url, concurrency + 2);
     const runner = await run({
       pgPool,
       concurrency,
@@ -102,6 +100,7 @@ export class GraphileWorkerSystem implements QueueSystem {
 
   async stop(): Promise<void> {
     await this.utils?.release();
+    await this.utilsPool?.end();
     await this.pool?.end();
     await this.database?.drop();
   }

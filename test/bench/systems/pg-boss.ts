@@ -4,8 +4,8 @@
  * while batches come back full. A job's acknowledged completion is its row in state 'completed'.
  */
 import { PgBoss } from "pg-boss";
-import pg from "pg";
-import { createScratchDatabase, type ScratchDatabase } from "../lib/postgres.ts";
+import type pg from "pg";
+import { createScratchDatabase, quietPool, type ScratchDatabase } from "../lib/postgres.ts";
 import { forEachLimit } from "../lib/stats.ts";
 import { waitUntil } from "../lib/wait-until.ts";
 import { DrainClock, type LatencySamples, type QueueSystem, type WorkerLayout } from "./queue-system.ts";
@@ -27,7 +27,7 @@ export class PgBossSystem implements QueueSystem {
     });
     await this.boss.start();
     await this.boss.createQueue(QUEUE, { notify: true });
-    this.pool = new pg.Pool({ connectionString: this.database.url, max: 2 });
+    this.pool = quietPool(this.database.url, 2);
   }
 
   async enqueue(n: number): Promise<void> {
