@@ -1,8 +1,9 @@
 /**
- * `node test/bench/tools/profile-drain.ts [N] [DIR]`: the flowy server (SQLite) while it is drained
- * by the throughput scenario's workers, without the enqueue in it: jobs are submitted to one
- * server, which is stopped; a second server on the same file (with --cpu-prof writing into DIR,
- * when DIR is given) is drained by 4 × 8 workers. Prints jobs/s and the server's CPU per job.
+ * `node test/bench/tools/profile-drain.ts [N] [DIR] [sqlite|postgres]`: the flowy server while it
+ * is drained by the throughput scenario's workers, without the enqueue in it: jobs are submitted
+ * to one server, which is stopped; a second server on the same database (with --cpu-prof writing
+ * into DIR, when DIR is given and not "-") is drained by 4 × 8 workers. Prints jobs/s and the CPU
+ * per job of the server and of the workers.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,15 +11,17 @@ import { join, resolve } from "node:path";
 import { HttpTransport } from "../../../client/transport.ts";
 import { startBenchWorker } from "../flowy/bench-worker.ts";
 import { startServerProcess } from "../flowy/server-process.ts";
+import { createScratchDatabase } from "../lib/postgres.ts";
 import { readUsage } from "../lib/process-usage.ts";
 import { LAYOUT } from "../lib/sizes.ts";
 import { forEachLimit, perSecond } from "../lib/stats.ts";
 import { DrainClock } from "../systems/queue-system.ts";
 
 const n = Number(process.argv[2] ?? 20_000);
-const profileDir = process.argv[3] ? resolve(process.argv[3]) : undefined;
+const profileDir = process.argv[3] && process.argv[3] !== "-" ? resolve(process.argv[3]) : undefined;
 const dir = mkdtempSync(join(tmpdir(), "flowy-profile-"));
-const db = join(dir, "flowy.db");
+const scratch = process.argv[4] === "postgres" ? await createScratchDatabase("profile") : undefined;
+const db = scratch?.url ?? join(dir, "flowy.db");
 
 const filler = await startServerProcess({ db });
 const http = new HttpTransport({ baseUrl: filler.api });
@@ -47,6 +50,7 @@ for (const worker of workers) worker.stop();
 await Promise.all(workers.map((w) => w.done));
 await server.stop();
 rmSync(dir, { recursive: true, force: true });
+await scratch?.drop();
 process.stdout.write(
   `${Math.round(perSecond(n, ms))} jobs/s, server CPU ${Math.round(cpuUs)} µs/job, ` +
     `workers' CPU ${Math.round(clientUs)} µs/job` +
