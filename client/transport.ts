@@ -4,6 +4,7 @@
  * exponential backoff and jitter, capped; 429's Retry-After is honoured. Other 4xx are never
  * retried. Problem+json answers come back as FlowyError with the server's hint.
  */
+import { once } from "node:events";
 import { got, type Method, RequestError } from "got";
 import pRetry, { AbortError } from "p-retry";
 import { type ErrorCode, ERROR_CODES, FlowyError } from "../shared/errors.ts";
@@ -89,21 +90,60 @@ export class HttpTransport {
     });
   }
 
-  private send(method: Method, path: string, options: RequestOptions) {
-    const headers: Record<string, string> = { accept: "application/json", ...options.headers };
+  /**
+   * A GET whose body arrives over time (a followed log). Only opening the stream is checked: an
+   * error answer becomes a FlowyError, a refused connection an "unreachable" one. Not retried,
+   * because the caller knows where to resume (the offset) and this layer does not.
+   */
+  async stream(
+    path: string,
+    options: Omit<RequestOptions, "body" | "retry" | "timeoutMs"> = {},
+  ): Promise<{ headers: Record<string, string | string[] | undefined>; chunks: AsyncIterable<string> }> {
+    const stream = got.stream(`${this.baseUrl}${path}`, {
+      headers: this.headers(options.headers, "text/plain"),
+      searchParams: searchParams(options.query),
+      timeout: { connect: 10_000, response: 30_000 },
+      retry: { limit: 0 },
+      throwHttpErrors: false,
+      signal: options.signal,
+    });
+    try {
+      const [response] = (await once(stream, "response")) as [
+        { statusCode: number; headers: Record<string, string | string[] | undefined> },
+      ];
+      if (response.statusCode >= 400) {
+        let body = "";
+        for await (const chunk of stream) body += String(chunk);
+        throw toFlowyError(response.statusCode, body, "GET", path);
+      }
+      stream.setEncoding("utf8");
+      return { headers: response.headers, chunks: this.unreachableOnError(stream as AsyncIterable<string>) };
+    } catch (error) {
+      stream.destroy();
+      throw toUnreachable(error, this.baseUrl);
+    }
+  }
+
+  private async *unreachableOnError(chunks: AsyncIterable<string>): AsyncGenerator<string> {
+    try {
+      yield* chunks;
+    } catch (error) {
+      throw toUnreachable(error, this.baseUrl);
+    }
+  }
+
+  private headers(extra: Record<string, string> | undefined, accept = "application/json") {
+    const headers: Record<string, string> = { accept, ...extra };
     if (this.options.apiKey) headers.authorization = `Bearer ${this.options.apiKey}`;
     if (this.options.userAgent) headers["user-agent"] = this.options.userAgent;
-    const searchParams = options.query
-      ? Object.fromEntries(
-          Object.entries(options.query).filter(([, v]) => v !== undefined) as Array<
-            [string, string | number | boolean]
-          >,
-        )
-      : undefined;
+    return headers;
+  }
+
+  private send(method: Method, path: string, options: RequestOptions) {
     return got(`${this.baseUrl}${path}`, {
       method,
-      headers,
-      searchParams,
+      headers: this.headers(options.headers),
+      searchParams: searchParams(options.query),
       ...(options.body !== undefined ? { json: options.body } : {}),
       timeout: { request: options.timeoutMs ?? this.options.timeoutMs ?? 30_000 },
       retry: { limit: 0 },
@@ -112,6 +152,14 @@ export class HttpTransport {
       signal: options.signal,
     });
   }
+}
+
+function searchParams(query: RequestOptions["query"]): Record<string, string | number | boolean> | undefined {
+  if (!query) return undefined;
+  return Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined)) as Record<
+    string,
+    string | number | boolean
+  >;
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

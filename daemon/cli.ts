@@ -20,8 +20,8 @@ export const EXIT = { ok: 0, startFailed: 1, drainTimedOut: 3, stoppedAtOnce: 13
 /** How long reports of killed jobs may take when told to stop at once. */
 const STOP_NOW_REPORT_MS = 1_000;
 
-/** Flags for every key but secrets (a flag shows in `ps`; use FLOWY_API_KEY or the file). */
-const FLAG_KEYS = CONFIG_KEYS.filter((k) => !k.secret);
+/** A flag for every key; the help of secret ones warns that a flag shows in `ps`. */
+const FLAG_KEYS = CONFIG_KEYS;
 
 function flagsFrom(opts: Record<string, string | undefined>): Partial<Record<ConfigKey, string>> {
   const flags: Partial<Record<ConfigKey, string>> = {};
@@ -55,6 +55,8 @@ async function run(opts: Record<string, string | undefined>): Promise<void> {
         "draining: no new jobs; waiting for running ones",
       );
       void daemon.drain(loaded.config.drain_timeout * 1000).then((result) => {
+        // A second signal decides the exit: the drain ends too once it kills the jobs.
+        if (signals > 1) return;
         logger.info({ result }, "daemon-flowy stopped");
         exitAfterLogs(logger, result === "drained" ? EXIT.ok : EXIT.drainTimedOut);
       });

@@ -65,7 +65,12 @@ const key = (key: ConfigKey, kind: ValueKind, help: string, secret = false): Key
 
 export const CONFIG_KEYS: KeySpec[] = [
   key("server", "string", "flowy-server base URL"),
-  key("api_key", "string", "API key with the worker role", true),
+  key(
+    "api_key",
+    "string",
+    "API key with the worker role (a flag shows in `ps`: prefer FLOWY_API_KEY or api_key_file)",
+    true,
+  ),
   key("api_key_file", "string", "file holding the API key (must not be readable by others)"),
   key("max_jobs", "int", "jobs run at the same time"),
   key("tags", "list", "comma-separated tags this worker offers (a job's tags must be a subset)"),

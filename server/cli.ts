@@ -5,6 +5,7 @@ import { FlowyError } from "../shared/errors.ts";
 import { createLogger, LOG_LEVELS, type LogLevel } from "../shared/logging.ts";
 import { defaultDbPath } from "../shared/platform-paths.ts";
 import { DASHBOARD_LANG_SETTINGS, type DashboardLangSetting } from "./dashboard/language.ts";
+import { startDaemonChild } from "./daemon-child.ts";
 import { createFlowyServer, FLOWY_VERSION } from "./flowy-server.ts";
 import { addKeysCommand } from "./keys-command.ts";
 import { openReplication, openStore } from "./store/open-store.ts";
@@ -19,6 +20,11 @@ function positiveNumber(value: string): number {
 function positiveInteger(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("must be a positive whole number");
+  return n;
+}
+function nonNegativeNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError("must be a number, 0 or more");
   return n;
 }
 function port(value: string): number {
@@ -41,8 +47,10 @@ interface StartOptions {
   leaseS: number;
   maxAttempts: number;
   reaperIntervalMs: number;
+  retainDays: number;
   dbPoolSize: number;
   dashboardLang: DashboardLangSetting;
+  withDaemon?: boolean;
 }
 
 async function start(opts: StartOptions): Promise<void> {
@@ -76,6 +84,7 @@ async function start(opts: StartOptions): Promise<void> {
     logger,
     defaults: { leaseS: opts.leaseS, maxAttempts: opts.maxAttempts },
     reaperIntervalMs: opts.reaperIntervalMs,
+    retainFinishedMs: opts.retainDays > 0 ? opts.retainDays * 86_400_000 : null,
     dashboardLang: opts.dashboardLang,
   });
   const address = await server.listen(opts.host, opts.port);
@@ -86,6 +95,7 @@ async function start(opts: StartOptions): Promise<void> {
   process.stdout.write(
     `flowy server listening on ${address} (db: ${store.kind === "sqlite" ? opts.db : "postgres"})\n`,
   );
+  const daemon = opts.withDaemon ? startDaemonChild(address, logger) : undefined;
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) {
@@ -94,13 +104,16 @@ async function start(opts: StartOptions): Promise<void> {
     }
     stopping = true;
     logger.info({ signal }, "shutting down: finishing in-flight requests");
-    server.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, "shutdown failed");
-        process.exit(1);
-      },
-    );
+    // The daemon drains first, so it can still report its jobs to this server.
+    (daemon?.stop() ?? Promise.resolve())
+      .then(() => server.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, "shutdown failed");
+          process.exit(1);
+        },
+      );
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
@@ -136,6 +149,7 @@ program
       .argParser(positiveInteger)
       .default(10),
   )
+  .option("--with-daemon", "also run a local daemon-flowy pointed at this server (it stops with the server)")
   .option("--insecure-no-auth", "allow listening beyond loopback without API keys (loudly warned)")
   .addOption(
     new Option("--log-level <level>", "log level").env("FLOWY_LOG_LEVEL").choices(LOG_LEVELS).default("info"),
@@ -149,6 +163,12 @@ program
     new Option("--max-attempts <n>", "default attempts for jobs that set none")
       .argParser(positiveNumber)
       .default(3),
+  )
+  .addOption(
+    new Option("--retain-days <days>", "keep finished and deleted jobs this long (0: forever)")
+      .env("FLOWY_RETAIN_DAYS")
+      .argParser(nonNegativeNumber)
+      .default(7),
   )
   .addOption(
     new Option("--reaper-interval-ms <ms>", "how often leases and schedules are checked at most")

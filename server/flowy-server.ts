@@ -32,6 +32,8 @@ export interface FlowyServerOptions {
   leadership?: Leadership;
   defaults?: Partial<JobDefaults>;
   reaperIntervalMs?: number;
+  /** Finished jobs older than this are removed; null or 0 keeps them forever. */
+  retainFinishedMs?: number | null;
   dashboardLang?: DashboardLangSetting;
 }
 
@@ -71,6 +73,7 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
   const { leadership } = options;
   const reaper = new Reaper(store, writer, {
     intervalMs: options.reaperIntervalMs ?? 1000,
+    retainMs: options.retainFinishedMs ?? null,
     logger,
     isLeader: leadership && (() => leadership.isLeader()),
   });

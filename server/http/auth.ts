@@ -89,7 +89,7 @@ async function authorize(
     return new FlowyError(
       "unauthorized",
       "This server requires an API key",
-      "Pass one with --api-key or FLOWY_API_KEY (header: Authorization: Bearer <key>). An admin creates keys with: flowy-server keys create --role client --name NAME",
+      "Pass one with --api-key or FLOWY_API_KEY (header: Authorization: Bearer <key>). An admin creates keys with: flowy-server keys create --role client|worker --name NAME",
     );
   }
   const record = await keys.authenticate(key);

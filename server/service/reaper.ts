@@ -19,7 +19,14 @@ export interface ReaperOptions {
   logger: Logger;
   /** Whether this replica may run the reaper now (leader election); always true on SQLite. */
   isLeader?: () => Promise<boolean>;
+  /** Finished and deleted jobs older than this are removed with their history and logs; null keeps them. */
+  retainMs?: number | null;
 }
+
+/** Retention runs at most this often, in batches, so it never holds up lease expiry. */
+const PURGE_EVERY_MS = 60_000;
+const PURGE_BATCH = 1_000;
+const PURGE_BATCHES_PER_PASS = 10;
 
 export class Reaper {
   private readonly store: Store;
@@ -30,6 +37,7 @@ export class Reaper {
   private stopped = true;
   /** Whether the last pass ran (this replica led); a replica that does not lead waits a full interval. */
   private leading = true;
+  private lastPurgeAt = Number.NEGATIVE_INFINITY;
 
   constructor(store: Store, writer: JobWriter, options: ReaperOptions) {
     this.store = store;
@@ -79,7 +87,23 @@ export class Reaper {
     this.writer.published(promoted);
     moved += promoted.length;
     moved += await this.writer.releaseAwaiting();
+    await this.purge();
     return moved;
+  }
+
+  private async purge(): Promise<void> {
+    const { retainMs } = this.options;
+    const now = this.writer.now();
+    if (!retainMs || now - this.lastPurgeAt < PURGE_EVERY_MS) return;
+    this.lastPurgeAt = now;
+    let purged = 0;
+    for (let i = 0; i < PURGE_BATCHES_PER_PASS; i++) {
+      const n = await this.store.purgeFinished(now - retainMs, PURGE_BATCH);
+      purged += n;
+      if (n < PURGE_BATCH) break;
+    }
+    if (purged > 0)
+      this.options.logger.info({ purged, retain_ms: retainMs }, "removed finished jobs past retention");
   }
 
   private async expireLeases(): Promise<number> {

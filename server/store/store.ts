@@ -151,6 +151,12 @@ export interface Store {
   /** The connection pool's occupancy, when the store has a pool. */
   poolStats?(): PoolStats;
 
+  /**
+   * Removes up to `limit` jobs that finished (or were deleted) before `before`, with their history
+   * and logs, oldest first; returns how many. This is retention, not the `deleted` state.
+   */
+  purgeFinished(before: number, limit: number): Promise<number>;
+
   /** Stores a new API key; refuses a name already used by an active key. */
   insertApiKey(key: ApiKeyRecord): Promise<ApiKeyRecord>;
   /** Keys not revoked, oldest first. */

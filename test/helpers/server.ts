@@ -24,8 +24,11 @@ export interface StartServerOptions {
   clock?: Clock;
   defaults?: Partial<JobDefaults>;
   reaperIntervalMs?: number;
+  retainFinishedMs?: number | null;
   store?: Store;
   dbPath?: string;
+  /** Listen on this port (default: a free one); for restarting a server where clients expect it. */
+  port?: number;
 }
 
 export async function startServer(options: StartServerOptions = {}): Promise<TestServer> {
@@ -37,8 +40,9 @@ export async function startServer(options: StartServerOptions = {}): Promise<Tes
     clock: options.clock,
     defaults: options.defaults,
     reaperIntervalMs: options.reaperIntervalMs ?? 50,
+    retainFinishedMs: options.retainFinishedMs,
   });
-  const url = await server.listen("127.0.0.1", 0);
+  const url = await server.listen("127.0.0.1", options.port ?? 0);
   let closed = false;
   const close = async () => {
     if (closed) return;

@@ -373,5 +373,35 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
       await store.insertApiKey({ ...key, keyHash: "ef".repeat(32) });
       expect((await store.listApiKeys()).map((k) => k.keyHash)).toEqual(["ef".repeat(32)]);
     });
+
+    it("purges jobs that finished or were deleted before the cutoff, with their history and logs", async () => {
+      const old = await insert();
+      const live = await insert();
+      const recent = await insert();
+      await store.appendLog(old.id, 1, 0, "bye", T0);
+      await store.applyTransitions(
+        [
+          {
+            id: old.id,
+            version: old.version,
+            patch: { state: "succeeded" },
+            history: { event: "complete", from: "running", to: "succeeded" },
+          },
+        ],
+        T0 + 10,
+      );
+      await store.applyTransitions(
+        [{ id: recent.id, version: recent.version, patch: { state: "deleted" }, history: null }],
+        T0 + 1000,
+      );
+      expect(await store.purgeFinished(T0 + 500, 100)).toBe(1);
+      expect(await store.getJob(old.id)).toBeUndefined();
+      expect(await store.getHistory(old.id)).toEqual([]);
+      expect((await store.readLog(old.id, 1, 0, 100)).length).toBe(0);
+      expect((await store.getJob(live.id))?.state).toBe("pending");
+      expect((await store.getJob(recent.id))?.state).toBe("deleted");
+      expect(await store.purgeFinished(T0 + 2000, 100)).toBe(1);
+      expect(await store.purgeFinished(T0 + 2000, 100)).toBe(0);
+    });
   });
 }

@@ -149,6 +149,18 @@ export const COUNT_FINISHED = sql(
    GROUP BY 1, 2 ORDER BY 1, 2`,
 );
 
+// $1 before (epoch ms), $2 limit: retention — finished or deleted jobs, oldest first, with their
+// history and logs, in one statement. SKIP LOCKED leaves a job another replica is touching.
+export const PURGE_FINISHED = sql(
+  `WITH doomed AS (
+     SELECT id FROM jobs
+     WHERE state IN ('succeeded', 'failed', 'timed_out', 'canceled', 'deleted') AND updated_at < $1
+     ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED),
+   history AS (DELETE FROM job_history WHERE job_id IN (SELECT id FROM doomed)),
+   logs AS (DELETE FROM job_logs WHERE job_id IN (SELECT id FROM doomed))
+   DELETE FROM jobs WHERE id IN (SELECT id FROM doomed) RETURNING id`,
+);
+
 // $1 name: a revoked key keeps its row for the record until its name is used again.
 export const FREE_KEY_NAME = sql("DELETE FROM api_keys WHERE name = $1 AND revoked_at IS NOT NULL");
 // $1 name, $2 role, $3 key hash, $4 prefix, $5 created at. Fails on a name an active key has.

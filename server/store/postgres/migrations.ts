@@ -118,4 +118,13 @@ export const PG_MIGRATIONS: Migration[] = [
         WHERE to_state IN ('succeeded', 'failed', 'timed_out', 'canceled');
     `,
   },
+  {
+    version: 4,
+    name: "retention index",
+    sql: `
+      -- Retention removes finished and deleted jobs oldest first without scanning live ones.
+      CREATE INDEX jobs_retention ON jobs (updated_at)
+        WHERE state IN ('succeeded', 'failed', 'timed_out', 'canceled', 'deleted');
+    `,
+  },
 ];

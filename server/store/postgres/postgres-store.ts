@@ -243,6 +243,10 @@ export class PostgresStore implements Store {
     return rows.map((r) => ({ at: Number(r.t), state: r.to_state as JobState, count: Number(r.n) }));
   }
 
+  async purgeFinished(before: number, limit: number): Promise<number> {
+    return (await this.db.write(q.PURGE_FINISHED, [before, limit])).length;
+  }
+
   poolStats(): PoolStats {
     return { total: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount };
   }

@@ -107,4 +107,13 @@ export const SQLITE_MIGRATIONS: Array<{ version: number; name: string; sql: stri
         WHERE to_state IN ('succeeded', 'failed', 'timed_out', 'canceled');
     `,
   },
+  {
+    version: 4,
+    name: "retention index",
+    sql: `
+      -- Retention removes finished and deleted jobs oldest first without scanning live ones.
+      CREATE INDEX jobs_retention ON jobs (updated_at)
+        WHERE state IN ('succeeded', 'failed', 'timed_out', 'canceled', 'deleted');
+    `,
+  },
 ];

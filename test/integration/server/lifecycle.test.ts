@@ -227,3 +227,21 @@ describe("validation", () => {
     expect((await get(`${url}/readyz`)).status).toBe(200);
   });
 });
+
+describe("retention", () => {
+  it("removes finished jobs once they are older than the retention, and keeps live ones", async () => {
+    const clock = manualClock();
+    const { api, server } = await startServer({
+      clock,
+      reaperIntervalMs: 60_000,
+      retainFinishedMs: 3_600_000,
+    });
+    const done = (await post(`${api}/jobs`, makeJobSpec())).body;
+    await post(`${api}/jobs/${done.id}/cancel`);
+    const live = (await post(`${api}/jobs`, makeJobSpec())).body;
+    clock.advance(3_600_001);
+    await server.reaper.tick();
+    expect((await get(`${api}/jobs/${done.id}`)).status).toBe(404);
+    expect((await get(`${api}/jobs/${live.id}`)).body.state).toBe("pending");
+  });
+});

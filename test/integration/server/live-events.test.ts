@@ -66,7 +66,8 @@ describe("GET /api/v1/stats/throughput", () => {
   it("counts finished jobs per minute, oldest bucket first, empty minutes included", async () => {
     const clock = manualClock(Date.UTC(2026, 0, 1, 12, 0, 30));
     const { api } = await startServer({ clock });
-    const ok = (await post(`${api}/jobs`, makeJobSpec())).body;
+    // A long lease: the reaper must not expire it when the clock jumps a minute.
+    const ok = (await post(`${api}/jobs`, makeJobSpec({ lease_s: 600 }))).body;
     await post(`${api}/jobs/${(await post(`${api}/jobs`, makeJobSpec())).body.id}/cancel`);
     const [leased] = (await post(`${api}/jobs/claim`, { worker_id: "w", capacity: 1 })).body.jobs;
     clock.advance(60_000);

@@ -1,0 +1,62 @@
+/** `workers` and `stats`: the state of the whole system. */
+import type { Command } from "commander";
+import type { Stats, Worker } from "../../shared/protocol.ts";
+import { JOB_STATES } from "../../shared/states.ts";
+import type { CliContext } from "./context.ts";
+import { formatDuration } from "./duration.ts";
+import { EXIT } from "./exit-codes.ts";
+import { STATE_ICONS } from "./job-format.ts";
+import type { Act } from "./act.ts";
+import { renderTable } from "./table.ts";
+
+export function registerCluster(program: Command, act: Act): void {
+  program.command("workers").summary("list the workers the server knows").action(act<[]>(workers));
+  program
+    .command("stats")
+    .summary("count jobs by state, queued jobs by tags, and workers")
+    .action(act<[]>(stats));
+}
+
+async function workers(ctx: CliContext): Promise<number> {
+  const all = await ctx.client.workers();
+  const { printer } = ctx;
+  if (printer.style === "json") printer.json({ workers: all });
+  else if (printer.quiet) for (const w of all) printer.out(w.id);
+  else if (all.length === 0) printer.note("No workers yet. Start one with: daemon-flowy --server URL");
+  else printer.out(workerTable(all, printer.pretty));
+  return EXIT.succeeded;
+}
+
+export function workerTable(all: Worker[], pretty: boolean, now: number = Date.now()): string {
+  const rows = all.map((w) => [
+    w.id,
+    pretty ? `${w.status === "active" ? "🐜" : "💤"} ${w.status}` : w.status,
+    `${w.running}/${w.capacity}`,
+    w.tags.join(",") || "-",
+    w.hostname,
+    `${formatDuration(now - Date.parse(w.last_seen_at))} ago`,
+  ]);
+  return renderTable(["ID", "STATUS", "RUNNING", "TAGS", "HOST", "LAST SEEN"], rows);
+}
+
+async function stats(ctx: CliContext): Promise<number> {
+  const result = await ctx.client.stats();
+  if (ctx.printer.style === "json") ctx.printer.json(result);
+  else ctx.printer.out(formatStats(result, ctx.printer.pretty));
+  return EXIT.succeeded;
+}
+
+export function formatStats(stats: Stats, pretty: boolean): string {
+  const states = renderTable(
+    ["STATE", "JOBS"],
+    JOB_STATES.map((s) => [pretty ? `${STATE_ICONS[s]} ${s}` : s, String(stats.states[s] ?? 0)]),
+  );
+  const queues = stats.queues.length
+    ? renderTable(
+        ["TAGS", "PENDING"],
+        stats.queues.map((q) => [q.tags.join(",") || "(none)", String(q.pending)]),
+      )
+    : "No jobs waiting for a worker.";
+  const workers = `Workers: ${stats.workers.active} active, ${stats.workers.lost} lost`;
+  return [states, "", queues, "", workers].join("\n");
+}

@@ -1,0 +1,190 @@
+/**
+ * FlowyClient: the typed SDK for flowy-server's client API, used by flowy-client and usable from
+ * any Node program. Jobs come and go in their wire shape (`Job`, `SubmitJob`: snake_case, as in
+ * the API docs); the SDK's own options are camelCase. Every call goes through HttpTransport, so
+ * it has a timeout and retries connection errors and 5xx with backoff; other 4xx fail at once as
+ * a FlowyError carrying the server's hint.
+ */
+import { randomUUID } from "node:crypto";
+import type { Job, ListJobs, Stats, SubmitJob, Worker } from "../shared/protocol.ts";
+import type { JobState } from "../shared/states.ts";
+import { type LogChunk, type LogOptions, readLogs } from "./job-logs.ts";
+import { HttpTransport, type RetryOptions } from "./transport.ts";
+import { type WaitOptions, waitForJob } from "./wait-for-job.ts";
+
+export const DEFAULT_SERVER = "http://127.0.0.1:7411";
+/** The server caps one long-poll at 60 s. */
+export const MAX_POLL_S = 60;
+/** Headroom over a long-poll's wait before the request itself counts as hung. */
+const POLL_SLACK_MS = 15_000;
+
+export interface FlowyClientOptions {
+  /** Base URL of flowy-server (default http://127.0.0.1:7411); /api/v1 is added. */
+  server?: string;
+  apiKey?: string;
+  /** Per-request timeout (ms) for calls that do not long-poll. */
+  timeoutMs?: number;
+  retry?: Partial<RetryOptions>;
+  userAgent?: string;
+  onRetry?: (info: { method: string; path: string; attempt: number; error: Error }) => void;
+}
+
+export interface SubmitOptions {
+  /**
+   * Dedupes the submit on the server: the same key returns the original job. Without one, the SDK
+   * makes one up, so a submit it retries after a dropped connection never creates two jobs.
+   */
+  idempotencyKey?: string;
+  signal?: AbortSignal;
+}
+
+export interface ListFilter {
+  state?: JobState | JobState[];
+  tag?: string;
+  name?: string;
+  workerId?: string;
+  /** Jobs per request (1-500, default 50). */
+  pageSize?: number;
+  /** Resume from a `next_cursor` of an earlier page. */
+  cursor?: string;
+}
+
+export interface JobPage {
+  jobs: Job[];
+  next_cursor: string | null;
+}
+
+export class FlowyClient {
+  readonly server: string;
+  private readonly http: HttpTransport;
+
+  constructor(options: FlowyClientOptions = {}) {
+    this.server = (options.server ?? DEFAULT_SERVER).replace(/\/+$/, "");
+    this.http = new HttpTransport({
+      baseUrl: `${this.server}/api/v1`,
+      apiKey: options.apiKey,
+      timeoutMs: options.timeoutMs ?? 30_000,
+      retry: options.retry,
+      userAgent: options.userAgent ?? "flowy-client",
+      onRetry: options.onRetry,
+    });
+  }
+
+  submit(job: SubmitJob, options: SubmitOptions = {}): Promise<Job> {
+    const key = options.idempotencyKey ?? `sdk-${randomUUID()}`;
+    return this.http.json<Job>("POST", "/jobs", {
+      body: job,
+      headers: { "idempotency-key": key },
+      signal: options.signal,
+    });
+  }
+
+  /** The job with its history. */
+  get(id: string, signal?: AbortSignal): Promise<Job> {
+    return this.http.json<Job>("GET", jobPath(id), { signal });
+  }
+
+  /**
+   * One long-poll: resolves as soon as the job's version is past `version`, or with the job as it
+   * is after `waitS` seconds (at most 60).
+   */
+  getChanged(id: string, version: number, waitS: number, signal?: AbortSignal): Promise<Job> {
+    const wait = Math.max(0, Math.min(MAX_POLL_S, waitS));
+    return this.http.json<Job>("GET", jobPath(id), {
+      query: { version, wait_s: Number(wait.toFixed(3)) },
+      timeoutMs: wait * 1000 + POLL_SLACK_MS,
+      signal,
+    });
+  }
+
+  /** One page of jobs, newest first. */
+  listPage(filter: ListFilter = {}, signal?: AbortSignal): Promise<JobPage> {
+    const query: ListJobs = {
+      state: Array.isArray(filter.state) ? filter.state.join(",") : filter.state,
+      tag: filter.tag,
+      name: filter.name,
+      worker_id: filter.workerId,
+      limit: filter.pageSize,
+      cursor: filter.cursor,
+    };
+    return this.http.json<JobPage>("GET", "/jobs", { query, signal });
+  }
+
+  /** Every job that matches, newest first, fetching pages as the loop asks for more. */
+  async *list(filter: ListFilter = {}, signal?: AbortSignal): AsyncGenerator<Job, void, undefined> {
+    let cursor = filter.cursor;
+    do {
+      const page = await this.listPage({ ...filter, cursor }, signal);
+      yield* page.jobs;
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor);
+  }
+
+  /**
+   * Resolves with the job once it is finished (succeeded, failed, timed_out, canceled, or
+   * deleted). Long-polls on the job's version instead of polling in a loop, calls `onProgress`
+   * on every change, and rides out a server restart by reconnecting. Throws WaitTimeoutError
+   * when `timeoutMs` passes first.
+   */
+  wait(id: string, options: WaitOptions = {}): Promise<Job> {
+    return waitForJob(this, id, options);
+  }
+
+  cancel(id: string): Promise<Job> {
+    return this.http.json<Job>("POST", `${jobPath(id)}/cancel`);
+  }
+
+  requeue(id: string): Promise<Job> {
+    return this.http.json<Job>("POST", `${jobPath(id)}/requeue`);
+  }
+
+  delete(id: string): Promise<Job> {
+    return this.http.json<Job>("DELETE", jobPath(id));
+  }
+
+  /** One read of a job's log: `attempt` defaults to the latest, `offset` counts bytes. */
+  async readLog(
+    id: string,
+    options: { attempt?: number; offset?: number; signal?: AbortSignal } = {},
+  ): Promise<{ data: string; attempt: number; length: number }> {
+    const { body, headers } = await this.http.request("GET", `${jobPath(id)}/logs`, {
+      query: { attempt: options.attempt, offset: options.offset },
+      headers: { accept: "text/plain" },
+      signal: options.signal,
+    });
+    return {
+      data: body,
+      attempt: Number(headers["flowy-log-attempt"] ?? options.attempt ?? 1),
+      length: Number(headers["flowy-log-length"] ?? body.length),
+    };
+  }
+
+  /** The log as it streams in (?follow=1) until the attempt ends or the connection drops. */
+  async streamLog(id: string, attempt: number, offset: number, signal?: AbortSignal) {
+    const { chunks } = await this.http.stream(`${jobPath(id)}/logs`, {
+      query: { attempt, offset, follow: 1 },
+      signal,
+    });
+    return chunks;
+  }
+
+  /**
+   * A job's log in chunks. With `follow`, keeps going while the job runs — across retries, each
+   * chunk saying which attempt it belongs to — and ends when the job is finished.
+   */
+  logs(id: string, options: LogOptions = {}): AsyncGenerator<LogChunk, void, undefined> {
+    return readLogs(this, id, options);
+  }
+
+  async workers(): Promise<Worker[]> {
+    return (await this.http.json<{ workers: Worker[] }>("GET", "/workers")).workers;
+  }
+
+  stats(): Promise<Stats> {
+    return this.http.json<Stats>("GET", "/stats");
+  }
+}
+
+function jobPath(id: string): string {
+  return `/jobs/${encodeURIComponent(id)}`;
+}
