@@ -265,21 +265,7 @@ export class SqliteStore implements Store {
   }
 
   purgeFinished(before: number, limit: number): Promise<number> {
-    return this.batcher.write(() => {
-      const ids = this.all(
-        `SELECT id FROM jobs INDEXED BY jobs_retention
-         WHERE state IN ('succeeded', 'failed', 'timed_out', 'canceled', 'deleted') AND updated_at < :before
-         ORDER BY updated_at LIMIT :limit`,
-        { before, limit },
-      ).map((r) => String(r.id));
-      if (ids.length === 0) return 0;
-      const list = { ids: JSON.stringify(ids) };
-      for (const table of ["job_history", "job_logs"]) {
-        this.stmt(`DELETE FROM ${table} WHERE job_id IN (SELECT value FROM json_each(:ids))`).run(list);
-      }
-      this.stmt("DELETE FROM jobs WHERE id IN (SELECT value FROM json_each(:ids))").run(list);
-      return ids.length;
-    });
+    return this.write("purgeFinished", before, limit);
   }
 
   async close(): Promise<void> {

@@ -200,6 +200,25 @@ export class SqliteWrites {
   touchApiKey(name: string, now: number): void {
     this.q.stmt("UPDATE api_keys SET last_used_at = :now WHERE name = :name").run({ name, now });
   }
+
+  /** Retention: finished or deleted jobs, oldest first, with their history and logs. */
+  purgeFinished(before: number, limit: number): number {
+    const ids = this.q
+      .all(
+        `SELECT id FROM jobs INDEXED BY jobs_retention
+         WHERE state IN ('succeeded', 'failed', 'timed_out', 'canceled', 'deleted') AND updated_at < :before
+         ORDER BY updated_at LIMIT :limit`,
+        { before, limit },
+      )
+      .map((r) => String(r.id));
+    if (ids.length === 0) return 0;
+    const list = { ids: JSON.stringify(ids) };
+    for (const table of ["job_history", "job_logs"]) {
+      this.q.stmt(`DELETE FROM ${table} WHERE job_id IN (SELECT value FROM json_each(:ids))`).run(list);
+    }
+    this.q.stmt("DELETE FROM jobs WHERE id IN (SELECT value FROM json_each(:ids))").run(list);
+    return ids.length;
+  }
 }
 
 /** The write operations by name: what the write thread is asked to run. */
