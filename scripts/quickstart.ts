@@ -12,11 +12,14 @@ import { join, relative, resolve } from "node:path";
 const ROOT = resolve(import.meta.dirname, "..");
 const DEV_DIR = resolve(process.env.FLOWY_DEV_DIR ?? join(ROOT, ".flowy-dev"));
 const PREFERRED_PORT = 7411;
+/** The sample is a small workflow (docs/examples/report.yaml): four tasks, two of them in parallel. */
 const SAMPLE = [
   "--name",
   "hello-flowy",
-  "--shell",
-  'echo "hello from flowy, job $FLOWY_JOB_ID"; for step in fetch clean save; do echo "step: $step"; sleep 1; done',
+  "--workflow",
+  join(ROOT, "docs", "examples", "report.yaml"),
+  "--param",
+  "topic=your first flowy job",
 ];
 
 function portIsFree(port: number): Promise<boolean> {

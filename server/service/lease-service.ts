@@ -21,6 +21,7 @@ import type { JobPatch, JobRecord, Store, Transition, WorkerRecord } from "../st
 import type { ClaimWaiters } from "./claim-waiters.ts";
 import { planCompletion, planFailure, planTimeout } from "./job-transitions.ts";
 import type { Decision, JobWriter } from "./job-writer.ts";
+import { WorkerPresence } from "./worker-presence.ts";
 
 export type Outcome =
   | ({ kind: "complete" } & Omit<Complete, "worker_id" | "lease_token">)
@@ -30,11 +31,13 @@ export class LeaseService {
   private readonly store: Store;
   private readonly writer: JobWriter;
   private readonly waiters: ClaimWaiters;
+  private readonly presence: WorkerPresence;
 
   constructor(store: Store, writer: JobWriter, waiters: ClaimWaiters) {
     this.store = store;
     this.writer = writer;
     this.waiters = waiters;
+    this.presence = new WorkerPresence(store);
   }
 
   register(body: RegisterWorker): Promise<WorkerRecord> {
@@ -55,9 +58,10 @@ export class LeaseService {
   async claim(body: Claim, signal?: AbortSignal): Promise<JobRecord[]> {
     const tags = body.tags ?? [];
     const start = this.writer.now();
-    await this.store.touchWorkers([body.worker_id], start);
+    // Started together, the touch and the first claim attempt share one transaction.
+    const touched = this.presence.seen(body.worker_id, start);
     const deadline = start + (body.wait_s ?? 0) * 1000;
-    return this.waiters.poll(
+    const claimed = this.waiters.poll(
       tags,
       deadline,
       () => this.writer.now(),
@@ -76,6 +80,8 @@ export class LeaseService {
         return jobs;
       },
     );
+    const [jobs] = await Promise.all([claimed, touched]);
+    return jobs;
   }
 
   async heartbeat(id: string, leaseToken: string, tasks: JobRecord["tasks"]) {
@@ -95,7 +101,7 @@ export class LeaseService {
    * retried one by one.
    */
   async reportBatch(workerId: string, items: ReportItem[]): Promise<ReportResult[]> {
-    await this.store.touchWorkers([workerId], this.writer.now());
+    const touched = this.presence.seen(workerId, this.writer.now());
     const results = new Array<ReportResult>(items.length);
     const pending: Array<{ index: number; item: ReportItem; transition: Transition }> = [];
     await Promise.all(
@@ -132,6 +138,7 @@ export class LeaseService {
         }
       }),
     );
+    await touched;
     return results;
   }
 

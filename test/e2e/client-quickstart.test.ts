@@ -41,7 +41,8 @@ describe("npm start", () => {
     );
     const url = /server \+ dashboard +(http:\/\/\S+)/.exec(output())![1]!;
     expect(output()).toMatch(/Job \S+ succeeded in .* \(attempt 1\/3\)/);
-    expect(output()).toContain("step: save");
+    expect(output()).toContain("report | 10 words in 3 sentences");
+    expect(output()).toContain("tasks 4/4");
     expect(output()).toMatch(/npm run -s client -- (--server \S+ )?list/);
 
     const list = await flowyClient(url, ["list", "-o", "json"]);

@@ -1,22 +1,13 @@
 /**
- * The embedded store on node:sqlite. One connection, WAL, synchronous=FULL; writes go through
- * the WriteBatcher (group commit), reads run directly. Every statement is prepared once and
- * cached by its text.
+ * The embedded store on node:sqlite: one connection, WAL, synchronous=FULL. Reads run directly;
+ * writes (sqlite-writes.ts) go through the WriteBatcher, so writes that arrive together share one
+ * transaction and one fsync, and each resolves once committed. Every statement is prepared once.
  */
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
-import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
+import type { DatabaseSync } from "node:sqlite";
 import type { Task } from "../../../shared/protocol.ts";
 import type { JobState } from "../../../shared/states.ts";
-import {
-  columnOf,
-  jobToColumns,
-  rowToApiKey,
-  rowToHistory,
-  rowToJob,
-  rowToWorker,
-  toColumnValue,
-} from "../job-row.ts";
+import { rowToApiKey, rowToHistory, rowToJob, rowToWorker } from "../job-row.ts";
+import { sliceLog } from "../log-chunks.ts";
 import type {
   ApiKeyRecord,
   ClaimRequest,
@@ -30,32 +21,9 @@ import type {
   Transition,
   WorkerRecord,
 } from "../store.ts";
-import { planLogAppend, sliceLog } from "../log-chunks.ts";
-import { SQLITE_MIGRATIONS } from "./migrations.ts";
+import { LEASED, migrate, openConnection, type Params, Statements } from "./sqlite-connection.ts";
+import { CLAIM_SQL, SqliteWrites, type WriteArgs, type WriteOp, type WriteResult } from "./sqlite-writes.ts";
 import { WriteBatcher } from "./write-batcher.ts";
-
-type Row = Record<string, SQLInputValue>;
-type Params = Record<string, SQLInputValue>;
-
-const LEASED = "('running', 'cancelling')";
-
-const CLAIM_SQL = `
-  UPDATE jobs SET
-    state = 'running', attempt = attempt + 1, worker_id = :worker_id,
-    lease_token = lower(hex(randomblob(16))),
-    lease_expires_at = :now + CAST(lease_s * 1000 AS INTEGER),
-    deadline_at = CASE WHEN timeout_s IS NULL THEN NULL ELSE :now + CAST(timeout_s * 1000 AS INTEGER) END,
-    started_at = :now, updated_at = :now, finished_at = NULL, result = NULL, error = NULL,
-    tasks = NULL, reported = NULL, version = version + 1
-  WHERE id IN (
-    SELECT id FROM jobs INDEXED BY jobs_claim
-    WHERE state = 'pending'
-      AND (tags = '[]' OR NOT EXISTS (
-        SELECT 1 FROM json_each(jobs.tags) AS t
-        WHERE t.value NOT IN (SELECT value FROM json_each(:worker_tags))))
-    ORDER BY priority DESC, id
-    LIMIT :capacity)
-  RETURNING *`;
 
 export interface SqliteStoreOptions {
   path: string;
@@ -64,22 +32,26 @@ export interface SqliteStoreOptions {
 export class SqliteStore implements Store {
   readonly kind = "sqlite" as const;
   private readonly db: DatabaseSync;
+  private readonly q: Statements;
   private readonly batcher: WriteBatcher;
-  private readonly statements = new Map<string, StatementSync>();
+  private readonly writes: SqliteWrites;
 
   constructor(options: SqliteStoreOptions) {
-    if (options.path !== ":memory:") mkdirSync(dirname(options.path), { recursive: true });
-    this.db = new DatabaseSync(options.path);
-    this.db.exec("PRAGMA journal_mode = WAL");
-    this.db.exec("PRAGMA synchronous = FULL");
-    this.db.exec("PRAGMA busy_timeout = 5000");
-    this.db.exec("PRAGMA foreign_keys = ON");
-    this.migrate();
+    this.db = openConnection(options.path);
+    migrate(this.db);
+    this.q = new Statements(this.db);
     this.batcher = new WriteBatcher(this.db);
+    this.writes = new SqliteWrites(this.db);
   }
 
   get largestBatch(): number {
     return this.batcher.largestBatch;
+  }
+
+  /** Runs one write in the next group commit; resolves once it is committed. */
+  private write<K extends WriteOp>(op: K, ...args: WriteArgs<K>): Promise<WriteResult<K>> {
+    const fn = this.writes[op] as (...a: WriteArgs<K>) => WriteResult<K>;
+    return this.batcher.write(() => fn.apply(this.writes, args));
   }
 
   /** The query plan of the claim, for the test that keeps it on the index. */
@@ -93,77 +65,16 @@ export class SqliteStore implements Store {
     return rows.map((r) => r.detail).join("\n");
   }
 
-  private migrate(): void {
-    this.db.exec(
-      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at INTEGER)",
-    );
-    const row = this.db.prepare("SELECT max(version) AS v FROM schema_migrations").get() as {
-      v: number | null;
-    };
-    for (const migration of SQLITE_MIGRATIONS.filter((m) => m.version > (row.v ?? 0))) {
-      this.db.exec("BEGIN IMMEDIATE");
-      try {
-        this.db.exec(migration.sql);
-        this.db
-          .prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)")
-          .run(migration.version, migration.name, Date.now());
-        this.db.exec("COMMIT");
-      } catch (error) {
-        this.db.exec("ROLLBACK");
-        throw error;
-      }
-    }
+  private all(sql: string, params: Params = {}) {
+    return this.q.all(sql, params);
   }
 
-  private stmt(sql: string): StatementSync {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
-  }
-
-  private all(sql: string, params: Params = {}): Row[] {
-    return this.stmt(sql).all(params) as Row[];
-  }
-
-  private get(sql: string, params: Params = {}): Row | undefined {
-    return this.stmt(sql).get(params) as Row | undefined;
-  }
-
-  private addHistory(job: JobRecord, history: HistoryInput, now: number): void {
-    this.stmt(
-      `INSERT INTO job_history (job_id, at, from_state, to_state, event, reason, worker_id, attempt)
-       VALUES (:job_id, :at, :from_state, :to_state, :event, :reason, :worker_id, :attempt)`,
-    ).run({
-      job_id: job.id,
-      at: now,
-      from_state: history.from,
-      to_state: history.to,
-      event: history.event,
-      reason: history.reason ?? null,
-      worker_id: history.workerId ?? null,
-      attempt: job.attempt,
-    });
+  private get(sql: string, params: Params = {}) {
+    return this.q.get(sql, params);
   }
 
   insertJob(job: NewJob, history: HistoryInput): Promise<{ job: JobRecord; created: boolean }> {
-    return this.batcher.write(() => {
-      if (job.idempotencyKey !== null) {
-        const existing = this.get("SELECT * FROM jobs WHERE idempotency_key = :k", { k: job.idempotencyKey });
-        if (existing) return { job: rowToJob(existing), created: false };
-      }
-      const columns = [...jobToColumns(job), ["updated_at", job.createdAt], ["version", 1]] as Array<
-        [string, SQLInputValue]
-      >;
-      const sql = `INSERT INTO jobs (${columns.map(([c]) => c).join(", ")})
-        VALUES (${columns.map(([c]) => `:${c}`).join(", ")}) RETURNING *`;
-      const row = this.get(sql, Object.fromEntries(columns))!;
-      const stored = rowToJob(row);
-      this.addHistory(stored, history, job.createdAt);
-      return { job: stored, created: true };
-    });
+    return this.write("insertJob", job, history);
   }
 
   async getJob(id: string): Promise<JobRecord | undefined> {
@@ -205,42 +116,11 @@ export class SqliteStore implements Store {
   }
 
   claimJobs(req: ClaimRequest): Promise<JobRecord[]> {
-    return this.batcher.write(() => {
-      const rows = this.all(CLAIM_SQL, {
-        worker_id: req.workerId,
-        now: req.now,
-        worker_tags: JSON.stringify(req.tags),
-        capacity: req.capacity,
-      });
-      const jobs = rows.map(rowToJob).sort(byPriorityThenAge);
-      for (const job of jobs) {
-        this.addHistory(
-          job,
-          { event: "claim", from: "pending", to: "running", workerId: req.workerId },
-          req.now,
-        );
-      }
-      return jobs;
-    });
+    return this.write("claimJobs", req);
   }
 
   applyTransitions(transitions: Transition[], now: number): Promise<Array<JobRecord | undefined>> {
-    return this.batcher.write(() => transitions.map((t) => this.applyOne(t, now)));
-  }
-
-  private applyOne(transition: Transition, now: number): JobRecord | undefined {
-    const fields = Object.entries(transition.patch).filter(([, v]) => v !== undefined);
-    const sets = fields.map(([field]) => `${columnOf(field)} = :${columnOf(field)}`);
-    const params: Params = { id: transition.id, version: transition.version, now };
-    for (const [field, value] of fields)
-      params[columnOf(field)] = toColumnValue(field, value) as SQLInputValue;
-    const sql = `UPDATE jobs SET ${[...sets, "updated_at = :now", "version = version + 1"].join(", ")}
-      WHERE id = :id AND version = :version RETURNING *`;
-    const row = this.get(sql, params);
-    if (!row) return undefined;
-    const job = rowToJob(row);
-    if (transition.history) this.addHistory(job, transition.history, now);
-    return job;
+    return this.write("applyTransitions", transitions, now);
   }
 
   renewLease(
@@ -249,15 +129,7 @@ export class SqliteStore implements Store {
     now: number,
     tasks: Task[] | null,
   ): Promise<JobRecord | undefined> {
-    return this.batcher.write(() => {
-      const row = this.get(
-        `UPDATE jobs SET lease_expires_at = :now + CAST(lease_s * 1000 AS INTEGER), updated_at = :now,
-           tasks = coalesce(:tasks, tasks), version = version + (:tasks IS NOT NULL)
-         WHERE id = :id AND lease_token = :token AND state IN ${LEASED} RETURNING *`,
-        { id, token: leaseToken, now, tasks: tasks ? JSON.stringify(tasks) : null },
-      );
-      return row ? rowToJob(row) : undefined;
-    });
+    return this.write("renewLease", id, leaseToken, now, tasks);
   }
 
   async findExpired(leaseBefore: number, deadlineBefore: number, limit: number): Promise<JobRecord[]> {
@@ -270,18 +142,7 @@ export class SqliteStore implements Store {
   }
 
   promoteDue(now: number, limit: number): Promise<JobRecord[]> {
-    return this.batcher.write(() => {
-      const rows = this.all(
-        `UPDATE jobs SET state = 'pending', updated_at = :now, version = version + 1
-         WHERE id IN (SELECT id FROM jobs INDEXED BY jobs_due WHERE state = 'scheduled' AND run_at <= :now
-                      ORDER BY run_at LIMIT :limit)
-         RETURNING *`,
-        { now, limit },
-      );
-      const jobs = rows.map(rowToJob);
-      for (const job of jobs) this.addHistory(job, { event: "due", from: "scheduled", to: "pending" }, now);
-      return jobs;
-    });
+    return this.write("promoteDue", now, limit);
   }
 
   async nextRunAt(): Promise<number | null> {
@@ -305,28 +166,15 @@ export class SqliteStore implements Store {
   }
 
   appendLog(jobId: string, attempt: number, offset: number, data: string, now: number): Promise<number> {
-    return this.batcher.write(() => {
-      const plan = planLogAppend(this.logLength(jobId, attempt), offset, data);
-      if (plan.store) this.insertLogChunk(jobId, attempt, plan.offset, plan.data, now);
-      return plan.length;
-    });
+    return this.write("appendLog", jobId, attempt, offset, data, now);
   }
 
   private logLength(jobId: string, attempt: number): number {
     const row = this.get(
       "SELECT coalesce(max(offset + len), 0) AS n FROM job_logs WHERE job_id = :j AND attempt = :a",
-      {
-        j: jobId,
-        a: attempt,
-      },
+      { j: jobId, a: attempt },
     );
     return Number(row?.n ?? 0);
-  }
-
-  private insertLogChunk(jobId: string, attempt: number, offset: number, data: string, now: number): void {
-    this.stmt(
-      "INSERT INTO job_logs (job_id, attempt, offset, len, data, at) VALUES (:j, :a, :o, :l, :d, :at)",
-    ).run({ j: jobId, a: attempt, o: offset, l: Buffer.byteLength(data), d: data, at: now });
   }
 
   async readLog(jobId: string, attempt: number, offset: number, maxBytes: number) {
@@ -344,31 +192,11 @@ export class SqliteStore implements Store {
   }
 
   upsertWorker(worker: Omit<WorkerRecord, "running" | "registeredAt">, now: number): Promise<WorkerRecord> {
-    return this.batcher.write(() => {
-      const row = this.get(
-        `INSERT INTO workers (id, hostname, tags, capacity, version, registered_at, last_seen_at)
-         VALUES (:id, :hostname, :tags, :capacity, :version, :now, :now)
-         ON CONFLICT (id) DO UPDATE SET hostname = excluded.hostname, tags = excluded.tags,
-           capacity = excluded.capacity, version = excluded.version, last_seen_at = excluded.last_seen_at
-         RETURNING *`,
-        {
-          id: worker.id,
-          hostname: worker.hostname,
-          tags: JSON.stringify(worker.tags),
-          capacity: worker.capacity,
-          version: worker.version,
-          now,
-        },
-      )!;
-      return rowToWorker(row);
-    });
+    return this.write("upsertWorker", worker, now);
   }
 
   touchWorkers(ids: string[], now: number): Promise<void> {
-    return this.batcher.write(() => {
-      for (const id of ids)
-        this.stmt("UPDATE workers SET last_seen_at = :now WHERE id = :id").run({ id, now });
-    });
+    return this.write("touchWorkers", ids, now);
   }
 
   async getWorker(id: string): Promise<WorkerRecord | undefined> {
@@ -391,16 +219,7 @@ export class SqliteStore implements Store {
   }
 
   insertApiKey(key: ApiKeyRecord): Promise<ApiKeyRecord> {
-    return this.batcher.write(() => {
-      // A revoked key keeps its row for the record but frees its name.
-      this.stmt("DELETE FROM api_keys WHERE name = :name AND revoked_at IS NOT NULL").run({ name: key.name });
-      const row = this.get(
-        `INSERT INTO api_keys (name, role, key_hash, prefix, created_at) VALUES (:name, :role, :hash, :prefix, :at)
-         RETURNING *`,
-        { name: key.name, role: key.role, hash: key.keyHash, prefix: key.prefix, at: key.createdAt },
-      )!;
-      return rowToApiKey(row);
-    });
+    return this.write("insertApiKey", key);
   }
 
   async listApiKeys(): Promise<ApiKeyRecord[]> {
@@ -417,19 +236,11 @@ export class SqliteStore implements Store {
   }
 
   revokeApiKey(name: string, now: number): Promise<boolean> {
-    return this.batcher.write(
-      () =>
-        this.stmt("UPDATE api_keys SET revoked_at = :now WHERE name = :name AND revoked_at IS NULL").run({
-          name,
-          now,
-        }).changes > 0,
-    );
+    return this.write("revokeApiKey", name, now);
   }
 
   touchApiKey(name: string, now: number): Promise<void> {
-    return this.batcher.write(() => {
-      this.stmt("UPDATE api_keys SET last_used_at = :now WHERE name = :name").run({ name, now });
-    });
+    return this.write("touchApiKey", name, now);
   }
 
   async countFinished(since: number, bucketMs: number): Promise<FinishedCount[]> {
@@ -454,21 +265,7 @@ export class SqliteStore implements Store {
   }
 
   purgeFinished(before: number, limit: number): Promise<number> {
-    return this.batcher.write(() => {
-      const ids = this.all(
-        `SELECT id FROM jobs INDEXED BY jobs_retention
-         WHERE state IN ('succeeded', 'failed', 'timed_out', 'canceled', 'deleted') AND updated_at < :before
-         ORDER BY updated_at LIMIT :limit`,
-        { before, limit },
-      ).map((r) => String(r.id));
-      if (ids.length === 0) return 0;
-      const list = { ids: JSON.stringify(ids) };
-      for (const table of ["job_history", "job_logs"]) {
-        this.stmt(`DELETE FROM ${table} WHERE job_id IN (SELECT value FROM json_each(:ids))`).run(list);
-      }
-      this.stmt("DELETE FROM jobs WHERE id IN (SELECT value FROM json_each(:ids))").run(list);
-      return ids.length;
-    });
+    return this.write("purgeFinished", before, limit);
   }
 
   async close(): Promise<void> {
@@ -481,7 +278,3 @@ export class SqliteStore implements Store {
 
 const WORKERS_SQL = `SELECT w.*, (SELECT count(*) FROM jobs j WHERE j.worker_id = w.id AND j.state IN ${LEASED}) AS running
   FROM workers w`;
-
-function byPriorityThenAge(a: JobRecord, b: JobRecord): number {
-  return b.priority - a.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-}

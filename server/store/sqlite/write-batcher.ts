@@ -4,7 +4,7 @@
  * that throws is undone alone. A write's promise settles only after COMMIT has returned, so an
  * acknowledged write is on disk (with synchronous=FULL).
  */
-import type { DatabaseSync } from "node:sqlite";
+import type { DatabaseSync, StatementSync } from "node:sqlite";
 
 interface PendingWrite {
   run: () => unknown;
@@ -16,11 +16,18 @@ export class WriteBatcher {
   private queue: PendingWrite[] = [];
   private scheduled = false;
   private readonly db: DatabaseSync;
+  /** Prepared once: exec() parses its SQL text on every call, and these run once per write. */
+  private readonly savepoint: StatementSync;
+  private readonly release: StatementSync;
+  private readonly rollbackTo: StatementSync;
   /** Largest group committed so far, for tests and metrics. */
   largestBatch = 0;
 
   constructor(db: DatabaseSync) {
     this.db = db;
+    this.savepoint = db.prepare("SAVEPOINT w");
+    this.release = db.prepare("RELEASE w");
+    this.rollbackTo = db.prepare("ROLLBACK TO w");
   }
 
   write<T>(run: () => T): Promise<T> {
@@ -58,14 +65,14 @@ export class WriteBatcher {
   }
 
   private runInSavepoint(write: PendingWrite): { ok: boolean; value: unknown } {
-    this.db.exec("SAVEPOINT w");
+    this.savepoint.run();
     try {
       const value = write.run();
-      this.db.exec("RELEASE w");
+      this.release.run();
       return { ok: true, value };
     } catch (error) {
-      this.db.exec("ROLLBACK TO w");
-      this.db.exec("RELEASE w");
+      this.rollbackTo.run();
+      this.release.run();
       return { ok: false, value: error };
     }
   }

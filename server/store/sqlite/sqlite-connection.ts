@@ -1,0 +1,73 @@
+/**
+ * Opening a connection to flowy's SQLite file (WAL, synchronous=FULL), running the migrations, and
+ * the per-connection cache of prepared statements. The store's read connection and its write
+ * thread's connection are both opened here, so they agree on every pragma.
+ */
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
+import { SQLITE_MIGRATIONS } from "./migrations.ts";
+
+export type Row = Record<string, SQLInputValue>;
+export type Params = Record<string, SQLInputValue>;
+
+export const LEASED = "('running', 'cancelling')";
+
+export function openConnection(path: string): DatabaseSync {
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  const db = new DatabaseSync(path);
+  db.exec("PRAGMA journal_mode = WAL");
+  db.exec("PRAGMA synchronous = FULL");
+  db.exec("PRAGMA busy_timeout = 5000");
+  db.exec("PRAGMA foreign_keys = ON");
+  return db;
+}
+
+export function migrate(db: DatabaseSync): void {
+  db.exec(
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at INTEGER)",
+  );
+  const row = db.prepare("SELECT max(version) AS v FROM schema_migrations").get() as { v: number | null };
+  for (const migration of SQLITE_MIGRATIONS.filter((m) => m.version > (row.v ?? 0))) {
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      db.exec(migration.sql);
+      db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(
+        migration.version,
+        migration.name,
+        Date.now(),
+      );
+      db.exec("COMMIT");
+    } catch (error) {
+      db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+}
+
+/** Every statement is prepared once per connection and cached by its text. */
+export class Statements {
+  private readonly cache = new Map<string, StatementSync>();
+  readonly db: DatabaseSync;
+
+  constructor(db: DatabaseSync) {
+    this.db = db;
+  }
+
+  stmt(sql: string): StatementSync {
+    let statement = this.cache.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.cache.set(sql, statement);
+    }
+    return statement;
+  }
+
+  all(sql: string, params: Params = {}): Row[] {
+    return this.stmt(sql).all(params) as Row[];
+  }
+
+  get(sql: string, params: Params = {}): Row | undefined {
+    return this.stmt(sql).get(params) as Row | undefined;
+  }
+}

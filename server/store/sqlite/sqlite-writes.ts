@@ -1,0 +1,231 @@
+/**
+ * Every write of the SQLite store, as synchronous functions over one connection. They run inside
+ * the WriteBatcher's group-commit transaction, on the store's write thread (or inline for an
+ * in-memory database), and return plain records, which is all that crosses the thread boundary.
+ */
+import type { DatabaseSync, SQLInputValue } from "node:sqlite";
+import type { Task } from "../../../shared/protocol.ts";
+import { columnOf, jobToColumns, rowToApiKey, rowToJob, rowToWorker, toColumnValue } from "../job-row.ts";
+import { planLogAppend } from "../log-chunks.ts";
+import type {
+  ApiKeyRecord,
+  ClaimRequest,
+  HistoryInput,
+  JobRecord,
+  NewJob,
+  Transition,
+  WorkerRecord,
+} from "../store.ts";
+import { LEASED, type Params, Statements } from "./sqlite-connection.ts";
+
+export const CLAIM_SQL = `
+  UPDATE jobs SET
+    state = 'running', attempt = attempt + 1, worker_id = :worker_id,
+    lease_token = lower(hex(randomblob(16))),
+    lease_expires_at = :now + CAST(lease_s * 1000 AS INTEGER),
+    deadline_at = CASE WHEN timeout_s IS NULL THEN NULL ELSE :now + CAST(timeout_s * 1000 AS INTEGER) END,
+    started_at = :now, updated_at = :now, finished_at = NULL, result = NULL, error = NULL,
+    tasks = NULL, reported = NULL, version = version + 1
+  WHERE id IN (
+    SELECT id FROM jobs INDEXED BY jobs_claim
+    WHERE state = 'pending'
+      AND (tags = '[]' OR NOT EXISTS (
+        SELECT 1 FROM json_each(jobs.tags) AS t
+        WHERE t.value NOT IN (SELECT value FROM json_each(:worker_tags))))
+    ORDER BY priority DESC, id
+    LIMIT :capacity)
+  RETURNING *`;
+
+const HISTORY_SQL = `INSERT INTO job_history (job_id, at, from_state, to_state, event, reason, worker_id, attempt)
+  VALUES (:job_id, :at, :from_state, :to_state, :event, :reason, :worker_id, :attempt)`;
+
+export class SqliteWrites {
+  private readonly q: Statements;
+
+  constructor(db: DatabaseSync) {
+    this.q = new Statements(db);
+  }
+
+  private addHistory(job: JobRecord, history: HistoryInput, now: number): void {
+    this.q.stmt(HISTORY_SQL).run({
+      job_id: job.id,
+      at: now,
+      from_state: history.from,
+      to_state: history.to,
+      event: history.event,
+      reason: history.reason ?? null,
+      worker_id: history.workerId ?? null,
+      attempt: job.attempt,
+    });
+  }
+
+  insertJob(job: NewJob, history: HistoryInput): { job: JobRecord; created: boolean } {
+    if (job.idempotencyKey !== null) {
+      const existing = this.q.get("SELECT * FROM jobs WHERE idempotency_key = :k", { k: job.idempotencyKey });
+      if (existing) return { job: rowToJob(existing), created: false };
+    }
+    const columns = [...jobToColumns(job), ["updated_at", job.createdAt], ["version", 1]] as Array<
+      [string, SQLInputValue]
+    >;
+    const sql = `INSERT INTO jobs (${columns.map(([c]) => c).join(", ")})
+      VALUES (${columns.map(([c]) => `:${c}`).join(", ")}) RETURNING *`;
+    const stored = rowToJob(this.q.get(sql, Object.fromEntries(columns))!);
+    this.addHistory(stored, history, job.createdAt);
+    return { job: stored, created: true };
+  }
+
+  claimJobs(req: ClaimRequest): JobRecord[] {
+    const rows = this.q.all(CLAIM_SQL, {
+      worker_id: req.workerId,
+      now: req.now,
+      worker_tags: JSON.stringify(req.tags),
+      capacity: req.capacity,
+    });
+    const jobs = rows.map(rowToJob).sort(byPriorityThenAge);
+    for (const job of jobs) {
+      this.addHistory(
+        job,
+        { event: "claim", from: "pending", to: "running", workerId: req.workerId },
+        req.now,
+      );
+    }
+    return jobs;
+  }
+
+  applyTransitions(transitions: Transition[], now: number): Array<JobRecord | undefined> {
+    return transitions.map((t) => this.applyOne(t, now));
+  }
+
+  private applyOne(transition: Transition, now: number): JobRecord | undefined {
+    const fields = Object.entries(transition.patch).filter(([, v]) => v !== undefined);
+    const sets = fields.map(([field]) => `${columnOf(field)} = :${columnOf(field)}`);
+    const params: Params = { id: transition.id, version: transition.version, now };
+    for (const [field, value] of fields)
+      params[columnOf(field)] = toColumnValue(field, value) as SQLInputValue;
+    const sql = `UPDATE jobs SET ${[...sets, "updated_at = :now", "version = version + 1"].join(", ")}
+      WHERE id = :id AND version = :version RETURNING *`;
+    const row = this.q.get(sql, params);
+    if (!row) return undefined;
+    const job = rowToJob(row);
+    if (transition.history) this.addHistory(job, transition.history, now);
+    return job;
+  }
+
+  renewLease(id: string, leaseToken: string, now: number, tasks: Task[] | null): JobRecord | undefined {
+    const row = this.q.get(
+      `UPDATE jobs SET lease_expires_at = :now + CAST(lease_s * 1000 AS INTEGER), updated_at = :now,
+         tasks = coalesce(:tasks, tasks), version = version + (:tasks IS NOT NULL)
+       WHERE id = :id AND lease_token = :token AND state IN ${LEASED} RETURNING *`,
+      { id, token: leaseToken, now, tasks: tasks ? JSON.stringify(tasks) : null },
+    );
+    return row ? rowToJob(row) : undefined;
+  }
+
+  promoteDue(now: number, limit: number): JobRecord[] {
+    const rows = this.q.all(
+      `UPDATE jobs SET state = 'pending', updated_at = :now, version = version + 1
+       WHERE id IN (SELECT id FROM jobs INDEXED BY jobs_due WHERE state = 'scheduled' AND run_at <= :now
+                    ORDER BY run_at LIMIT :limit)
+       RETURNING *`,
+      { now, limit },
+    );
+    const jobs = rows.map(rowToJob);
+    for (const job of jobs) this.addHistory(job, { event: "due", from: "scheduled", to: "pending" }, now);
+    return jobs;
+  }
+
+  appendLog(jobId: string, attempt: number, offset: number, data: string, now: number): number {
+    const stored = this.q.get(
+      "SELECT coalesce(max(offset + len), 0) AS n FROM job_logs WHERE job_id = :j AND attempt = :a",
+      { j: jobId, a: attempt },
+    );
+    const plan = planLogAppend(Number(stored?.n ?? 0), offset, data);
+    if (plan.store) {
+      this.q
+        .stmt(
+          "INSERT INTO job_logs (job_id, attempt, offset, len, data, at) VALUES (:j, :a, :o, :l, :d, :at)",
+        )
+        .run({
+          j: jobId,
+          a: attempt,
+          o: plan.offset,
+          l: Buffer.byteLength(plan.data),
+          d: plan.data,
+          at: now,
+        });
+    }
+    return plan.length;
+  }
+
+  upsertWorker(worker: Omit<WorkerRecord, "running" | "registeredAt">, now: number): WorkerRecord {
+    const row = this.q.get(
+      `INSERT INTO workers (id, hostname, tags, capacity, version, registered_at, last_seen_at)
+       VALUES (:id, :hostname, :tags, :capacity, :version, :now, :now)
+       ON CONFLICT (id) DO UPDATE SET hostname = excluded.hostname, tags = excluded.tags,
+         capacity = excluded.capacity, version = excluded.version, last_seen_at = excluded.last_seen_at
+       RETURNING *`,
+      {
+        id: worker.id,
+        hostname: worker.hostname,
+        tags: JSON.stringify(worker.tags),
+        capacity: worker.capacity,
+        version: worker.version,
+        now,
+      },
+    )!;
+    return rowToWorker(row);
+  }
+
+  touchWorkers(ids: string[], now: number): void {
+    for (const id of ids)
+      this.q.stmt("UPDATE workers SET last_seen_at = :now WHERE id = :id").run({ id, now });
+  }
+
+  insertApiKey(key: ApiKeyRecord): ApiKeyRecord {
+    // A revoked key keeps its row for the record but frees its name.
+    this.q.stmt("DELETE FROM api_keys WHERE name = :name AND revoked_at IS NOT NULL").run({ name: key.name });
+    const row = this.q.get(
+      `INSERT INTO api_keys (name, role, key_hash, prefix, created_at) VALUES (:name, :role, :hash, :prefix, :at)
+       RETURNING *`,
+      { name: key.name, role: key.role, hash: key.keyHash, prefix: key.prefix, at: key.createdAt },
+    )!;
+    return rowToApiKey(row);
+  }
+
+  revokeApiKey(name: string, now: number): boolean {
+    const sql = "UPDATE api_keys SET revoked_at = :now WHERE name = :name AND revoked_at IS NULL";
+    return this.q.stmt(sql).run({ name, now }).changes > 0;
+  }
+
+  touchApiKey(name: string, now: number): void {
+    this.q.stmt("UPDATE api_keys SET last_used_at = :now WHERE name = :name").run({ name, now });
+  }
+
+  /** Retention: finished or deleted jobs, oldest first, with their history and logs. */
+  purgeFinished(before: number, limit: number): number {
+    const ids = this.q
+      .all(
+        `SELECT id FROM jobs INDEXED BY jobs_retention
+         WHERE state IN ('succeeded', 'failed', 'timed_out', 'canceled', 'deleted') AND updated_at < :before
+         ORDER BY updated_at LIMIT :limit`,
+        { before, limit },
+      )
+      .map((r) => String(r.id));
+    if (ids.length === 0) return 0;
+    const list = { ids: JSON.stringify(ids) };
+    for (const table of ["job_history", "job_logs"]) {
+      this.q.stmt(`DELETE FROM ${table} WHERE job_id IN (SELECT value FROM json_each(:ids))`).run(list);
+    }
+    this.q.stmt("DELETE FROM jobs WHERE id IN (SELECT value FROM json_each(:ids))").run(list);
+    return ids.length;
+  }
+}
+
+/** The write operations by name: what the write thread is asked to run. */
+export type WriteOp = Exclude<keyof SqliteWrites, "constructor">;
+export type WriteArgs<K extends WriteOp> = Parameters<SqliteWrites[K]>;
+export type WriteResult<K extends WriteOp> = ReturnType<SqliteWrites[K]>;
+
+function byPriorityThenAge(a: JobRecord, b: JobRecord): number {
+  return b.priority - a.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}

@@ -1,0 +1,70 @@
+/**
+ * Scenario 4, depth: one worker claims batches of 8 (no wait) again and again, with a shallow and
+ * then a deep queue of pending jobs: claim round-trip p50/p99 over HTTP, and the server's RSS
+ * with the deep queue. The claim walks a partial index in order and stops after `capacity` rows,
+ * so it should not care how deep the queue is.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ServerClient } from "../../../daemon/server-client.ts";
+import { fillPending } from "../flowy/fill-queue.ts";
+import { startServerProcess } from "../flowy/server-process.ts";
+import { readUsage } from "../lib/process-usage.ts";
+import type { ScenarioResult, SystemRow } from "../lib/results.ts";
+import { percentile } from "../lib/stats.ts";
+import type { ScenarioContext } from "./context.ts";
+
+const CAPACITY = 8;
+const WARMUP_CLAIMS = 20;
+
+async function measureClaims(
+  ctx: ScenarioContext,
+  dbPath: string,
+  claims: number,
+): Promise<SystemRow["values"]> {
+  const server = await startServerProcess({ db: dbPath, nodeArgs: ctx.serverNodeArgs });
+  try {
+    const client = new ServerClient({ server: server.url, workerId: "bench-depth" });
+    const samples: number[] = [];
+    for (let i = 0; i < WARMUP_CLAIMS + claims; i++) {
+      const t0 = performance.now();
+      const jobs = await client.claim([], CAPACITY, 0);
+      if (jobs.length !== CAPACITY) throw new Error(`claim returned ${jobs.length} jobs, not ${CAPACITY}`);
+      if (i >= WARMUP_CLAIMS) samples.push(performance.now() - t0);
+    }
+    return {
+      "claim p50 ms": percentile(samples, 50),
+      "claim p99 ms": percentile(samples, 99),
+      "server RSS MB": readUsage(server.pid).rssMb,
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+export async function runDepth(ctx: ScenarioContext): Promise<ScenarioResult> {
+  const { depthShallow, depthDeep, depthClaims } = ctx.sizes;
+  const dir = mkdtempSync(join(tmpdir(), "flowy-bench-depth-"));
+  const dbPath = join(dir, "flowy.db");
+  const used = (WARMUP_CLAIMS + depthClaims) * CAPACITY;
+  try {
+    await fillPending(dbPath, depthShallow + used);
+    const shallow = await measureClaims(ctx, dbPath, depthClaims);
+    const t0 = performance.now();
+    await fillPending(dbPath, depthDeep - depthShallow + used);
+    ctx.log(`depth: filled to ${depthDeep} pending in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+    const deep = await measureClaims(ctx, dbPath, depthClaims);
+    return {
+      name: "depth",
+      title: `4. Depth: ${depthClaims} claims of ${CAPACITY} over HTTP, flowy on SQLite`,
+      columns: ["claim p50 ms", "claim p99 ms", "server RSS MB"],
+      rows: [
+        { system: `${depthShallow.toLocaleString("en-US")} pending`, values: shallow },
+        { system: `${depthDeep.toLocaleString("en-US")} pending`, values: deep },
+      ],
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * Scenario 3, end to end: the real daemon (--max-jobs 8) runs n jobs of the command `true`, against
+ * the rate at which this machine spawns `true` with concurrency 8 from Node (the physical limit).
+ * The daemon starts first and waits; the clock runs from the first submit to the moment the server
+ * counts all n succeeded (polled every 20 ms).
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { HttpTransport } from "../../../client/transport.ts";
+import type { Stats } from "../../../shared/protocol.ts";
+import { SHIM } from "../../../daemon/command-executor.ts";
+import { daemonBuilt, startDaemonProcess } from "../flowy/daemon-process.ts";
+import type { ScenarioResult } from "../lib/results.ts";
+import { forEachLimit, perSecond } from "../lib/stats.ts";
+import { waitUntil } from "../lib/wait-until.ts";
+import { FlowySystem } from "../systems/flowy.ts";
+import type { ScenarioContext } from "./context.ts";
+
+const CONCURRENCY = 8;
+
+function spawnOnce(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { stdio: "ignore", env });
+    child.once("error", reject);
+    child.once("exit", () => resolve());
+  });
+}
+
+/** Jobs/s of spawning `file args` with CONCURRENCY at once. */
+export async function spawnRate(
+  n: number,
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  const t0 = performance.now();
+  await forEachLimit(n, CONCURRENCY, () => spawnOnce(file, args, env));
+  return perSecond(n, performance.now() - t0);
+}
+
+/** What the daemon's command executor spawns per job: `sh -c SHIM true`, two execs instead of one. */
+async function shimRate(n: number): Promise<number> {
+  const jobDir = mkdtempSync(join(tmpdir(), "flowy-bench-shim-"));
+  try {
+    return await spawnRate(n, "/bin/sh", ["-c", SHIM, "flowy-shim", "true"], {
+      ...process.env,
+      FLOWY_JOB_DIR: jobDir,
+    });
+  } finally {
+    rmSync(jobDir, { recursive: true, force: true });
+  }
+}
+
+async function daemonRate(ctx: ScenarioContext, n: number): Promise<number> {
+  const flowy = new FlowySystem({ db: "sqlite", serverNodeArgs: ctx.serverNodeArgs });
+  await flowy.start();
+  const daemon = startDaemonProcess(flowy.server.url, CONCURRENCY);
+  try {
+    const http = new HttpTransport({ baseUrl: flowy.server.api });
+    await waitUntil(async () => (await http.json<Stats>("GET", "/stats")).workers.active > 0, 50, 30_000);
+    const t0 = performance.now();
+    await flowy.enqueue(n);
+    const doneAt = await waitUntil(
+      async () => ((await http.json<Stats>("GET", "/stats")).states.succeeded ?? 0) >= n,
+      20,
+    );
+    return perSecond(n, doneAt - t0);
+  } finally {
+    await daemon.stop();
+    await flowy.stop();
+  }
+}
+
+export async function runEndToEnd(ctx: ScenarioContext): Promise<ScenarioResult> {
+  const n = ctx.sizes.endToEndJobs;
+  const title = `3. End to end: ${n.toLocaleString("en-US")} jobs of \`true\`, daemon --max-jobs ${CONCURRENCY}`;
+  const limit = await spawnRate(n, "true", []);
+  const shim = await shimRate(n);
+  const rows = [
+    { system: "spawn limit (Node, 8 at once)", values: { "jobs/s": limit, "÷ limit": 1 } },
+    { system: "same through the daemon's shim", values: { "jobs/s": shim, "÷ limit": shim / limit } },
+  ];
+  if (!daemonBuilt()) {
+    return { name: "end-to-end", title, columns: ["jobs/s", "÷ limit"], rows, skipped: "daemon not built" };
+  }
+  const rate = await daemonRate(ctx, n);
+  ctx.log(`end to end: daemon ${Math.round(rate)} jobs/s, spawn limit ${Math.round(limit)}/s`);
+  rows.push({ system: "flowy (sqlite) + daemon-flowy", values: { "jobs/s": rate, "÷ limit": rate / limit } });
+  return { name: "end-to-end", title, columns: ["jobs/s", "÷ limit"], rows };
+}
