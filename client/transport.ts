@@ -1,13 +1,17 @@
 /**
- * HTTP to the flowy server, shared by the SDK, the CLI and the daemon's ServerClient (got +
- * p-retry). Every call has a timeout. Connection errors, timeouts, 5xx and 429 are retried with
+ * HTTP to the flowy server, shared by the SDK, the CLI and the daemon's ServerClient: node:http
+ * on a keep-alive agent for JSON calls (got cost the daemon ~3× the CPU per call, and a busy worker
+ * makes hundreds a second), got for the one streamed read, p-retry for both. Every call has a timeout. Connection errors, timeouts, 5xx and 429 are retried with
  * exponential backoff and jitter, capped; 429's Retry-After is honoured. Other 4xx are never
  * retried. Problem+json answers come back as FlowyError with the server's hint.
  */
 import { once } from "node:events";
+import { Agent as HttpAgent, type IncomingHttpHeaders, request as httpRequest } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { got, type Method, RequestError } from "got";
 import pRetry, { AbortError } from "p-retry";
 import { type ErrorCode, ERROR_CODES, FlowyError } from "../shared/errors.ts";
+import { ATTEMPT_HEADER } from "../shared/protocol.ts";
 
 export interface RetryOptions {
   /** Retries after the first attempt; 0 disables retrying. */
@@ -39,13 +43,40 @@ export interface RequestOptions {
 export const DEFAULT_RETRY: RetryOptions = { retries: 6, minDelayMs: 200, maxDelayMs: 10_000 };
 const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
 
+/** A request that got no answer: refused, reset, timed out. Retried, then reported unreachable. */
+export class NetworkError extends Error {
+  readonly code: string;
+  constructor(message: string, code: string) {
+    super(message);
+    this.name = "NetworkError";
+    this.code = code;
+  }
+}
+
+interface Answer {
+  statusCode: number;
+  body: string;
+  headers: IncomingHttpHeaders;
+}
+
 export class HttpTransport {
   readonly baseUrl: string;
   private readonly options: TransportOptions;
+  private readonly agent: HttpAgent;
 
   constructor(options: TransportOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, "");
     this.options = options;
+    // Sockets are reused between calls; an idle one is closed before the server's 75 s would.
+    const agentOptions = { keepAlive: true, timeout: 60_000 };
+    this.agent = this.baseUrl.startsWith("https:")
+      ? new HttpsAgent(agentOptions)
+      : new HttpAgent(agentOptions);
+  }
+
+  /** Closes the idle sockets (a CLI that is about to exit need not wait for them). */
+  close(): void {
+    this.agent.destroy();
   }
 
   /** A JSON request; resolves to the parsed body. */
@@ -63,10 +94,10 @@ export class HttpTransport {
     const retry = { ...DEFAULT_RETRY, ...this.options.retry, ...options.retry };
     let retryAfterMs = 0;
     return pRetry(
-      async () => {
+      async (attempt) => {
         if (retryAfterMs > 0) await sleep(retryAfterMs, options.signal);
         retryAfterMs = 0;
-        const response = await this.send(method, path, options);
+        const response = await this.send(method, path, options, attempt);
         if (response.statusCode < 400) return { body: response.body, headers: response.headers };
         const error = toFlowyError(response.statusCode, response.body, method, path);
         if (!RETRYABLE_STATUS.has(response.statusCode)) throw new AbortError(error);
@@ -139,19 +170,51 @@ export class HttpTransport {
     return headers;
   }
 
-  private send(method: Method, path: string, options: RequestOptions) {
-    return got(`${this.baseUrl}${path}`, {
-      method,
-      headers: this.headers(options.headers),
-      searchParams: searchParams(options.query),
-      ...(options.body !== undefined ? { json: options.body } : {}),
-      timeout: { request: options.timeoutMs ?? this.options.timeoutMs ?? 30_000 },
-      retry: { limit: 0 },
-      throwHttpErrors: false,
-      responseType: "text",
-      signal: options.signal,
+  private send(method: Method, path: string, options: RequestOptions, attempt = 1): Promise<Answer> {
+    const url = new URL(`${this.baseUrl}${path}${queryString(options.query)}`);
+    const headers = this.headers(options.headers);
+    // Tells the server this is the same request again (a claim then looks for what it leased).
+    if (attempt > 1) headers[ATTEMPT_HEADER] = String(attempt);
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    if (body !== undefined) {
+      headers["content-type"] = "application/json";
+      headers["content-length"] = String(Buffer.byteLength(body));
+    }
+    const timeoutMs = options.timeoutMs ?? this.options.timeoutMs ?? 30_000;
+    const request = url.protocol === "https:" ? httpsRequest : httpRequest;
+    return new Promise<Answer>((resolve, reject) => {
+      const fail = (error: Error & { code?: string }) => {
+        clearTimeout(timer);
+        reject(options.signal?.aborted ? error : new NetworkError(error.message, error.code ?? "ECONNRESET"));
+      };
+      const req = request(url, { method, headers, agent: this.agent, signal: options.signal }, (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          text += chunk;
+        });
+        res.on("end", () => {
+          clearTimeout(timer);
+          resolve({ statusCode: res.statusCode ?? 0, body: text, headers: res.headers });
+        });
+        res.on("error", fail);
+      });
+      const timer = setTimeout(() => {
+        req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: "ETIMEDOUT" }));
+      }, timeoutMs);
+      req.on("error", fail);
+      req.end(body);
     });
   }
+}
+
+/** `?a=1&b=x` from the query's defined values ("" when there are none). */
+function queryString(query: RequestOptions["query"]): string {
+  if (!query) return "";
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+  const text = params.toString();
+  return text ? `?${text}` : "";
 }
 
 function searchParams(query: RequestOptions["query"]): Record<string, string | number | boolean> | undefined {
@@ -218,7 +281,7 @@ function codeForStatus(status: number): ErrorCode {
 }
 
 function toUnreachable(error: unknown, baseUrl: string): unknown {
-  if (error instanceof RequestError) {
+  if (error instanceof RequestError || error instanceof NetworkError) {
     return new FlowyError(
       "unreachable",
       `Cannot reach the flowy server at ${baseUrl}: ${error.code ?? error.message}`,

@@ -47,10 +47,12 @@ export interface LauncherOptions {
  *   of a shell without job control starts with SIGINT and SIGQUIT ignored, and so would the job.
  *
  * Either way the shim knows its pid as `$p`, and its stdin is /dev/null: a shim must never read
- * the daemon's commands. `--posix` keeps bash from reading $BASH_ENV.
+ * the daemon's commands. `--posix` keeps bash from reading $BASH_ENV. bash `disown`s each job:
+ * with job control on it otherwise keeps every job it ever started in its job table (~100 bytes
+ * each, for the daemon's lifetime); it still reaps them, and the shim reports the exit status.
  */
 const LOOPS = {
-  bash: `set -m; while IFS= read -r d; do ( p=$BASHPID; . "$d/run" ) </dev/null >>"$d/output.log" 2>&1 & done`,
+  bash: `set -m; while IFS= read -r d; do ( p=$BASHPID; . "$d/run" ) </dev/null >>"$d/output.log" 2>&1 & disown; done`,
   sh: `while IFS= read -r d; do setsid -f /bin/sh -c 'p=$$; . "$0/run"' "$d" </dev/null >>"$d/output.log" 2>&1; done`,
 } as const;
 

@@ -5,6 +5,7 @@
  * Retry budgets differ by call: a report must give up quickly enough for the lease keeper to
  * act before a lease runs out, while registering at start-up can wait for the server to come up.
  */
+import { randomUUID } from "node:crypto";
 import { HttpTransport, type RetryOptions } from "../client/transport.ts";
 import type { ClaimedJob, HeartbeatResult, ReportItem, ReportResult, Worker } from "../shared/protocol.ts";
 
@@ -56,10 +57,15 @@ export class ServerClient {
     });
   }
 
-  /** Long-polls for up to `capacity` jobs; resolves with [] when `waitS` passes without work. */
+  /**
+   * Long-polls for up to `capacity` jobs; resolves with [] when `waitS` passes without work. The
+   * claim id is the same on every retry of the call, so an answer lost on the way (the server
+   * leased jobs, the worker never heard) is answered again instead of leaving them leased to
+   * nobody until their leases expire.
+   */
   async claim(tags: string[], capacity: number, waitS: number, signal?: AbortSignal): Promise<ClaimedJob[]> {
     const answer = await this.http.json<{ jobs: ClaimedJob[] }>("POST", "/jobs/claim", {
-      body: { worker_id: this.workerId, tags, capacity, wait_s: waitS },
+      body: { worker_id: this.workerId, tags, capacity, wait_s: waitS, claim_id: randomUUID() },
       timeoutMs: waitS * 1000 + CLAIM_SLACK_MS,
       retry: CLAIM_RETRY,
       signal,

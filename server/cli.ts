@@ -7,6 +7,7 @@ import { defaultDbPath } from "../shared/platform-paths.ts";
 import { DASHBOARD_LANG_SETTINGS, type DashboardLangSetting } from "./dashboard/language.ts";
 import { startDaemonChild } from "./daemon-child.ts";
 import { createFlowyServer, FLOWY_VERSION } from "./flowy-server.ts";
+import { parseTrustProxy, type TrustProxy } from "./http/trust-proxy.ts";
 import { addKeysCommand } from "./keys-command.ts";
 import { openReplication, openStore } from "./store/open-store.ts";
 
@@ -27,6 +28,14 @@ function nonNegativeNumber(value: string): number {
   if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError("must be a number, 0 or more");
   return n;
 }
+function trustProxy(value: string): TrustProxy {
+  try {
+    return parseTrustProxy(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
 function port(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535)
@@ -51,6 +60,7 @@ interface StartOptions {
   dbPoolSize: number;
   dashboardLang: DashboardLangSetting;
   withDaemon?: boolean;
+  trustProxy?: TrustProxy;
 }
 
 async function start(opts: StartOptions): Promise<void> {
@@ -75,7 +85,15 @@ async function start(opts: StartOptions): Promise<void> {
       "WARNING: --insecure-no-auth: anyone who can reach this server can run commands on its workers.\n",
     );
   }
-  const store = await openStore(opts.db, logger, { poolSize: opts.dbPoolSize });
+  const store = await openStore(opts.db, logger, {
+    poolSize: opts.dbPoolSize,
+    // As PostgreSQL does on a failed fsync: stop, and let the supervisor restart from the log.
+    onFatal: (error) => {
+      logger.fatal({ err: error }, "the database can no longer make writes durable; exiting");
+      process.stderr.write(`flowy-server: ${error.message}\n`);
+      process.exit(70);
+    },
+  });
   const { feed, leadership } = await openReplication(store, logger);
   const server = await createFlowyServer({
     store,
@@ -86,6 +104,7 @@ async function start(opts: StartOptions): Promise<void> {
     reaperIntervalMs: opts.reaperIntervalMs,
     retainFinishedMs: opts.retainDays > 0 ? opts.retainDays * 86_400_000 : null,
     dashboardLang: opts.dashboardLang,
+    trustProxy: opts.trustProxy,
   });
   const address = await server.listen(opts.host, opts.port);
   logger.info(
@@ -151,6 +170,14 @@ program
   )
   .option("--with-daemon", "also run a local daemon-flowy pointed at this server (it stops with the server)")
   .option("--insecure-no-auth", "allow listening beyond loopback without API keys (loudly warned)")
+  .addOption(
+    new Option(
+      "--trust-proxy <proxies>",
+      "believe X-Forwarded-For/-Proto from these reverse proxies (addresses or CIDRs, comma-separated, or a hop count)",
+    )
+      .env("FLOWY_TRUST_PROXY")
+      .argParser(trustProxy),
+  )
   .addOption(
     new Option("--log-level <level>", "log level").env("FLOWY_LOG_LEVEL").choices(LOG_LEVELS).default("info"),
   )

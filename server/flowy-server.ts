@@ -7,6 +7,7 @@ import type { Logger } from "pino";
 import { DEFAULT_BACKOFF, DEFAULT_MAX_ATTEMPTS } from "../shared/retry-policy.ts";
 import type { DashboardLangSetting } from "./dashboard/language.ts";
 import { createApp } from "./http/app.ts";
+import type { TrustProxy } from "./http/trust-proxy.ts";
 import type { Leadership } from "./model/leadership.ts";
 import { WORKER_LOST_AFTER_MS } from "./http/wire.ts";
 import { createMetrics } from "./metrics/metrics.ts";
@@ -35,6 +36,8 @@ export interface FlowyServerOptions {
   /** Finished jobs older than this are removed; null or 0 keeps them forever. */
   retainFinishedMs?: number | null;
   dashboardLang?: DashboardLangSetting;
+  /** Reverse proxies whose X-Forwarded-For/-Proto to believe (see AppOptions.trustProxy). */
+  trustProxy?: TrustProxy;
 }
 
 export interface FlowyServer {
@@ -85,6 +88,7 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
       clock,
       metrics,
       ready: async () => {
+        if (store.failure?.()) return false;
         // A primary-key read: proves the database answers without scanning anything.
         await store.getJob("readyz");
         return true;
@@ -94,6 +98,7 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
       logger,
       version: FLOWY_VERSION,
       dashboardLang: options.dashboardLang,
+      trustProxy: options.trustProxy,
       httpMetrics: (app) => metrics.installHttp(app),
     },
   );

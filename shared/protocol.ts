@@ -132,12 +132,27 @@ export type Job = Static<typeof JobSchema>;
 export const ClaimedJobSchema = T.Intersect([JobSchema, T.Object({ lease_token: T.String() })]);
 export type ClaimedJob = Static<typeof ClaimedJobSchema>;
 
+/**
+ * Sent by a client on a retried request, with its attempt number (2, 3, …): a retried claim may
+ * already have leased jobs under its claim_id.
+ */
+export const ATTEMPT_HEADER = "flowy-attempt";
+
+const ClaimId = T.String({
+  minLength: 1,
+  maxLength: 64,
+  pattern: "^[A-Za-z0-9_-]+$",
+  description:
+    "The worker's id for this claim: sent again with the flowy-attempt header (its answer was lost), it gets the jobs the first one leased.",
+});
+
 export const ClaimBody = T.Object(
   {
     worker_id: Id,
     tags: T.Optional(Tags),
     capacity: T.Integer({ minimum: 1, maximum: 1000 }),
     wait_s: T.Optional(T.Number({ minimum: 0, maximum: 120 })),
+    claim_id: T.Optional(ClaimId),
   },
   Strict,
 );
@@ -198,8 +213,21 @@ export const ReportItemSchema = T.Object(
   Strict,
 );
 export type ReportItem = Static<typeof ReportItemSchema>;
+/** Jobs to lease in the same call as a report, so a busy worker needs no separate claim. */
+export const ReportClaimSchema = T.Object(
+  {
+    capacity: T.Integer({ minimum: 1, maximum: 1000 }),
+    tags: T.Optional(Tags),
+    claim_id: T.Optional(ClaimId),
+  },
+  Strict,
+);
 export const ReportBody = T.Object(
-  { worker_id: Id, items: T.Array(ReportItemSchema, { minItems: 1, maxItems: 1000 }) },
+  {
+    worker_id: Id,
+    items: T.Array(ReportItemSchema, { minItems: 1, maxItems: 1000 }),
+    claim: T.Optional(ReportClaimSchema),
+  },
   Strict,
 );
 export type Report = Static<typeof ReportBody>;
@@ -221,7 +249,11 @@ export const ReportResultSchema = T.Object({
   error: T.Optional(ProblemSchema),
 });
 export type ReportResult = Static<typeof ReportResultSchema>;
-export const ReportResponse = T.Object({ results: T.Array(ReportResultSchema) });
+export const ReportResponse = T.Object({
+  results: T.Array(ReportResultSchema),
+  /** Present when the report asked to claim: the jobs leased, possibly none (it does not wait). */
+  jobs: T.Optional(T.Array(ClaimedJobSchema)),
+});
 
 export const LogAppendBody = T.Object(
   {

@@ -8,6 +8,7 @@
 import { mkdirSync } from "node:fs";
 import type { FlowPlan, PlannedTask } from "../../shared/workflow/plan.ts";
 import { formatDuration } from "../../shared/duration.ts";
+import { retryDelayMs } from "../../shared/retry-policy.ts";
 import { createProgressWriter } from "./progress-file.ts";
 import { type TaskExit, type TaskProcess, startTaskProcess } from "./task-process.ts";
 import {
@@ -46,6 +47,14 @@ export interface WorkflowResult {
 }
 
 export const DEFAULT_CONCURRENCY = 4;
+/** However many retries, one wait is at most this long. */
+const MAX_RETRY_DELAY_S = 600;
+
+/** The shared retry policy, starting from the task's retry_delay and doubling. */
+function taskRetryDelayMs(task: PlannedTask, attempt: number): number {
+  if (task.retryDelayMs <= 0) return 0;
+  return retryDelayMs(attempt, { initial_s: task.retryDelayMs / 1000, max_s: MAX_RETRY_DELAY_S, factor: 2 });
+}
 export const DEFAULT_GRACE_MS = 10_000;
 
 export function runWorkflow(options: RunWorkflowOptions): Promise<WorkflowResult> {
@@ -60,6 +69,8 @@ class WorkflowRun {
   private readonly writeProgress: ReturnType<typeof createProgressWriter>;
   private readonly limit: number;
   private canceled = false;
+  /** Tasks waiting to retry: a cancel wakes them. */
+  private readonly pauses = new Set<() => void>();
   private finish: (() => void) | undefined;
 
   constructor(options: RunWorkflowOptions) {
@@ -127,17 +138,39 @@ class WorkflowRun {
     for (let attempt = 1; ; attempt++) {
       const outcome = await this.attempt(task, attempt, startedAt);
       const retry = outcome.retryable && attempt <= task.retries && !this.canceled;
-      if (!retry) {
+      const delayMs = retry ? taskRetryDelayMs(task, attempt) : 0;
+      if (retry) {
+        const after = delayMs > 0 ? ` in ${formatDuration(delayMs)}` : "";
+        this.update({
+          ...this.statuses.get(task.name)!,
+          message: `attempt ${attempt} ${outcome.status.message}; retrying${after}`,
+        });
+        await this.pause(delayMs);
+      }
+      if (!retry || this.canceled) {
+        const status = retry
+          ? { state: "canceled" as const, message: "canceled while waiting to retry" }
+          : outcome.status;
         this.running.delete(task.name);
-        this.update({ ...this.statuses.get(task.name)!, ...outcome.status, finished_at: this.timestamp() });
+        this.update({ ...this.statuses.get(task.name)!, ...status, finished_at: this.timestamp() });
         break;
       }
-      this.update({
-        ...this.statuses.get(task.name)!,
-        message: `attempt ${attempt} ${outcome.status.message}; retrying`,
-      });
     }
     this.pump();
+  }
+
+  /** Waits `ms`, or less when the run is canceled meanwhile. */
+  private pause(ms: number): Promise<void> {
+    if (ms <= 0 || this.canceled) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.pauses.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.pauses.add(wake);
+    });
   }
 
   private async attempt(task: PlannedTask, attempt: number, startedAt: string): Promise<AttemptOutcome> {
@@ -195,6 +228,7 @@ class WorkflowRun {
         this.update({ ...status, state: "canceled", message: "canceled before it started" });
     }
     for (const child of this.running.values()) child?.stop("cancel", this.cancelGraceMs());
+    for (const wake of [...this.pauses]) wake();
     this.pump();
   }
 

@@ -9,6 +9,7 @@ import type { Logger } from "pino";
 import { registerDashboard } from "../dashboard/dashboard-routes.ts";
 import type { DashboardLangSetting } from "../dashboard/language.ts";
 import { installAuth } from "./auth.ts";
+import { type TrustProxy, trustProxyOption } from "./trust-proxy.ts";
 import { installProblemHandlers } from "./problem.ts";
 import { registerKeyRoutes } from "./routes/key-routes.ts";
 import { registerMetricsRoute, registerMonitorRoutes } from "./routes/monitor-routes.ts";
@@ -25,6 +26,7 @@ export interface AppOptions {
   logger: Logger;
   version: string;
   dashboardLang?: DashboardLangSetting;
+  trustProxy?: TrustProxy;
   /** Installs the HTTP request metrics hook. */
   httpMetrics?: (app: FastifyInstance) => void;
 }
@@ -40,6 +42,7 @@ export async function createApp(services: Services, options: AppOptions): Promis
     connectionTimeout: 0,
     keepAliveTimeout: 75_000,
     return503OnClosing: true,
+    trustProxy: trustProxyOption(options.trustProxy),
   });
   // A client that trickles its headers is cut off instead of holding a socket.
   app.server.headersTimeout = 15_000;

@@ -87,13 +87,17 @@ export class JobService {
   }
 
   async get(id: string): Promise<JobRecord> {
+    // Read, then wait until what was read is durable: a client never sees what a crash could undo.
     const job = await this.store.getJob(id);
+    await this.store.settled?.();
     if (!job) throw notFound("Job", id);
     return job;
   }
 
-  history(id: string): Promise<HistoryRecord[]> {
-    return this.store.getHistory(id);
+  async history(id: string): Promise<HistoryRecord[]> {
+    const history = await this.store.getHistory(id);
+    await this.store.settled?.();
+    return history;
   }
 
   /** Returns the job once its version is past `version`, or as it is after `waitMs`. */
@@ -131,6 +135,7 @@ export class JobService {
       beforeId: query.cursor,
       limit: limit + 1,
     });
+    await this.store.settled?.();
     const page = jobs.slice(0, limit);
     return { jobs: page, nextCursor: jobs.length > limit ? page[page.length - 1]!.id : null };
   }

@@ -24,8 +24,7 @@ export function planTransition(
   if (to === undefined) throw illegalTransition(job, event);
   const finished = isTerminal(to) && !isTerminal(job.state);
   return {
-    id: job.id,
-    version: job.version,
+    job,
     patch: { ...patch, state: to, ...(finished ? { finishedAt: ctx.now } : {}) },
     history: { event, from: job.state, to, reason: ctx.reason ?? null, workerId: ctx.workerId ?? null },
   };

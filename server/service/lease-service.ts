@@ -55,7 +55,8 @@ export class LeaseService {
     );
   }
 
-  async claim(body: Claim, signal?: AbortSignal): Promise<JobRecord[]> {
+  /** `repeated`: the worker sent this very claim before (its answer may have been lost). */
+  async claim(body: Claim, signal?: AbortSignal, repeated = false): Promise<JobRecord[]> {
     const tags = body.tags ?? [];
     const start = this.writer.now();
     // Started together, the touch and the first claim attempt share one transaction.
@@ -74,6 +75,8 @@ export class LeaseService {
           tags,
           capacity: body.capacity,
           now,
+          claimId: body.claim_id ?? null,
+          repeated,
         });
         this.writer.observer.claimed(jobs, (performance.now() - started) / 1000, now);
         this.writer.published(jobs);
@@ -97,35 +100,29 @@ export class LeaseService {
 
   /**
    * A batch of heartbeats and reports, each with its own token and its own answer. Reports are
-   * decided on one read and written in one transaction; any that raced a concurrent write are
-   * retried one by one.
+   * decided on one read of all their jobs and written in one transaction; any that raced a
+   * concurrent write are retried one by one.
    */
   async reportBatch(workerId: string, items: ReportItem[]): Promise<ReportResult[]> {
     const touched = this.presence.seen(workerId, this.writer.now());
     const results = new Array<ReportResult>(items.length);
+    const reports = items.flatMap((item, index) => (item.kind === "heartbeat" ? [] : [{ item, index }]));
+    const [, read] = await Promise.all([
+      this.heartbeats(items, results),
+      this.store.getJobs(reports.map(({ item }) => item.job_id)),
+    ]);
     const pending: Array<{ index: number; item: ReportItem; transition: Transition }> = [];
-    await Promise.all(
-      items.map(async (item, index) => {
-        try {
-          if (item.kind === "heartbeat") {
-            const { job, cancelRequested } = await this.heartbeat(
-              item.job_id,
-              item.lease_token,
-              item.tasks ?? null,
-            );
-            results[index] = ok(job, { cancel_requested: cancelRequested });
-            return;
-          }
-          const job = await this.store.getJob(item.job_id);
-          if (!job) throw notFound("Job", item.job_id);
-          const decision = this.decideReport(job, item.lease_token, workerId, toOutcome(item));
-          if ("answer" in decision) results[index] = ok(decision.answer);
-          else pending.push({ index, item, transition: decision.transition });
-        } catch (error) {
-          results[index] = failedResult(item.job_id, error);
-        }
-      }),
-    );
+    reports.forEach(({ item, index }, i) => {
+      try {
+        const job = read[i];
+        if (!job) throw notFound("Job", item.job_id);
+        const decision = this.decideReport(job, item.lease_token, workerId, toOutcome(item));
+        if ("answer" in decision) results[index] = ok(decision.answer);
+        else pending.push({ index, item, transition: decision.transition });
+      } catch (error) {
+        results[index] = failedResult(item.job_id, error);
+      }
+    });
     const written = await this.writer.apply(pending.map((p) => p.transition));
     await Promise.all(
       pending.map(async ({ index, item }, i) => {
@@ -140,6 +137,25 @@ export class LeaseService {
     );
     await touched;
     return results;
+  }
+
+  /** The batch's heartbeats, each answered in `results` at its own index. */
+  private async heartbeats(items: ReportItem[], results: ReportResult[]): Promise<void> {
+    await Promise.all(
+      items.map(async (item, index) => {
+        if (item.kind !== "heartbeat") return;
+        try {
+          const { job, cancelRequested } = await this.heartbeat(
+            item.job_id,
+            item.lease_token,
+            item.tasks ?? null,
+          );
+          results[index] = ok(job, { cancel_requested: cancelRequested });
+        } catch (error) {
+          results[index] = failedResult(item.job_id, error);
+        }
+      }),
+    );
   }
 
   private decideReport(job: JobRecord, leaseToken: string, workerId: string, outcome: Outcome): Decision {

@@ -4,7 +4,7 @@
  * strings, so every reader accepts either form.
  */
 import type { JobState } from "../../shared/states.ts";
-import type { ApiKeyRecord, HistoryRecord, JobRecord, NewJob, WorkerRecord } from "./store.ts";
+import type { ApiKeyRecord, HistoryRecord, JobPatch, JobRecord, NewJob, WorkerRecord } from "./store.ts";
 
 type Row = Record<string, unknown>;
 
@@ -58,6 +58,31 @@ export function rowToJob(row: Row): JobRecord {
   };
 }
 
+/** Jobs found by a read of several ids, put back in the order asked (undefined where missing). */
+export function inOrderOf(ids: string[], jobs: JobRecord[]): Array<JobRecord | undefined> {
+  const byId = new Map(jobs.map((job) => [job.id, job]));
+  return ids.map((id) => byId.get(id));
+}
+
+/**
+ * The row a guarded write leaves behind: the job as read at its version, the patch's fields, a
+ * bumped version and the write's time. Exact because every write to a job bumps its version.
+ */
+export function applyPatch(job: JobRecord, patch: JobPatch, now: number): JobRecord {
+  const next: JobRecord = { ...job, updatedAt: now, version: job.version + 1 };
+  for (const [field, value] of Object.entries(patch)) {
+    if (value !== undefined) (next as unknown as Record<string, unknown>)[field] = value;
+  }
+  return next;
+}
+
+/** The patch's fields that are set, as column → stored value. */
+export function patchColumns(patch: JobPatch): Array<[string, unknown]> {
+  return Object.entries(patch)
+    .filter(([, value]) => value !== undefined)
+    .map(([field, value]) => [columnOf(field), toColumnValue(field, value)]);
+}
+
 /** Column name → how a JobRecord field is stored. JSON fields are serialised to text. */
 const JSON_FIELDS = new Set(["tags", "spec", "inputs", "backoff", "result", "error", "tasks"]);
 
@@ -89,8 +114,8 @@ export function toColumnValue(field: string, value: unknown): unknown {
   return value;
 }
 
-/** A NewJob as column → value, in a fixed column order. */
-export function jobToColumns(job: NewJob): Array<[string, unknown]> {
+/** A job as column → value, in a fixed column order. */
+export function jobToColumns(job: NewJob | JobRecord): Array<[string, unknown]> {
   return Object.entries(job).map(([field, value]) => [columnOf(field), toColumnValue(field, value)]);
 }
 

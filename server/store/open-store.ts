@@ -17,6 +17,8 @@ import type { Store } from "./store.ts";
 export interface OpenStoreOptions {
   /** PostgreSQL connections per server (the pool's maximum). */
   poolSize?: number;
+  /** Told when the store can no longer make writes durable (SQLite: a failed WAL sync). */
+  onFatal?: (error: Error) => void;
 }
 
 export interface Replication {
@@ -28,7 +30,7 @@ export interface Replication {
 
 export async function openStore(db: string, _logger: Logger, options: OpenStoreOptions = {}): Promise<Store> {
   if (isPostgresUrl(db)) return PostgresStore.open({ url: db, poolSize: options.poolSize });
-  return new SqliteStore({ path: db });
+  return new SqliteStore({ path: db, onFatal: options.onFatal });
 }
 
 export async function openReplication(store: Store, logger: Logger): Promise<Replication> {

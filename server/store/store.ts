@@ -52,9 +52,12 @@ export interface HistoryInput {
 }
 
 export interface Transition {
-  id: string;
-  /** The job's version as the caller read it. */
-  version: number;
+  /**
+   * The job as the caller read it: its id names the row and its version is the guard. Every write
+   * to a job bumps its version, so the record at that version is the row, and the store can answer
+   * with `applyPatch(job, patch, now)` instead of reading the row back.
+   */
+  job: JobRecord;
   patch: JobPatch;
   history: HistoryInput | null;
 }
@@ -64,6 +67,13 @@ export interface ClaimRequest {
   tags: string[];
   capacity: number;
   now: number;
+  /** The worker's name for this claim, stored on the jobs it leases. */
+  claimId?: string | null;
+  /**
+   * The worker sent this claim before (its answer was lost): if jobs leased under `claimId` are
+   * still held, answer with them instead of leasing more.
+   */
+  repeated?: boolean;
 }
 
 export interface JobFilter {
@@ -102,14 +112,22 @@ export interface Store {
   /** Inserts the job, or returns the job already stored under its idempotency key. */
   insertJob(job: NewJob, history: HistoryInput): Promise<{ job: JobRecord; created: boolean }>;
   getJob(id: string): Promise<JobRecord | undefined>;
+  /** Several jobs in one read, in the order asked; undefined for an id not stored. */
+  getJobs(ids: string[]): Promise<Array<JobRecord | undefined>>;
   getHistory(id: string): Promise<HistoryRecord[]>;
   listJobs(filter: JobFilter): Promise<JobRecord[]>;
 
-  /** Leases up to `capacity` pending jobs whose tags the worker has, highest priority first, then oldest. */
+  /**
+   * Leases up to `capacity` pending jobs whose tags the worker has, highest priority first, then
+   * oldest — or, for a claim id already used by this worker, answers with the jobs it leased.
+   */
   claimJobs(req: ClaimRequest): Promise<JobRecord[]>;
   /** Applies each transition whose guard holds, all in one transaction; undefined where it did not. */
   applyTransitions(transitions: Transition[], now: number): Promise<Array<JobRecord | undefined>>;
-  /** Extends the lease when the token still holds it; undefined when it does not. */
+  /**
+   * Extends the lease when the token still holds it (bumping the version, so a reaper's expiry
+   * decided before the renewal no longer applies); undefined when it does not.
+   */
   renewLease(
     id: string,
     leaseToken: string,
@@ -148,6 +166,14 @@ export interface Store {
    * and finished again counts each time, as a throughput chart expects.
    */
   countFinished(since: number, bucketMs: number): Promise<FinishedCount[]>;
+  /**
+   * Resolves once every write committed so far is durable. A store whose commits may be visible
+   * before they are durable (SQLite here: the WAL is synced after COMMIT) has it; client-facing
+   * reads wait on it, so a client never sees a state that a crash could take back.
+   */
+  settled?(): Promise<void>;
+  /** Set once the store can no longer write (a failed disk sync): the server is then not ready. */
+  failure?(): Error | undefined;
   /** The connection pool's occupancy, when the store has a pool. */
   poolStats?(): PoolStats;
 

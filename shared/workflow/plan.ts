@@ -24,6 +24,8 @@ export interface PlannedTask {
   cwd?: string;
   timeoutMs?: number;
   retries: number;
+  /** Wait before the first retry (0: at once); each later retry waits about twice as long. */
+  retryDelayMs: number;
   continueOnError: boolean;
 }
 
@@ -74,13 +76,13 @@ export function checkWorkflow(input: WorkflowInput, options: PlanOptions = {}): 
   return plan;
 }
 
+/** A workflow duration: a number of seconds, or text such as `1h30m`. */
+function durationMs(value: number | string): number | undefined {
+  return typeof value === "number" ? value * 1000 : parseDuration(value);
+}
+
 function planTask(name: string, task: WorkflowTask, needs: string[]): PlannedTask {
-  const timeoutMs =
-    task.timeout === undefined
-      ? undefined
-      : typeof task.timeout === "number"
-        ? task.timeout * 1000
-        : parseDuration(task.timeout);
+  const timeoutMs = task.timeout === undefined ? undefined : durationMs(task.timeout);
   return {
     name,
     run: task.run,
@@ -89,6 +91,7 @@ function planTask(name: string, task: WorkflowTask, needs: string[]): PlannedTas
     ...(task.cwd === undefined ? {} : { cwd: task.cwd }),
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
     retries: task.retries ?? 0,
+    retryDelayMs: task.retry_delay === undefined ? 0 : (durationMs(task.retry_delay) ?? 0),
     continueOnError: task.continue_on_error ?? false,
   };
 }

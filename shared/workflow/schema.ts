@@ -28,6 +28,7 @@ export const WorkflowTaskSchema = T.Object(
     cwd: T.Optional(T.String({ minLength: 1 })),
     timeout: T.Optional(DurationSchema),
     retries: T.Optional(T.Integer({ minimum: 0, maximum: 100 })),
+    retry_delay: T.Optional(DurationSchema),
     continue_on_error: T.Optional(T.Boolean()),
     description: T.Optional(T.String()),
   },

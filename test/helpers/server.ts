@@ -2,6 +2,7 @@
  * A real flowy server on a free port with a real SQLite file, in this process, so tests can also
  * drive its clock and reaper. Closed when the test finishes.
  */
+import type { TrustProxy } from "../../server/http/trust-proxy.ts";
 import { join } from "node:path";
 import { onTestFinished } from "vitest";
 import { createLogger } from "../../shared/logging.ts";
@@ -27,6 +28,7 @@ export interface StartServerOptions {
   retainFinishedMs?: number | null;
   store?: Store;
   dbPath?: string;
+  trustProxy?: TrustProxy;
   /** Listen on this port (default: a free one); for restarting a server where clients expect it. */
   port?: number;
 }
@@ -41,6 +43,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Tes
     defaults: options.defaults,
     reaperIntervalMs: options.reaperIntervalMs ?? 50,
     retainFinishedMs: options.retainFinishedMs,
+    trustProxy: options.trustProxy,
   });
   const url = await server.listen("127.0.0.1", options.port ?? 0);
   let closed = false;

@@ -2,6 +2,7 @@
  * The Store contract, run against every store (SQLite, PostgreSQL) through a factory. No test of
  * store behaviour exists for only one of them.
  */
+import { ulid } from "ulid";
 import { beforeEach, describe, expect, it } from "vitest";
 import { newJobId } from "../../shared/ids.ts";
 import { DEFAULT_BACKOFF } from "../../shared/retry-policy.ts";
@@ -80,6 +81,8 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
         version: 1,
       });
       expect(read?.spec).toEqual({ shell: "echo hi", env: { A: "b" } });
+      // The insert's answer is the row as stored, whether or not the store read it back.
+      expect(job).toEqual(read);
       expect(await store.getJob("01nosuchjob0000000000000000")).toBeUndefined();
       expect(await store.getHistory(job.id)).toMatchObject([{ event: "submit", from: null, to: "pending" }]);
     });
@@ -148,6 +151,24 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
       expect(claimed?.deadlineAt).toBe(T0 + 5000);
     });
 
+    it("answers a claim repeated under the same claim id with the jobs it leased, not more", async () => {
+      for (let i = 0; i < 5; i++) await insert({ createdAt: T0 + i });
+      const claim = { workerId: "w1", tags: [], capacity: 2, now: T0 + 10, claimId: "c-1" };
+      const first = await store.claimJobs(claim);
+      expect(first).toHaveLength(2);
+      const again = await store.claimJobs({ ...claim, now: T0 + 20, repeated: true });
+      expect(again.map((j) => [j.id, j.leaseToken])).toEqual(first.map((j) => [j.id, j.leaseToken]));
+      // The same id from another worker, or a new id, is a new claim.
+      expect(await store.claimJobs({ ...claim, workerId: "w2", repeated: true })).toHaveLength(2);
+      expect(await store.claimJobs({ ...claim, claimId: "c-2", repeated: true })).toHaveLength(1);
+      // Once its jobs are no longer held, the id claims afresh.
+      for (const job of first) {
+        await store.applyTransitions([{ job, patch: { state: "succeeded" }, history: null }], T0 + 30);
+      }
+      expect(await store.claimJobs({ ...claim, now: T0 + 40, repeated: true })).toEqual([]);
+      expect(await store.claimJobs({ ...claim, claimId: null })).toEqual([]);
+    });
+
     it("never hands one job to two concurrent claimers", async () => {
       for (let i = 0; i < 60; i++) await insert({ createdAt: T0 + i });
       const claims = await Promise.all(
@@ -160,11 +181,18 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
       expect(new Set(ids).size).toBe(60);
     });
 
+    it("reads several jobs at once, in the order asked, with a hole for an unknown id", async () => {
+      const a = await insert();
+      const b = await insert();
+      const found = await store.getJobs([b.id, "no-such-job", a.id]);
+      expect(found).toEqual([b, undefined, a]);
+      expect(await store.getJobs([])).toEqual([]);
+    });
+
     it("applies a transition only while the version it was decided on holds", async () => {
       const job = await insert();
       const transition = {
-        id: job.id,
-        version: job.version,
+        job: job,
         patch: { state: "canceled" as JobState, finishedAt: T0 },
         history: { event: "cancel", from: "pending" as JobState, to: "canceled" as JobState },
       };
@@ -175,6 +203,8 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
         finishedAt: T0,
         updatedAt: T0 + 1,
       });
+      // The answer is built from the guard, not read back: it must be the row as stored.
+      expect(applied).toEqual(await store.getJob(job.id));
       const [again] = await store.applyTransitions([transition], T0 + 2);
       expect(again).toBeUndefined();
       expect((await store.getHistory(job.id)).map((h) => h.event)).toEqual(["submit", "cancel"]);
@@ -185,8 +215,8 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
       const b = await insert();
       const results = await store.applyTransitions(
         [
-          { id: a.id, version: a.version, patch: { state: "canceled" }, history: null },
-          { id: b.id, version: b.version + 7, patch: { state: "canceled" }, history: null },
+          { job: a, patch: { state: "canceled" }, history: null },
+          { job: { ...b, version: b.version + 7 }, patch: { state: "canceled" }, history: null },
         ],
         T0,
       );
@@ -194,17 +224,50 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
       expect((await store.getJob(b.id))?.state).toBe("pending");
     });
 
+    it("applies a mixed batch: different columns, a failed guard, one job twice (the first made wins)", async () => {
+      const [a, b, c] = [await insert(), await insert(), await insert()];
+      const results = await store.applyTransitions(
+        [
+          {
+            job: a,
+            patch: { state: "canceled", finishedAt: T0 + 5, error: { message: "no" } },
+            history: { event: "cancel", from: "pending", to: "canceled", reason: "asked", workerId: "w" },
+          },
+          { job: b, patch: { state: "scheduled", runAt: T0 + 60_000 }, history: null },
+          { job: { ...c, version: c.version + 1 }, patch: { state: "canceled" }, history: null },
+          { job: b, patch: { state: "canceled", finishedAt: T0 + 6 }, history: null },
+        ],
+        T0 + 7,
+      );
+      expect(results.map((r) => r?.state)).toEqual(["canceled", "scheduled", undefined, undefined]);
+      for (const job of [a, b, c]) {
+        const stored = await store.getJob(job.id);
+        expect(results.find((r) => r?.id === job.id) ?? job).toEqual(stored);
+      }
+      expect((await store.getJob(a.id))?.error).toEqual({ message: "no" });
+      expect((await store.getHistory(a.id)).at(-1)).toMatchObject({
+        event: "cancel",
+        reason: "asked",
+        workerId: "w",
+        at: T0 + 7,
+      });
+      expect((await store.getHistory(b.id)).map((h) => h.event)).toEqual(["submit"]);
+    });
+
     it("renews a lease only for the token that holds it", async () => {
       await insert();
       const [job] = (await store.claimJobs({ workerId: "w", tags: [], capacity: 1, now: T0 })) as [JobRecord];
       const renewed = await store.renewLease(job.id, job.leaseToken!, T0 + 10_000, null);
       expect(renewed?.leaseExpiresAt).toBe(T0 + 40_000);
-      expect(renewed?.version).toBe(job.version);
+      // A renewal bumps the version, so an expiry the reaper decided before it no longer applies.
+      expect(renewed?.version).toBe(job.version + 1);
+      const staleExpiry = { job, patch: { state: "scheduled" as JobState }, history: null };
+      expect(await store.applyTransitions([staleExpiry], T0 + 10_001)).toEqual([undefined]);
       const withTasks = await store.renewLease(job.id, job.leaseToken!, T0 + 11_000, [
         { name: "a", state: "running" },
       ]);
       expect(withTasks?.tasks).toEqual([{ name: "a", state: "running" }]);
-      expect(withTasks?.version).toBe(job.version + 1);
+      expect(withTasks?.version).toBe(job.version + 2);
       expect(await store.renewLease(job.id, "not-the-token", T0 + 12_000, null)).toBeUndefined();
     });
 
@@ -239,10 +302,7 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
       const parent = await insert();
       const child = await insert({ state: "awaiting", parentId: parent.id });
       expect(await store.findReleasable(10)).toEqual([]);
-      await store.applyTransitions(
-        [{ id: parent.id, version: parent.version, patch: { state: "succeeded" }, history: null }],
-        T0,
-      );
+      await store.applyTransitions([{ job: parent, patch: { state: "succeeded" }, history: null }], T0);
       const ready = await store.findReleasable(10);
       expect(ready.map((r) => [r.job.id, r.parentState])).toEqual([[child.id, "succeeded"]]);
     });
@@ -323,8 +383,7 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
         await store.applyTransitions(
           [
             {
-              id: job.id,
-              version: job.version,
+              job: job,
               patch: { state, finishedAt: at },
               history: { event: "test", from: "pending", to: state },
             },
@@ -375,25 +434,23 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
     });
 
     it("purges jobs that finished or were deleted before the cutoff, with their history and logs", async () => {
-      const old = await insert();
-      const live = await insert();
-      const recent = await insert();
+      // Ids minted at T0 itself: the process's monotonic ids carry the latest time seen so far.
+      const atT0 = () => ({ id: ulid(T0).toLowerCase() });
+      const old = await insert(atT0());
+      const live = await insert(atT0());
+      const recent = await insert(atT0());
       await store.appendLog(old.id, 1, 0, "bye", T0);
       await store.applyTransitions(
         [
           {
-            id: old.id,
-            version: old.version,
+            job: old,
             patch: { state: "succeeded" },
             history: { event: "complete", from: "running", to: "succeeded" },
           },
         ],
         T0 + 10,
       );
-      await store.applyTransitions(
-        [{ id: recent.id, version: recent.version, patch: { state: "deleted" }, history: null }],
-        T0 + 1000,
-      );
+      await store.applyTransitions([{ job: recent, patch: { state: "deleted" }, history: null }], T0 + 1000);
       expect(await store.purgeFinished(T0 + 500, 100)).toBe(1);
       expect(await store.getJob(old.id)).toBeUndefined();
       expect(await store.getHistory(old.id)).toEqual([]);

@@ -13,7 +13,7 @@ describePg("PostgreSQL store", () => {
     it("walks the partial claim index in order instead of scanning and sorting the queue", async () => {
       const { url, schema } = freshSchemaUrl();
       const store = await PostgresStore.open({ url, poolSize: 2 });
-      // A big queue and a bigger history of finished jobs, with fresh statistics.
+      // A big queue and a bigger history of finished jobs, just written: no statistics yet.
       const { job } = await store.insertJob(newJob(), { event: "submit", from: null, to: "pending" });
       await adminQuery(
         `INSERT INTO ${schema}.jobs SELECT (j).* FROM (
@@ -21,7 +21,6 @@ describePg("PostgreSQL store", () => {
              CASE WHEN n % 3 = 0 THEN 'pending' ELSE 'succeeded' END, 'priority', n % 5)) AS j
            FROM ${schema}.jobs t, generate_series(1, 20000) n) s`,
       );
-      await adminQuery(`ANALYZE ${schema}.jobs`);
       const plan = await store.explainClaim();
       await store.close();
       expect(job.id).toBeTruthy();

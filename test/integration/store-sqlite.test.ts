@@ -1,6 +1,8 @@
 import { join } from "node:path";
+import { fdatasync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { SqliteStore } from "../../server/store/sqlite/sqlite-store.ts";
+import { startServer } from "../helpers/server.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 import { describeStoreContract, newJob } from "./store-contract.ts";
 
@@ -42,5 +44,92 @@ describe("SQLite store specifics", () => {
     const second = new SqliteStore({ path });
     expect((await second.getJob(job.id))?.id).toBe(job.id);
     await second.close();
+  });
+
+  describe("acknowledges a write only after a WAL sync that started after its commit", () => {
+    /** fdatasync, held until the test lets it finish, so the test sees what waits for it. */
+    function heldSync() {
+      const held: Array<() => void> = [];
+      const started: number[] = [];
+      const syncFile = (fd: number, done: (error: Error | null) => void) => {
+        started.push(fd);
+        held.push(() => fdatasync(fd, done));
+      };
+      return { syncFile, held, started };
+    }
+    const submit = (store: SqliteStore) =>
+      store.insertJob(newJob(), { event: "submit", from: null, to: "pending" });
+    const settled = (promise: Promise<unknown>) => {
+      let done = false;
+      promise.then(
+        () => (done = true),
+        () => (done = true),
+      );
+      return () => done;
+    };
+    const turns = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+    it("holds the answer until the sync is done; commits during a sync share the next one", async () => {
+      const sync = heldSync();
+      const store = new SqliteStore({ path: join(tmpDir(), "flowy.db"), syncFile: sync.syncFile });
+      const first = submit(store);
+      const firstDone = settled(first);
+      await turns();
+      expect(sync.started).toHaveLength(1);
+      // Committed but not yet acknowledged, and a client's read barrier waits for it too.
+      expect(firstDone()).toBe(false);
+      const readable = settled(store.settled());
+      await turns();
+      expect(readable()).toBe(false);
+      const second = submit(store);
+      const third = submit(store);
+      const laterDone = settled(Promise.all([second, third]));
+      await turns();
+      expect(sync.started).toHaveLength(1);
+      sync.held.shift()!();
+      await first;
+      expect(laterDone()).toBe(false);
+      await turns();
+      expect(sync.started).toHaveLength(2);
+      sync.held.shift()!();
+      await Promise.all([second, third]);
+      // Asked while the first sync ran, the barrier waited for the one after it.
+      expect(readable()).toBe(true);
+      const closing = store.close();
+      await turns();
+      sync.held.shift()?.();
+      await closing;
+    });
+
+    it("refuses waiting and later writes, with a hint, once a sync has failed", async () => {
+      const syncFile = (_fd: number, done: (error: Error | null) => void) =>
+        setImmediate(() => done(Object.assign(new Error("EIO: i/o error"), { code: "EIO" })));
+      const fatal: Error[] = [];
+      const store = new SqliteStore({
+        path: join(tmpDir(), "flowy.db"),
+        syncFile,
+        onFatal: (error) => fatal.push(error),
+      });
+      expect(store.failure()).toBeUndefined();
+      await expect(submit(store)).rejects.toMatchObject({
+        message: expect.stringMatching(/Could not make SQLite writes durable.*EIO/),
+        hint: expect.stringMatching(/restart the server/),
+      });
+      await expect(submit(store)).rejects.toThrow(/Could not make SQLite writes durable/);
+      expect(fatal).toHaveLength(1);
+      expect(store.failure()?.message).toMatch(/EIO/);
+    });
+
+    it("is not ready once its store can no longer write", async () => {
+      let failing = false;
+      const syncFile = (fd: number, done: (error: Error | null) => void) =>
+        failing ? setImmediate(() => done(new Error("EIO: i/o error"))) : fdatasync(fd, done);
+      const store = new SqliteStore({ path: join(tmpDir(), "flowy.db"), syncFile });
+      const { url } = await startServer({ store });
+      expect((await fetch(`${url}/readyz`)).status).toBe(200);
+      failing = true;
+      await expect(submit(store)).rejects.toThrow(/durable/);
+      expect((await fetch(`${url}/readyz`)).status).toBe(503);
+    });
   });
 });

@@ -26,6 +26,8 @@ import {
   WorkerSchema,
 } from "../../../shared/protocol.ts";
 import { Type as T } from "@sinclair/typebox";
+import { ATTEMPT_HEADER } from "../../../shared/protocol.ts";
+import type { JobRecord } from "../../model/records.ts";
 import type { Outcome } from "../../service/lease-service.ts";
 import { abortOnClose } from "../abort-on-close.ts";
 import type { Services } from "../services.ts";
@@ -34,6 +36,15 @@ import { toWireJob, toWireWorker } from "../wire.ts";
 type IdParams = Static<typeof JobIdParams>;
 const ClaimedJobs = ClaimResponse;
 const LOG_BODY_LIMIT = 2 * 1_048_576;
+
+/** The client's transport numbers its retries: a retried claim may have leased jobs already. */
+function isRetry(headers: Record<string, string | string[] | undefined>): boolean {
+  return Number(headers[ATTEMPT_HEADER] ?? 1) > 1;
+}
+
+function toClaimed(jobs: JobRecord[]) {
+  return jobs.map((job) => ({ ...toWireJob(job), lease_token: job.leaseToken! }));
+}
 
 export function registerWorkerRoutes(app: FastifyInstance, services: Services): void {
   const { leases, clock } = services;
@@ -61,10 +72,9 @@ export function registerWorkerRoutes(app: FastifyInstance, services: Services): 
         response: { 200: ClaimedJobs },
       },
     },
-    async (request, reply) => {
-      const jobs = await leases.claim(request.body, abortOnClose(reply));
-      return { jobs: jobs.map((job) => ({ ...toWireJob(job), lease_token: job.leaseToken! })) };
-    },
+    async (request, reply) => ({
+      jobs: toClaimed(await leases.claim(request.body, abortOnClose(reply), isRetry(request.headers))),
+    }),
   );
 
   app.post<{ Params: IdParams; Body: Heartbeat }>(
@@ -113,12 +123,23 @@ export function registerWorkerRoutes(app: FastifyInstance, services: Services): 
     {
       schema: {
         tags: ["workers"],
-        summary: "Heartbeats and outcomes of many jobs in one call",
+        summary:
+          "Heartbeats and outcomes of many jobs in one call; with `claim`, also lease up to `capacity` jobs without waiting",
         body: ReportBody,
         response: { 200: ReportResponse },
       },
     },
-    async (request) => ({ results: await leases.reportBatch(request.body.worker_id, request.body.items) }),
+    async (request) => {
+      const { worker_id, items, claim } = request.body;
+      // Started together, the claim shares the report's group commit.
+      const [results, jobs] = await Promise.all([
+        leases.reportBatch(worker_id, items),
+        claim
+          ? leases.claim({ worker_id, ...claim, wait_s: 0 }, undefined, isRetry(request.headers))
+          : undefined,
+      ]);
+      return { results, ...(jobs ? { jobs: toClaimed(jobs) } : {}) };
+    },
   );
 
   app.post<{ Params: IdParams; Body: LogAppend }>(

@@ -127,4 +127,14 @@ export const PG_MIGRATIONS: Migration[] = [
         WHERE state IN ('succeeded', 'failed', 'timed_out', 'canceled', 'deleted');
     `,
   },
+  {
+    version: 5,
+    name: "claim ids",
+    sql: `
+      -- The worker's id for the claim that leased a job, so a claim sent again after its answer
+      -- was lost gets the same jobs back instead of leaving them leased to nobody who knows.
+      -- No index: only a repeated claim looks, and it scans the leased jobs (few, and rare).
+      ALTER TABLE jobs ADD COLUMN claim_id text;
+    `,
+  },
 ];

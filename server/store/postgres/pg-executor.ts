@@ -52,9 +52,12 @@ export class PgExecutor {
     });
   }
 
-  /** Runs `body` in one transaction; the whole body runs again if the server rolled it back. */
-  transaction<T>(body: (tx: Tx) => Promise<T>): Promise<T> {
-    return pRetry(() => this.withClient((client) => this.runTransaction(client, body)), {
+  /**
+   * Runs `body` in one transaction; the whole body runs again if the server rolled it back.
+   * `settings` (SET LOCAL …) go in the same round trip as BEGIN.
+   */
+  transaction<T>(body: (tx: Tx) => Promise<T>, settings?: string): Promise<T> {
+    return pRetry(() => this.withClient((client) => this.runTransaction(client, body, settings)), {
       ...RETRY,
       shouldRetry: ({ error }) => isSafeToRetryWrite(error),
     });
@@ -64,14 +67,18 @@ export class PgExecutor {
     return this.withClient(async (client) => (await client.query<Row>({ ...statement, values })).rows);
   }
 
-  private async runTransaction<T>(client: pg.PoolClient, body: (tx: Tx) => Promise<T>): Promise<T> {
+  private async runTransaction<T>(
+    client: pg.PoolClient,
+    body: (tx: Tx) => Promise<T>,
+    settings: string | undefined,
+  ): Promise<T> {
     const tx: Tx = {
       query: async (statement, values = []) => (await client.query<Row>({ ...statement, values })).rows,
       exec: async (text) => {
         await client.query(text);
       },
     };
-    await client.query("BEGIN");
+    await client.query(settings ? `BEGIN; ${settings}` : "BEGIN");
     try {
       const result = await body(tx);
       await client.query("COMMIT");

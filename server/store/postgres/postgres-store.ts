@@ -8,13 +8,14 @@ import pg from "pg";
 import type { Task } from "../../../shared/protocol.ts";
 import type { JobState } from "../../../shared/states.ts";
 import {
+  applyPatch,
   columnOf,
+  inOrderOf,
   jobToColumns,
   rowToApiKey,
   rowToHistory,
   rowToJob,
   rowToWorker,
-  toColumnValue,
 } from "../job-row.ts";
 import { planLogAppend, sliceLog } from "../log-chunks.ts";
 import type {
@@ -78,7 +79,10 @@ export class PostgresStore implements Store {
 
   /** The plan of the claim statement, for the test that keeps it on its index. */
   async explainClaim(): Promise<string> {
-    const rows = await this.db.read({ name: "", text: `EXPLAIN ${q.CLAIM.text}` }, ["w", "[]", 10, 0]);
+    const rows = await this.db.transaction(
+      (tx) => tx.query({ name: "", text: `EXPLAIN ${q.CLAIM.text}` }, ["w", "[]", 10, 0, null, false]),
+      q.CLAIM_PLANNER_SETTINGS,
+    );
     return rows.map((r) => String(r["QUERY PLAN"])).join("\n");
   }
 
@@ -96,6 +100,11 @@ export class PostgresStore implements Store {
   async getJob(id: string): Promise<JobRecord | undefined> {
     const [row] = await this.db.read(q.GET_JOB, [id]);
     return row ? rowToJob(row) : undefined;
+  }
+
+  async getJobs(ids: string[]): Promise<Array<JobRecord | undefined>> {
+    if (ids.length === 0) return [];
+    return inOrderOf(ids, (await this.db.read(q.GET_JOBS, [ids])).map(rowToJob));
   }
 
   async getHistory(id: string): Promise<HistoryRecord[]> {
@@ -118,26 +127,46 @@ export class PostgresStore implements Store {
   }
 
   async claimJobs(req: ClaimRequest): Promise<JobRecord[]> {
-    const rows = await this.db.write(q.CLAIM, [
-      req.workerId,
-      JSON.stringify(req.tags),
-      req.capacity,
-      req.now,
-    ]);
+    const rows = await this.db.transaction(
+      (tx) =>
+        tx.query(q.CLAIM, [
+          req.workerId,
+          JSON.stringify(req.tags),
+          req.capacity,
+          req.now,
+          req.claimId ?? null,
+          Boolean(req.claimId && req.repeated),
+        ]),
+      q.CLAIM_PLANNER_SETTINGS,
+    );
     return rows.map(rowToJob);
   }
 
+  /**
+   * One statement per set of columns the batch's patches set (a report's completions share one),
+   * in one transaction; a job named twice goes in a later round, so its second transition is
+   * decided against the first's version like any other conflict. Answers are built from the guard.
+   */
   applyTransitions(transitions: Transition[], now: number): Promise<Array<JobRecord | undefined>> {
     if (transitions.length === 0) return Promise.resolve([]);
-    return this.db.transaction(async (tx) => {
+    const groups = groupForBatches(transitions);
+    const apply = async (query: Tx["query"]) => {
       const results = new Array<JobRecord | undefined>(transitions.length);
-      // Rows are locked in id order so two batches touching the same jobs cannot deadlock.
-      const order = transitions
-        .map((t, i) => ({ t, i }))
-        .sort((a, b) => (a.t.id < b.t.id ? -1 : a.t.id > b.t.id ? 1 : 0));
-      for (const { t, i } of order) results[i] = await applyOne(tx, t, now);
+      for (const group of groups) {
+        const rows = await query(q.applyTransitionBatch(group.columns), [
+          JSON.stringify(group.items.map(({ t }) => batchRow(t))),
+          now,
+        ]);
+        const applied = new Set(rows.map((row) => String(row.id)));
+        for (const { t, i } of group.items) {
+          results[i] = applied.has(t.job.id) ? applyPatch(t.job, t.patch, now) : undefined;
+        }
+      }
       return results;
-    });
+    };
+    // One statement is its own transaction: no BEGIN and COMMIT round trips around it.
+    if (groups.length === 1) return apply((statement, values) => this.db.write(statement, values));
+    return this.db.transaction((tx) => apply(tx.query));
   }
 
   async renewLease(id: string, leaseToken: string, now: number, tasks: Task[] | null) {
@@ -283,21 +312,47 @@ export class PostgresStore implements Store {
   }
 }
 
-async function applyOne(tx: Tx, transition: Transition, now: number): Promise<JobRecord | undefined> {
-  const fields = Object.entries(transition.patch).filter(([, v]) => v !== undefined);
-  const statement = q.applyTransition(
-    fields.map(([field]) => columnOf(field)),
-    transition.history !== null,
-  );
-  const values = [
-    transition.id,
-    transition.version,
-    now,
-    ...fields.map(([field, value]) => toColumnValue(field, value)),
-    ...(transition.history ? historyValues(transition.history) : []),
-  ];
-  const [row] = await tx.query(statement, values);
-  return row ? rowToJob(row) : undefined;
+interface BatchGroup {
+  columns: string[];
+  items: Array<{ t: Transition; i: number }>;
+}
+
+/**
+ * Transitions grouped by the columns they set, each group naming a job at most once; a job's
+ * later transition goes in a later group, so the one made first is applied first.
+ */
+function groupForBatches(transitions: Transition[]): BatchGroup[] {
+  const groups: BatchGroup[] = [];
+  const lastGroupOf = new Map<string, number>();
+  transitions.forEach((t, i) => {
+    const columns = Object.keys(t.patch)
+      .filter((field) => t.patch[field as keyof typeof t.patch] !== undefined)
+      .map(columnOf)
+      .sort();
+    const key = columns.join(",");
+    const after = lastGroupOf.get(t.job.id) ?? -1;
+    let index = groups.findIndex((g, n) => n > after && g.columns.join(",") === key);
+    if (index < 0) index = groups.push({ columns, items: [] }) - 1;
+    groups[index]!.items.push({ t, i });
+    lastGroupOf.set(t.job.id, index);
+  });
+  return groups;
+}
+
+/** One transition as a row of the batch statement's recordset (jsonb columns stay JSON). */
+function batchRow(t: Transition): Record<string, unknown> {
+  const row: Record<string, unknown> = { id: t.job.id, version: t.job.version };
+  for (const [field, value] of Object.entries(t.patch)) {
+    if (value !== undefined) row[columnOf(field)] = value;
+  }
+  if (t.history) {
+    row.h_from = t.history.from;
+    row.h_to = t.history.to;
+    row.h_event = t.history.event;
+    row.h_reason = t.history.reason ?? null;
+    row.h_worker = t.history.workerId ?? null;
+  }
+  return row;
 }
 
 function historyValues(history: HistoryInput): unknown[] {

@@ -116,4 +116,29 @@ export const SQLITE_MIGRATIONS: Array<{ version: number; name: string; sql: stri
         WHERE state IN ('succeeded', 'failed', 'timed_out', 'canceled', 'deleted');
     `,
   },
+  {
+    version: 5,
+    name: "fewer indexes to maintain per transition",
+    sql: `
+      -- Each index on jobs is a B-tree write on every claim and completion. Jobs without a timeout
+      -- need no deadline entry; what a worker holds is found by scanning the leased set (small,
+      -- and read only by reconcile and the workers list); retention walks jobs_state in id order,
+      -- bounded by the cutoff's id, instead of an index of its own.
+      DROP INDEX jobs_deadline;
+      CREATE INDEX jobs_deadline ON jobs (deadline_at)
+        WHERE state IN ('running', 'cancelling') AND deadline_at IS NOT NULL;
+      DROP INDEX jobs_worker;
+      DROP INDEX jobs_retention;
+    `,
+  },
+  {
+    version: 6,
+    name: "claim ids",
+    sql: `
+      -- The worker's id for the claim that leased a job, so a claim sent again after its answer
+      -- was lost gets the same jobs back instead of leaving them leased to nobody who knows.
+      -- No index: only a repeated claim looks, and it scans the leased jobs (few, and rare).
+      ALTER TABLE jobs ADD COLUMN claim_id TEXT;
+    `,
+  },
 ];

@@ -1,12 +1,12 @@
 /**
- * The embedded store on node:sqlite: one connection, WAL, synchronous=FULL. Reads run directly;
- * writes (sqlite-writes.ts) go through the WriteBatcher, so writes that arrive together share one
- * transaction and one fsync, and each resolves once committed. Every statement is prepared once.
+ * The embedded store on node:sqlite: one connection, WAL. Reads run directly; writes
+ * (sqlite-writes.ts) go through the WriteBatcher, so writes that arrive together share one
+ * transaction, and each resolves once a WAL sync after its commit has finished (wal-sync.ts). Every statement is prepared once.
  */
 import type { DatabaseSync } from "node:sqlite";
 import type { Task } from "../../../shared/protocol.ts";
 import type { JobState } from "../../../shared/states.ts";
-import { rowToApiKey, rowToHistory, rowToJob, rowToWorker } from "../job-row.ts";
+import { inOrderOf, rowToApiKey, rowToHistory, rowToJob, rowToWorker } from "../job-row.ts";
 import { sliceLog } from "../log-chunks.ts";
 import type {
   ApiKeyRecord,
@@ -23,10 +23,15 @@ import type {
 } from "../store.ts";
 import { LEASED, migrate, openConnection, type Params, Statements } from "./sqlite-connection.ts";
 import { CLAIM_SQL, SqliteWrites, type WriteArgs, type WriteOp, type WriteResult } from "./sqlite-writes.ts";
+import { type SyncFile, WalSync } from "./wal-sync.ts";
 import { WriteBatcher } from "./write-batcher.ts";
 
 export interface SqliteStoreOptions {
   path: string;
+  /** How the WAL is synced (fdatasync); tests inject a failing one. */
+  syncFile?: SyncFile;
+  /** Told once when a WAL sync fails and the store stops writing (the server then exits). */
+  onFatal?: (error: Error) => void;
 }
 
 export class SqliteStore implements Store {
@@ -35,13 +40,24 @@ export class SqliteStore implements Store {
   private readonly q: Statements;
   private readonly batcher: WriteBatcher;
   private readonly writes: SqliteWrites;
+  private readonly walSync: WalSync | undefined;
 
   constructor(options: SqliteStoreOptions) {
     this.db = openConnection(options.path);
     migrate(this.db);
     this.q = new Statements(this.db);
-    this.batcher = new WriteBatcher(this.db);
+    this.walSync =
+      options.path === ":memory:" ? undefined : new WalSync(options.path, options.syncFile, options.onFatal);
+    this.batcher = new WriteBatcher(this.db, this.walSync);
     this.writes = new SqliteWrites(this.db);
+  }
+
+  settled(): Promise<void> {
+    return this.walSync?.settled() ?? Promise.resolve();
+  }
+
+  failure(): Error | undefined {
+    return this.walSync?.failed;
   }
 
   get largestBatch(): number {
@@ -58,6 +74,7 @@ export class SqliteStore implements Store {
   explainClaim(): string {
     const rows = this.db.prepare(`EXPLAIN QUERY PLAN ${CLAIM_SQL}`).all({
       worker_id: "w",
+      claim_id: null,
       now: 0,
       worker_tags: "[]",
       capacity: 1,
@@ -78,8 +95,16 @@ export class SqliteStore implements Store {
   }
 
   async getJob(id: string): Promise<JobRecord | undefined> {
-    const row = this.get("SELECT * FROM jobs WHERE id = :id", { id });
+    const row = this.get("SELECT * FROM jobs WHERE id = +:id", { id });
     return row ? rowToJob(row) : undefined;
+  }
+
+  async getJobs(ids: string[]): Promise<Array<JobRecord | undefined>> {
+    if (ids.length === 0) return [];
+    const rows = this.all("SELECT * FROM jobs WHERE id IN (SELECT value FROM json_each(:ids))", {
+      ids: JSON.stringify(ids),
+    });
+    return inOrderOf(ids, rows.map(rowToJob));
   }
 
   async getHistory(id: string) {
@@ -134,9 +159,9 @@ export class SqliteStore implements Store {
 
   async findExpired(leaseBefore: number, deadlineBefore: number, limit: number): Promise<JobRecord[]> {
     return this.all(
-      `SELECT * FROM jobs INDEXED BY jobs_lease WHERE state IN ${LEASED} AND lease_expires_at <= :lease
-       UNION SELECT * FROM jobs INDEXED BY jobs_deadline WHERE state IN ${LEASED} AND deadline_at <= :deadline
-       LIMIT :limit`,
+      `SELECT * FROM jobs INDEXED BY jobs_lease WHERE state IN ${LEASED} AND lease_expires_at <= +:lease
+       UNION SELECT * FROM jobs INDEXED BY jobs_deadline WHERE state IN ${LEASED} AND deadline_at <= +:deadline
+       LIMIT +:limit`,
       { lease: leaseBefore, deadline: deadlineBefore, limit },
     ).map(rowToJob);
   }
@@ -154,13 +179,13 @@ export class SqliteStore implements Store {
     return this.all(
       `SELECT c.*, p.state AS parent_state FROM jobs c JOIN jobs p ON p.id = c.parent_id
        WHERE c.state = 'awaiting' AND p.state IN ('succeeded', 'failed', 'timed_out', 'canceled', 'deleted')
-       LIMIT :limit`,
+       LIMIT +:limit`,
       { limit },
     ).map((row) => ({ job: rowToJob(row), parentState: row.parent_state as JobState }));
   }
 
   async runningForWorker(workerId: string): Promise<JobRecord[]> {
-    return this.all(`SELECT * FROM jobs WHERE worker_id = :w AND state IN ${LEASED} ORDER BY id`, {
+    return this.all(`SELECT * FROM jobs WHERE worker_id = +:w AND state IN ${LEASED} ORDER BY id`, {
       w: workerId,
     }).map(rowToJob);
   }
@@ -229,7 +254,7 @@ export class SqliteStore implements Store {
   }
 
   async findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | undefined> {
-    const row = this.get("SELECT * FROM api_keys WHERE key_hash = :hash AND revoked_at IS NULL", {
+    const row = this.get("SELECT * FROM api_keys WHERE key_hash = +:hash AND revoked_at IS NULL", {
       hash: keyHash,
     });
     return row ? rowToApiKey(row) : undefined;
@@ -269,12 +294,18 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    // Let queued writes commit, then fold the WAL back into the main file.
-    await this.batcher.write(() => undefined);
-    this.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    // Let queued writes commit, then fold the WAL back into the main file; after a failed sync,
+    // leave the WAL as it is for the next start to recover from.
+    if (!this.failure()) {
+      await this.batcher.write(() => undefined);
+      this.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    }
+    this.walSync?.close();
     this.db.close();
   }
 }
 
-const WORKERS_SQL = `SELECT w.*, (SELECT count(*) FROM jobs j WHERE j.worker_id = w.id AND j.state IN ${LEASED}) AS running
-  FROM workers w`;
+// One pass over the leased jobs counts every worker's, rather than one pass per worker.
+const WORKERS_SQL = `SELECT w.*, coalesce(r.n, 0) AS running FROM workers w
+  LEFT JOIN (SELECT worker_id, count(*) AS n FROM jobs WHERE state IN ${LEASED} GROUP BY worker_id) r
+    ON r.worker_id = w.id`;

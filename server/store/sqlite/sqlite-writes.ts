@@ -4,8 +4,9 @@
  * in-memory database), and return plain records, which is all that crosses the thread boundary.
  */
 import type { DatabaseSync, SQLInputValue } from "node:sqlite";
+import { jobIdFloor } from "../../../shared/ids.ts";
 import type { Task } from "../../../shared/protocol.ts";
-import { columnOf, jobToColumns, rowToApiKey, rowToJob, rowToWorker, toColumnValue } from "../job-row.ts";
+import { applyPatch, jobToColumns, patchColumns, rowToApiKey, rowToJob, rowToWorker } from "../job-row.ts";
 import { planLogAppend } from "../log-chunks.ts";
 import type {
   ApiKeyRecord,
@@ -16,15 +17,15 @@ import type {
   Transition,
   WorkerRecord,
 } from "../store.ts";
-import { LEASED, type Params, Statements } from "./sqlite-connection.ts";
+import { LEASED, Statements } from "./sqlite-connection.ts";
 
 export const CLAIM_SQL = `
   UPDATE jobs SET
-    state = 'running', attempt = attempt + 1, worker_id = :worker_id,
+    state = 'running', attempt = attempt + 1, worker_id = +:worker_id, claim_id = +:claim_id,
     lease_token = lower(hex(randomblob(16))),
-    lease_expires_at = :now + CAST(lease_s * 1000 AS INTEGER),
-    deadline_at = CASE WHEN timeout_s IS NULL THEN NULL ELSE :now + CAST(timeout_s * 1000 AS INTEGER) END,
-    started_at = :now, updated_at = :now, finished_at = NULL, result = NULL, error = NULL,
+    lease_expires_at = +:now + CAST(lease_s * 1000 AS INTEGER),
+    deadline_at = CASE WHEN timeout_s IS NULL THEN NULL ELSE +:now + CAST(timeout_s * 1000 AS INTEGER) END,
+    started_at = +:now, updated_at = +:now, finished_at = NULL, result = NULL, error = NULL,
     tasks = NULL, reported = NULL, version = version + 1
   WHERE id IN (
     SELECT id FROM jobs INDEXED BY jobs_claim
@@ -33,11 +34,12 @@ export const CLAIM_SQL = `
         SELECT 1 FROM json_each(jobs.tags) AS t
         WHERE t.value NOT IN (SELECT value FROM json_each(:worker_tags))))
     ORDER BY priority DESC, id
-    LIMIT :capacity)
+    LIMIT +:capacity)
   RETURNING *`;
 
+// Positional: binding by name costs node:sqlite a lookup per value, and this runs once per transition.
 const HISTORY_SQL = `INSERT INTO job_history (job_id, at, from_state, to_state, event, reason, worker_id, attempt)
-  VALUES (:job_id, :at, :from_state, :to_state, :event, :reason, :worker_id, :attempt)`;
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
 
 export class SqliteWrites {
   private readonly q: Statements;
@@ -47,36 +49,48 @@ export class SqliteWrites {
   }
 
   private addHistory(job: JobRecord, history: HistoryInput, now: number): void {
-    this.q.stmt(HISTORY_SQL).run({
-      job_id: job.id,
-      at: now,
-      from_state: history.from,
-      to_state: history.to,
-      event: history.event,
-      reason: history.reason ?? null,
-      worker_id: history.workerId ?? null,
-      attempt: job.attempt,
-    });
+    this.q
+      .stmt(HISTORY_SQL)
+      .run(
+        job.id,
+        now,
+        history.from,
+        history.to,
+        history.event,
+        history.reason ?? null,
+        history.workerId ?? null,
+        job.attempt,
+      );
   }
 
   insertJob(job: NewJob, history: HistoryInput): { job: JobRecord; created: boolean } {
     if (job.idempotencyKey !== null) {
-      const existing = this.q.get("SELECT * FROM jobs WHERE idempotency_key = :k", { k: job.idempotencyKey });
+      const existing = this.q.get("SELECT * FROM jobs WHERE idempotency_key = +:k", {
+        k: job.idempotencyKey,
+      });
       if (existing) return { job: rowToJob(existing), created: false };
     }
-    const columns = [...jobToColumns(job), ["updated_at", job.createdAt], ["version", 1]] as Array<
-      [string, SQLInputValue]
-    >;
+    const stored: JobRecord = { ...job, updatedAt: job.createdAt, version: 1 };
+    const columns = jobToColumns(stored);
+    // No RETURNING: the row is exactly the record (as with transitions, it costs more than the insert).
     const sql = `INSERT INTO jobs (${columns.map(([c]) => c).join(", ")})
-      VALUES (${columns.map(([c]) => `:${c}`).join(", ")}) RETURNING *`;
-    const stored = rowToJob(this.q.get(sql, Object.fromEntries(columns))!);
+      VALUES (${columns.map(() => "?").join(", ")})`;
+    this.q.stmt(sql).run(...columns.map(([, value]) => value as SQLInputValue));
     this.addHistory(stored, history, job.createdAt);
     return { job: stored, created: true };
   }
 
   claimJobs(req: ClaimRequest): JobRecord[] {
+    if (req.claimId && req.repeated) {
+      const earlier = this.q.all(
+        `SELECT * FROM jobs WHERE state IN ${LEASED} AND claim_id = +:claim AND worker_id = +:worker`,
+        { claim: req.claimId, worker: req.workerId },
+      );
+      if (earlier.length > 0) return earlier.map(rowToJob).sort(byPriorityThenAge);
+    }
     const rows = this.q.all(CLAIM_SQL, {
       worker_id: req.workerId,
+      claim_id: req.claimId ?? null,
       now: req.now,
       worker_tags: JSON.stringify(req.tags),
       capacity: req.capacity,
@@ -97,25 +111,25 @@ export class SqliteWrites {
   }
 
   private applyOne(transition: Transition, now: number): JobRecord | undefined {
-    const fields = Object.entries(transition.patch).filter(([, v]) => v !== undefined);
-    const sets = fields.map(([field]) => `${columnOf(field)} = :${columnOf(field)}`);
-    const params: Params = { id: transition.id, version: transition.version, now };
-    for (const [field, value] of fields)
-      params[columnOf(field)] = toColumnValue(field, value) as SQLInputValue;
-    const sql = `UPDATE jobs SET ${[...sets, "updated_at = :now", "version = version + 1"].join(", ")}
-      WHERE id = :id AND version = :version RETURNING *`;
-    const row = this.q.get(sql, params);
-    if (!row) return undefined;
-    const job = rowToJob(row);
-    if (transition.history) this.addHistory(job, transition.history, now);
-    return job;
+    const { job, patch } = transition;
+    const columns = patchColumns(patch);
+    const sets = columns.map(([column]) => `${column} = ?`);
+    // No RETURNING: it costs more than the UPDATE itself here, and the guard makes the row known.
+    // Positional values: binding by name costs a lookup per value.
+    const sql = `UPDATE jobs SET ${[...sets, "updated_at = ?", "version = version + 1"].join(", ")}
+      WHERE id = +? AND version = +?`;
+    const values = [...columns.map(([, value]) => value as SQLInputValue), now, job.id, job.version];
+    if (this.q.stmt(sql).run(...values).changes === 0) return undefined;
+    const written = applyPatch(job, patch, now);
+    if (transition.history) this.addHistory(written, transition.history, now);
+    return written;
   }
 
   renewLease(id: string, leaseToken: string, now: number, tasks: Task[] | null): JobRecord | undefined {
     const row = this.q.get(
       `UPDATE jobs SET lease_expires_at = :now + CAST(lease_s * 1000 AS INTEGER), updated_at = :now,
-         tasks = coalesce(:tasks, tasks), version = version + (:tasks IS NOT NULL)
-       WHERE id = :id AND lease_token = :token AND state IN ${LEASED} RETURNING *`,
+         tasks = coalesce(:tasks, tasks), version = version + 1
+       WHERE id = +:id AND lease_token = +:token AND state IN ${LEASED} RETURNING *`,
       { id, token: leaseToken, now, tasks: tasks ? JSON.stringify(tasks) : null },
     );
     return row ? rowToJob(row) : undefined;
@@ -124,8 +138,8 @@ export class SqliteWrites {
   promoteDue(now: number, limit: number): JobRecord[] {
     const rows = this.q.all(
       `UPDATE jobs SET state = 'pending', updated_at = :now, version = version + 1
-       WHERE id IN (SELECT id FROM jobs INDEXED BY jobs_due WHERE state = 'scheduled' AND run_at <= :now
-                    ORDER BY run_at LIMIT :limit)
+       WHERE id IN (SELECT id FROM jobs INDEXED BY jobs_due WHERE state = 'scheduled' AND run_at <= +:now
+                    ORDER BY run_at LIMIT +:limit)
        RETURNING *`,
       { now, limit },
     );
@@ -136,7 +150,7 @@ export class SqliteWrites {
 
   appendLog(jobId: string, attempt: number, offset: number, data: string, now: number): number {
     const stored = this.q.get(
-      "SELECT coalesce(max(offset + len), 0) AS n FROM job_logs WHERE job_id = :j AND attempt = :a",
+      "SELECT coalesce(max(offset + len), 0) AS n FROM job_logs WHERE job_id = +:j AND attempt = +:a",
       { j: jobId, a: attempt },
     );
     const plan = planLogAppend(Number(stored?.n ?? 0), offset, data);
@@ -178,7 +192,7 @@ export class SqliteWrites {
 
   touchWorkers(ids: string[], now: number): void {
     for (const id of ids)
-      this.q.stmt("UPDATE workers SET last_seen_at = :now WHERE id = :id").run({ id, now });
+      this.q.stmt("UPDATE workers SET last_seen_at = :now WHERE id = +:id").run({ id, now });
   }
 
   insertApiKey(key: ApiKeyRecord): ApiKeyRecord {
@@ -198,17 +212,21 @@ export class SqliteWrites {
   }
 
   touchApiKey(name: string, now: number): void {
-    this.q.stmt("UPDATE api_keys SET last_used_at = :now WHERE name = :name").run({ name, now });
+    this.q.stmt("UPDATE api_keys SET last_used_at = :now WHERE name = +:name").run({ name, now });
   }
 
-  /** Retention: finished or deleted jobs, oldest first, with their history and logs. */
+  /**
+   * Retention: finished or deleted jobs, oldest created first, with their history and logs. Only
+   * jobs created before the cutoff can have finished before it, so the walk stops at its id.
+   */
   purgeFinished(before: number, limit: number): number {
     const ids = this.q
       .all(
-        `SELECT id FROM jobs INDEXED BY jobs_retention
-         WHERE state IN ('succeeded', 'failed', 'timed_out', 'canceled', 'deleted') AND updated_at < :before
-         ORDER BY updated_at LIMIT :limit`,
-        { before, limit },
+        `SELECT id FROM jobs INDEXED BY jobs_state
+         WHERE state IN ('succeeded', 'failed', 'timed_out', 'canceled', 'deleted')
+           AND id < +:floor AND updated_at < +:before
+         ORDER BY id LIMIT +:limit`,
+        { floor: jobIdFloor(before), before, limit },
       )
       .map((r) => String(r.id));
     if (ids.length === 0) return 0;

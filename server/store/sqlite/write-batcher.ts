@@ -1,10 +1,11 @@
 /**
  * Group commit for a synchronous SQLite connection. Writes that arrive within one turn of the event
- * loop run in one transaction and share one fsync; each runs inside its own savepoint so a write
- * that throws is undone alone. A write's promise settles only after COMMIT has returned, so an
- * acknowledged write is on disk (with synchronous=FULL).
+ * loop run in one transaction; each runs inside its own savepoint so a write that throws is undone
+ * alone. A write's promise settles only once its transaction is durable: after the WAL sync that
+ * follows its COMMIT (wal-sync.ts), so transactions committed while a sync runs share the next one.
  */
 import type { DatabaseSync, StatementSync } from "node:sqlite";
+import type { WalSync } from "./wal-sync.ts";
 
 interface PendingWrite {
   run: () => unknown;
@@ -23,8 +24,12 @@ export class WriteBatcher {
   /** Largest group committed so far, for tests and metrics. */
   largestBatch = 0;
 
-  constructor(db: DatabaseSync) {
+  /** Absent for an in-memory database, which has nothing to make durable. */
+  private readonly durability: Pick<WalSync, "afterCommit" | "check"> | undefined;
+
+  constructor(db: DatabaseSync, durability?: Pick<WalSync, "afterCommit" | "check">) {
     this.db = db;
+    this.durability = durability;
     this.savepoint = db.prepare("SAVEPOINT w");
     this.release = db.prepare("RELEASE w");
     this.rollbackTo = db.prepare("ROLLBACK TO w");
@@ -49,6 +54,7 @@ export class WriteBatcher {
     this.largestBatch = Math.max(this.largestBatch, batch.length);
     const outcomes: Array<{ ok: boolean; value: unknown }> = [];
     try {
+      this.durability?.check();
       this.db.exec("BEGIN IMMEDIATE");
       for (const write of batch) outcomes.push(this.runInSavepoint(write));
       this.db.exec("COMMIT");
@@ -57,11 +63,17 @@ export class WriteBatcher {
       for (const write of batch) write.reject(error);
       return;
     }
-    batch.forEach((write, i) => {
-      const outcome = outcomes[i]!;
-      if (outcome.ok) write.resolve(outcome.value);
-      else write.reject(outcome.value);
-    });
+    const settle = () =>
+      batch.forEach((write, i) => {
+        const outcome = outcomes[i]!;
+        if (outcome.ok) write.resolve(outcome.value);
+        else write.reject(outcome.value);
+      });
+    if (!this.durability) settle();
+    else
+      this.durability.afterCommit().then(settle, (error: unknown) => {
+        for (const write of batch) write.reject(error);
+      });
   }
 
   private runInSavepoint(write: PendingWrite): { ok: boolean; value: unknown } {

@@ -19,7 +19,7 @@ export async function createScratchDatabase(prefix: string): Promise<ScratchData
   };
 }
 
-async function adminQuery(sql: string): Promise<void> {
+export async function adminQuery(sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: PG_ADMIN_URL });
   await client.connect();
   try {

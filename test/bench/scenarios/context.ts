@@ -1,4 +1,5 @@
 /** What every scenario receives from the runner. */
+import { settleDisk } from "../lib/settle.ts";
 import type { Sizes } from "../lib/sizes.ts";
 import type { QueueSystem } from "../systems/queue-system.ts";
 
@@ -13,6 +14,7 @@ export interface ScenarioContext {
 
 /** Starts a system, runs `body`, and always stops it (a peer that fails to start is reported, not fatal). */
 export async function withSystem<T>(system: QueueSystem, body: () => Promise<T>): Promise<T> {
+  await settleDisk();
   await system.start();
   try {
     return await body();

@@ -46,6 +46,7 @@ const ms = await clock.done;
 const cpuUs = ((readUsage(server.pid).cpuMs - before.cpuMs) * 1000) / n;
 const clientUsage = process.cpuUsage(clientBefore);
 const clientUs = (clientUsage.user + clientUsage.system) / n;
+const requests = await requestsPerRoute(server.url);
 for (const worker of workers) worker.stop();
 await Promise.all(workers.map((w) => w.done));
 await server.stop();
@@ -54,5 +55,20 @@ await scratch?.drop();
 process.stdout.write(
   `${Math.round(perSecond(n, ms))} jobs/s, server CPU ${Math.round(cpuUs)} µs/job, ` +
     `workers' CPU ${Math.round(clientUs)} µs/job` +
-    `${profileDir ? `; profile in ${profileDir}` : ""}\n`,
+    `${profileDir ? `; profile in ${profileDir}` : ""}\n` +
+    `jobs per request: ${Object.entries(requests)
+      .map(([route, count]) => `${route} ${(n / count).toFixed(1)}`)
+      .join(", ")}\n`,
 );
+
+/** Requests served per worker route, from the server's Prometheus metrics. */
+async function requestsPerRoute(url: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const counts: Record<string, number> = {};
+  for (const match of text.matchAll(/^flowy_http_request_duration_seconds_count\{([^}]*)\} (\d+)/gm)) {
+    const route = /route="([^"]*)"/.exec(match[1]!)?.[1] ?? "?";
+    if (route.includes("claim") || route.includes("report"))
+      counts[route] = (counts[route] ?? 0) + Number(match[2]);
+  }
+  return counts;
+}

@@ -73,6 +73,58 @@ describe("API keys and roles", () => {
     expect(evenValid.status).toBe(429);
   });
 
+  it("behind a trusted proxy, limits each forwarded client on its own and marks the cookie Secure", async () => {
+    const ts = await startServer({ trustProxy: ["127.0.0.1", "::1"] });
+    const key = (await ts.server.keys.create("viewer", "client")).key;
+    const from = (client: string, extra: Record<string, string> = {}) => ({
+      "x-forwarded-for": client,
+      ...extra,
+    });
+    let status = 0;
+    for (let i = 0; i < 25 && status !== 429; i++) {
+      status = (
+        await http(
+          "GET",
+          `${ts.api}/jobs`,
+          undefined,
+          from("203.0.113.7", { authorization: "Bearer flowy_guess" }),
+        )
+      ).status;
+    }
+    expect(status).toBe(429);
+    // Another client behind the same proxy is not punished for the first one's guesses.
+    const other = await http(
+      "GET",
+      `${ts.api}/jobs`,
+      undefined,
+      from("203.0.113.8", { authorization: `Bearer ${key}` }),
+    );
+    expect(other.status).toBe(200);
+    const login = await post(`${ts.url}/dashboard/login`, undefined, {
+      ...from("203.0.113.8", { "x-forwarded-proto": "https" }),
+      authorization: `Bearer ${key}`,
+    });
+    expect(login.headers.get("set-cookie")).toMatch(/; Secure$/);
+  });
+
+  it("ignores forwarding headers from a peer it does not trust", async () => {
+    const ts = await startServer();
+    const key = (await ts.server.keys.create("viewer", "client")).key;
+    const login = await post(`${ts.url}/dashboard/login`, undefined, {
+      "x-forwarded-proto": "https",
+      authorization: `Bearer ${key}`,
+    });
+    expect(login.status).toBe(204);
+    expect(login.headers.get("set-cookie")).not.toMatch(/Secure/);
+    let status = 0;
+    for (let i = 0; i < 25 && status !== 429; i++) {
+      const guess = { "x-forwarded-for": `203.0.113.${i}`, authorization: "Bearer flowy_guess" };
+      status = (await http("GET", `${ts.api}/jobs`, undefined, guess)).status;
+    }
+    // Rotating the forwarded address does not escape the limit: the peer address is what counts.
+    expect(status).toBe(429);
+  });
+
   it("accepts the dashboard's cookie", async () => {
     const { api, keys } = await serverWithKeys();
     const res = await http("GET", `${api}/jobs`, undefined, {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { get, post } from "../../helpers/http.ts";
 import { makeJobSpec } from "../../helpers/jobs.ts";
 import { join } from "node:path";
@@ -108,17 +108,22 @@ describe("wake-ups", () => {
   it("wakes one waiting worker per new job, not every waiter", async () => {
     const store = new SqliteStore({ path: join(tmpDir(), "flowy.db") });
     let attempts = 0;
+    let answered = 0;
     const claimJobs = store.claimJobs.bind(store);
-    store.claimJobs = (req) => {
+    store.claimJobs = async (req) => {
       attempts++;
-      return claimJobs(req);
+      const jobs = await claimJobs(req);
+      answered++;
+      return jobs;
     };
     const { api } = await startServer({ store });
     const claims = Array.from({ length: 4 }, (_, i) =>
-      post(`${api}/jobs/claim`, { worker_id: `w${i}`, capacity: 1, wait_s: 1.5 }),
+      post(`${api}/jobs/claim`, { worker_id: `w${i}`, capacity: 1, wait_s: 3 }),
     );
-    await new Promise((r) => setTimeout(r, 200));
-    expect(attempts).toBe(4);
+    // All four first attempts have come back empty, so every waiter sleeps (however slow this
+    // machine is today) before any job arrives: an attempt still in flight could take a job and
+    // leave the waiter woken for it to look again in vain.
+    await vi.waitFor(() => expect(answered).toBe(4), { timeout: 2_500 });
     await post(`${api}/jobs`, makeJobSpec());
     await post(`${api}/jobs`, makeJobSpec());
     const results = await Promise.all(claims);

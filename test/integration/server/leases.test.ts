@@ -201,4 +201,75 @@ describe("leases, retries and fencing", () => {
       { job_id: c.id, ok: false, error: { code: "lease-lost" } },
     ]);
   });
+
+  it("leases more jobs in the same call as a report, without waiting when there are none", async () => {
+    const { api, claimOne } = await setup();
+    for (let i = 0; i < 3; i++) await post(`${api}/jobs`, makeJobSpec({ tags: i === 2 ? ["gpu"] : [] }));
+    const first = await claimOne("w1");
+    const done = { kind: "complete", job_id: first.id, lease_token: first.lease_token };
+    const report = await post(`${api}/jobs/report`, {
+      worker_id: "w1",
+      items: [done],
+      claim: { capacity: 5 },
+    });
+    expect(report.status).toBe(200);
+    expect(report.body.results).toMatchObject([{ job_id: first.id, ok: true, state: "succeeded" }]);
+    // The gpu job needs a tag this worker did not offer.
+    expect(report.body.jobs).toHaveLength(1);
+    const [next] = report.body.jobs;
+    expect(next).toMatchObject({ state: "running", worker_id: "w1", attempt: 1 });
+    expect(next.lease_token).toMatch(/^[0-9a-f]{32}$/);
+    expect(next.lease_token).not.toBe(first.lease_token);
+    expect((await get(`${api}/jobs/${next.id}`)).body.history.map((h: { event: string }) => h.event)).toEqual(
+      ["submit", "claim"],
+    );
+
+    const again = await post(`${api}/jobs/report`, {
+      worker_id: "w1",
+      items: [done],
+      claim: { capacity: 5, tags: ["gpu"] },
+    });
+    expect(again.body.results).toMatchObject([{ ok: true, state: "succeeded" }]);
+    expect(again.body.jobs.map((j: { tags: string[] }) => j.tags)).toEqual([["gpu"]]);
+    const empty = await post(`${api}/jobs/report`, {
+      worker_id: "w1",
+      items: [done],
+      claim: { capacity: 5 },
+    });
+    expect(empty.body.jobs).toEqual([]);
+    // A report whose answer was lost, sent again: its claim gets the same jobs back.
+    await post(`${api}/jobs`, makeJobSpec());
+    const withId = { worker_id: "w1", items: [done], claim: { capacity: 5, claim_id: "r-1" } };
+    const leased = (await post(`${api}/jobs/report`, withId)).body.jobs;
+    expect(leased).toHaveLength(1);
+    const resent = (await post(`${api}/jobs/report`, withId, { "flowy-attempt": "2" })).body.jobs;
+    expect(resent.map((j: { lease_token: string }) => j.lease_token)).toEqual([leased[0].lease_token]);
+    const plain = await post(`${api}/jobs/report`, { worker_id: "w1", items: [done] });
+    expect(plain.body).not.toHaveProperty("jobs");
+    const bad = await post(`${api}/jobs/report`, {
+      worker_id: "w1",
+      items: [done],
+      claim: { capacity: 5, wait_s: 10 },
+    });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toMatch(/wait_s/);
+  });
+
+  it("answers a claim repeated under its claim id (its answer was lost) with the same leases", async () => {
+    const { api } = await setup();
+    for (let i = 0; i < 3; i++) await post(`${api}/jobs`, makeJobSpec());
+    const body = { worker_id: "w1", capacity: 2, claim_id: "3b241101-e2bb-4255-8caf-4136c566a962" };
+    const first = await post(`${api}/jobs/claim`, body);
+    const again = await post(`${api}/jobs/claim`, body, { "flowy-attempt": "2" });
+    expect(first.body.jobs).toHaveLength(2);
+    const leases = (r: typeof first) =>
+      r.body.jobs.map((j: { id: string; lease_token: string }) => [j.id, j.lease_token]);
+    expect(leases(again)).toEqual(leases(first));
+    const history = (await get(`${api}/jobs/${first.body.jobs[0].id}`)).body.history;
+    expect(history.map((h: { event: string }) => h.event)).toEqual(["submit", "claim"]);
+    // Not marked as a retry, the same id is a new claim (the last job left).
+    expect((await post(`${api}/jobs/claim`, body)).body.jobs).toHaveLength(1);
+    const bad = await post(`${api}/jobs/claim`, { ...body, claim_id: "not an id!" });
+    expect(bad.status).toBe(400);
+  });
 });

@@ -114,6 +114,37 @@ tasks:
     expect(failed.byName.flaky).toMatchObject({ state: "failed", attempt: 2, exit_code: 1 });
   });
 
+  it("waits retry_delay before a retry, about twice as long before the next", async () => {
+    const stamp = `date +%s%3N >> starts; [ $(wc -l < starts) -ge 3 ]`;
+    const { byName, dir, events } = await run(
+      `version: 1\ntasks:\n  flaky: { run: '${stamp}', retries: 2, retry_delay: 300ms }\n`,
+    );
+    expect(byName.flaky).toMatchObject({ state: "succeeded", attempt: 3 });
+    const starts = readFileSync(join(dir, "starts"), "utf8").trim().split("\n").map(Number);
+    // The shared policy's jitter keeps at least half of each nominal wait (300 ms, then 600 ms).
+    expect(starts[1]! - starts[0]!).toBeGreaterThanOrEqual(150);
+    expect(starts[2]! - starts[1]!).toBeGreaterThanOrEqual(300);
+    expect(events.some((e) => /^attempt 1 exited with 1; retrying in \d/.test(e.message ?? ""))).toBe(true);
+  });
+
+  it("cancels a task that is waiting to retry at once, without running it again", async () => {
+    const controller = new AbortController();
+    const started = Date.now();
+    const { result, byName, dir } = await run(
+      `version: 1\ntasks:\n  flaky: { run: "echo x >> starts; exit 1", retries: 3, retry_delay: 1m }\n`,
+      {
+        signal: controller.signal,
+        onTask: (task) => {
+          if (task.message?.includes("retrying in")) controller.abort();
+        },
+      },
+    );
+    expect(result.state).toBe("canceled");
+    expect(byName.flaky).toMatchObject({ state: "canceled", message: "canceled while waiting to retry" });
+    expect(readFileSync(join(dir, "starts"), "utf8")).toBe("x\n");
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+
   it("stops a task at its timeout (process group included) and retries it", async () => {
     const yaml = `version: 1\ntasks:\n  slow: { run: "sleep 30 & echo $! >> bg.pids; wait", timeout: 300ms, retries: 1 }\n`;
     const { result, byName, dir, events } = await run(yaml);

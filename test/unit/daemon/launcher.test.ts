@@ -57,6 +57,37 @@ function runs(file: string): number {
 }
 
 describe.each(["bash", "sh"] as const)("launcher (%s)", (shell) => {
+  it("keeps its memory flat however many jobs it starts", async () => {
+    const launcher = new Launcher({ env: process.env, shell });
+    onTestFinished(() => {
+      launcher.close();
+      if (launcher.pid) signal(launcher.pid, "SIGKILL");
+    });
+    const dir = tmpDir();
+    const startMany = async (count: number) => {
+      const ended: Array<Promise<void>> = [];
+      for (let i = 0; i < count; i++) {
+        const token = launcher.token();
+        // The smallest job a launcher can start: it says it started and ended.
+        writeFileSync(join(dir, "run"), `echo "S ${token} $p" >&3; echo "E ${token} 0" >&3\n`);
+        ended.push(
+          new Promise((resolve) =>
+            launcher.launch(token, dir, { onStarted: () => {}, onEnded: () => resolve() }),
+          ),
+        );
+        await ended.at(-1);
+      }
+      await Promise.all(ended);
+    };
+    const rssKb = () =>
+      Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${launcher.pid}/status`, "utf8"))![1]);
+    await startMany(300);
+    const before = rssKb();
+    await startMany(2_500);
+    // bash without disown grew ~100 bytes per job here (about 240 kB over these 2,500).
+    expect(rssKb() - before).toBeLessThan(96);
+  });
+
   it("starts each job as the leader of its own process group, with the default SIGINT and SIGQUIT", async () => {
     const { start } = setup(shell);
     const out = join(tmpDir(), "seen");

@@ -52,6 +52,32 @@ describe("ServerClient over a faulty network", () => {
     expect(nock.isDone()).toBe(true);
   });
 
+  it("sends a claim again under the same claim id when its answer is lost, and a new id for the next claim", async () => {
+    const bodies: Array<{ claim_id?: string }> = [];
+    const attempts: Array<string | null> = [];
+    const claim = () =>
+      nock(BASE)
+        .post("/api/v1/jobs/claim", (body) => {
+          bodies.push(body);
+          return true;
+        })
+        .matchHeader("flowy-attempt", (value) => {
+          attempts.push(value);
+          return true;
+        });
+    claim().replyWithError(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }));
+    claim().reply(200, { jobs: [] });
+    claim().reply(200, { jobs: [] });
+    const c = client();
+    await c.claim([], 2, 0);
+    await c.claim([], 2, 0);
+    expect(bodies).toHaveLength(3);
+    expect(bodies[0]!.claim_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(bodies[1]!.claim_id).toBe(bodies[0]!.claim_id);
+    expect(bodies[2]!.claim_id).not.toBe(bodies[0]!.claim_id);
+    expect(attempts).toEqual([null, "2", null]);
+  });
+
   it("retries connection resets", async () => {
     // An Error instance: nock hands a plain object to got in a way got only notices at its timeout.
     api().replyWithError(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }));
