@@ -10,7 +10,8 @@
  *   running ──fail, attempts left──> scheduled        ──fail, none left──> failed
  *   running ──lease expired, attempts left──> scheduled  ──none left──> timed_out
  *   running ──execution timeout──> timed_out          running ──cancel──> cancelling
- *   cancelling ──worker reports / lease expires──> canceled (a completion reported first stands)
+ *   running ──release (the claim's answer never reached its worker)──> pending
+ *   cancelling ──worker reports / lease expires / release──> canceled (a completion reported first stands)
  *   pending|scheduled|awaiting ──cancel──> canceled
  *   any non-running ──delete──> deleted      terminal|deleted ──requeue──> pending
  */
@@ -45,6 +46,7 @@ export const JOB_EVENTS = [
   "lease_expired_final",
   "execution_timeout",
   "cancel",
+  "release",
   "delete",
   "requeue",
 ] as const;
@@ -71,6 +73,8 @@ const TRANSITIONS: Table = {
     lease_expired_final: "timed_out",
     execution_timeout: "timed_out",
     cancel: "cancelling",
+    // The worker hung up before the claim's answer reached it: it never ran, so no attempt is spent.
+    release: "pending",
   },
   cancelling: {
     complete: "succeeded",
@@ -82,6 +86,7 @@ const TRANSITIONS: Table = {
     lease_expired_final: "canceled",
     execution_timeout: "canceled",
     cancel: "cancelling",
+    release: "canceled",
   },
   succeeded: { ...TERMINAL_EXITS },
   failed: { ...TERMINAL_EXITS },

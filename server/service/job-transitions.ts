@@ -82,6 +82,20 @@ export const NOT_YET_RUN = {
   reported: null,
 } as const satisfies JobPatch;
 
+/**
+ * A lease its worker never learned of (it hung up before the claim's answer was written): back
+ * to the queue at once with the attempt given back, instead of held until the lease expires and
+ * counted as a run that never happened.
+ */
+export function planRelease(job: JobRecord, ctx: TransitionContext): Transition {
+  return planTransition(
+    job,
+    "release",
+    { ...LEASE_CLEARED, workerId: null, leaseToken: null, startedAt: null, attempt: job.attempt - 1 },
+    ctx,
+  );
+}
+
 /** Back to pending with a fresh attempt count, as if newly submitted. */
 export function planRequeue(job: JobRecord, ctx: TransitionContext): Transition {
   return planTransition(job, "requeue", { ...NOT_YET_RUN, attempt: 0, runAt: null }, ctx);

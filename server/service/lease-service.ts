@@ -19,7 +19,7 @@ import { isLeased } from "../../shared/states.ts";
 import { LogGapError } from "../store/log-chunks.ts";
 import type { JobPatch, JobRecord, Store, Transition, WorkerRecord } from "../store/store.ts";
 import type { ClaimWaiters } from "./claim-waiters.ts";
-import { planCompletion, planFailure, planTimeout } from "./job-transitions.ts";
+import { planCompletion, planFailure, planRelease, planTimeout } from "./job-transitions.ts";
 import type { Decision, JobWriter } from "./job-writer.ts";
 import { WorkerPresence } from "./worker-presence.ts";
 
@@ -85,6 +85,19 @@ export class LeaseService {
     );
     const [jobs] = await Promise.all([claimed, touched]);
     return jobs;
+  }
+
+  /**
+   * Gives back jobs a claim leased whose answer never reached the worker. Guarded by the version
+   * the claim left: a job the worker did get after all (its retried claim renewed the lease) or
+   * reported on is not touched. Answers the jobs released.
+   */
+  async release(jobs: JobRecord[], reason: string): Promise<JobRecord[]> {
+    const now = this.writer.now();
+    const written = await this.writer.apply(
+      jobs.map((job) => planRelease(job, { now, reason, workerId: job.workerId })),
+    );
+    return written.filter((job): job is JobRecord => job !== undefined);
   }
 
   async heartbeat(id: string, leaseToken: string, tasks: JobRecord["tasks"]) {

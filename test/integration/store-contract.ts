@@ -158,11 +158,18 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
       expect(first).toHaveLength(2);
       const again = await store.claimJobs({ ...claim, now: T0 + 20, repeated: true });
       expect(again.map((j) => [j.id, j.leaseToken])).toEqual(first.map((j) => [j.id, j.leaseToken]));
+      // Answered again, the leases are renewed: a write, so a release decided on the first answer
+      // (its worker hung up) no longer applies.
+      expect(again[0]!.leaseExpiresAt).toBe(T0 + 20 + again[0]!.leaseS * 1000);
+      expect(again[0]!.version).toBe(first[0]!.version + 1);
+      expect(await store.getJob(again[0]!.id)).toEqual(again[0]);
+      const release = { job: first[0]!, patch: { state: "pending" as const }, history: null };
+      expect(await store.applyTransitions([release], T0 + 25)).toEqual([undefined]);
       // The same id from another worker, or a new id, is a new claim.
       expect(await store.claimJobs({ ...claim, workerId: "w2", repeated: true })).toHaveLength(2);
       expect(await store.claimJobs({ ...claim, claimId: "c-2", repeated: true })).toHaveLength(1);
       // Once its jobs are no longer held, the id claims afresh.
-      for (const job of first) {
+      for (const job of again) {
         await store.applyTransitions([{ job, patch: { state: "succeeded" }, history: null }], T0 + 30);
       }
       expect(await store.claimJobs({ ...claim, now: T0 + 40, repeated: true })).toEqual([]);

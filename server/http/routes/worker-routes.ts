@@ -1,6 +1,6 @@
 /** Worker routes: register, claim (long-poll), heartbeat, complete, failed, batch report, logs, reconcile. */
 import type { Static } from "@sinclair/typebox";
-import type { FastifyInstance } from "fastify";
+import type { FastifyBaseLogger, FastifyInstance } from "fastify";
 import {
   type Claim,
   ClaimBody,
@@ -72,10 +72,36 @@ export function registerWorkerRoutes(app: FastifyInstance, services: Services): 
         response: { 200: ClaimedJobs },
       },
     },
-    async (request, reply) => ({
-      jobs: toClaimed(await leases.claim(request.body, abortOnClose(reply), isRetry(request.headers))),
-    }),
+    async (request, reply) => {
+      const hungUp = abortOnClose(reply);
+      const jobs = await leases.claim(request.body, hungUp, isRetry(request.headers));
+      if (jobs.length > 0) releaseIfUndelivered(jobs, hungUp, request.log);
+      return { jobs: toClaimed(jobs) };
+    },
   );
+
+  /**
+   * The worker hung up before the answer was written (a long poll given up at the instant jobs
+   * arrived, a daemon stopping): nobody knows it holds these leases, so they go back to the
+   * queue now rather than wait out their lease and count as an attempt.
+   */
+  const releaseIfUndelivered = (jobs: JobRecord[], hungUp: AbortSignal, log: FastifyBaseLogger) => {
+    const release = () => {
+      leases
+        .release(jobs, "the worker hung up before the claim's answer reached it")
+        .then((released) => {
+          for (const job of released) {
+            log.warn(
+              { job_id: job.id, worker_id: jobs[0]!.workerId, state: job.state },
+              "claim answer not delivered: job released",
+            );
+          }
+        })
+        .catch((error: unknown) => log.error({ err: error }, "releasing an undelivered claim failed"));
+    };
+    if (hungUp.aborted) release();
+    else hungUp.addEventListener("abort", release, { once: true });
+  };
 
   app.post<{ Params: IdParams; Body: Heartbeat }>(
     "/jobs/:id/heartbeat",

@@ -43,11 +43,14 @@ export const CLAIM_PLANNER_SETTINGS =
 // One statement per batch: lock up to $3 pending jobs in claim order (skipping rows another claim
 // holds), lease each with a fresh token, record the claims, return them in claim order. The
 // partial index jobs_claim is walked in order, so the cost does not grow with the queue. A claim
-// id this worker already used answers with the jobs that claim leased (still held) instead.
+// id this worker already used answers with the jobs that claim leased (still held) instead, their
+// leases renewed (version + 1, which fences off a release decided on the lost answer).
 export const CLAIM = sql(`
-  WITH earlier AS MATERIALIZED (
-    SELECT * FROM jobs
+  WITH earlier AS (
+    UPDATE jobs SET lease_expires_at = $4 + trunc(lease_s * 1000)::bigint, updated_at = $4,
+      version = version + 1
     WHERE $6::boolean AND claim_id = $5::text AND worker_id = $1 AND state IN ${LEASED}
+    RETURNING *
   ), picked AS MATERIALIZED (
     SELECT id FROM jobs
     WHERE state = 'pending' AND tags <@ $2::jsonb AND NOT EXISTS (SELECT 1 FROM earlier)

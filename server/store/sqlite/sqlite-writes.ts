@@ -82,9 +82,14 @@ export class SqliteWrites {
 
   claimJobs(req: ClaimRequest): JobRecord[] {
     if (req.claimId && req.repeated) {
+      // Answered again, the leases are renewed: a write (version + 1) that also fences off a
+      // release decided on the lost answer (the worker hung up on it), which would otherwise undo
+      // the leases this answer hands out.
       const earlier = this.q.all(
-        `SELECT * FROM jobs WHERE state IN ${LEASED} AND claim_id = +:claim AND worker_id = +:worker`,
-        { claim: req.claimId, worker: req.workerId },
+        `UPDATE jobs SET lease_expires_at = +:now + CAST(lease_s * 1000 AS INTEGER), updated_at = +:now,
+           version = version + 1
+         WHERE state IN ${LEASED} AND claim_id = +:claim AND worker_id = +:worker RETURNING *`,
+        { claim: req.claimId, worker: req.workerId, now: req.now },
       );
       if (earlier.length > 0) return earlier.map(rowToJob).sort(byPriorityThenAge);
     }

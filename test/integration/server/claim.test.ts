@@ -1,10 +1,12 @@
 import { describe, expect, it, vi } from "vitest";
 import { get, post } from "../../helpers/http.ts";
 import { makeJobSpec } from "../../helpers/jobs.ts";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
 import { SqliteStore } from "../../../server/store/sqlite/sqlite-store.ts";
 import { startServer } from "../../helpers/server.ts";
 import { tmpDir } from "../../helpers/tmp.ts";
+import { deferred } from "../../helpers/deferred.ts";
 
 describe("claiming jobs over HTTP", () => {
   it("wakes a long-polling claim as soon as a job is submitted", async () => {
@@ -130,5 +132,55 @@ describe("wake-ups", () => {
     expect(results.filter((r) => r.body.jobs.length === 1)).toHaveLength(2);
     // Four first attempts, then one per submitted job: the idle waiters slept through.
     expect(attempts).toBe(6);
+  });
+});
+
+describe("a claim whose worker hung up", () => {
+  it("puts the jobs back at once, attempt unspent, when the worker hangs up as they are leased", async () => {
+    const store = new SqliteStore({ path: join(tmpDir(), "flowy.db") });
+    const leased = deferred();
+    const gate = deferred();
+    const claimJobs = store.claimJobs.bind(store);
+    store.claimJobs = async (req) => {
+      const jobs = await claimJobs(req);
+      if (jobs.length > 0) {
+        leased.resolve();
+        await gate.promise;
+      }
+      return jobs;
+    };
+    const { api, server } = await startServer({ store });
+    const answerClosed = deferred();
+    server.app.server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+      if (req.url?.endsWith("/jobs/claim")) res.once("close", () => answerClosed.resolve());
+    });
+    const { body: job } = await post(`${api}/jobs`, makeJobSpec());
+    const hangUp = new AbortController();
+    const claim = fetch(`${api}/jobs/claim`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ worker_id: "w1", capacity: 1, wait_s: 5 }),
+      signal: hangUp.signal,
+    }).catch((error: unknown) => error);
+    // The store has leased the job; the worker gives up before the answer is written.
+    await leased.promise;
+    hangUp.abort();
+    await claim;
+    await answerClosed.promise;
+    gate.resolve();
+
+    await vi.waitFor(async () => expect((await get(`${api}/jobs/${job.id}`)).body.state).toBe("pending"));
+    const { body: released } = await get(`${api}/jobs/${job.id}`);
+    expect(released).toMatchObject({ attempt: 0, worker_id: null, lease_expires_at: null, started_at: null });
+    expect(released.history.at(-1)).toMatchObject({
+      event: "release",
+      from: "running",
+      to: "pending",
+      worker_id: "w1",
+      reason: expect.stringContaining("hung up"),
+    });
+    // The next claim gets it as its first attempt.
+    const again = await post(`${api}/jobs/claim`, { worker_id: "w2", capacity: 1 });
+    expect(again.body.jobs).toMatchObject([{ id: job.id, attempt: 1, worker_id: "w2" }]);
   });
 });
