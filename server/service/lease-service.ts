@@ -21,6 +21,7 @@ import type { JobPatch, JobRecord, Store, Transition, WorkerRecord } from "../st
 import type { ClaimWaiters } from "./claim-waiters.ts";
 import { planCompletion, planFailure, planRelease, planTimeout } from "./job-transitions.ts";
 import type { Decision, JobWriter } from "./job-writer.ts";
+import { LeasedRecords } from "./leased-records.ts";
 import { WorkerPresence } from "./worker-presence.ts";
 
 export type Outcome =
@@ -32,12 +33,15 @@ export class LeaseService {
   private readonly writer: JobWriter;
   private readonly waiters: ClaimWaiters;
   private readonly presence: WorkerPresence;
+  /** What claims and heartbeats answered: reports are decided on these without a read. */
+  private readonly leased: LeasedRecords;
 
-  constructor(store: Store, writer: JobWriter, waiters: ClaimWaiters) {
+  constructor(store: Store, writer: JobWriter, waiters: ClaimWaiters, leased = new LeasedRecords()) {
     this.store = store;
     this.writer = writer;
     this.waiters = waiters;
     this.presence = new WorkerPresence(store);
+    this.leased = leased;
   }
 
   register(body: RegisterWorker): Promise<WorkerRecord> {
@@ -80,6 +84,7 @@ export class LeaseService {
         });
         this.writer.observer.claimed(jobs, (performance.now() - started) / 1000, now);
         this.writer.published(jobs);
+        this.leased.remember(jobs);
         return jobs;
       },
     );
@@ -94,6 +99,7 @@ export class LeaseService {
    */
   async release(jobs: JobRecord[], reason: string): Promise<JobRecord[]> {
     const now = this.writer.now();
+    for (const job of jobs) this.leased.forget(job.id);
     const written = await this.writer.apply(
       jobs.map((job) => planRelease(job, { now, reason, workerId: job.workerId })),
     );
@@ -103,6 +109,7 @@ export class LeaseService {
   async heartbeat(id: string, leaseToken: string, tasks: JobRecord["tasks"]) {
     const job = await this.store.renewLease(id, leaseToken, this.writer.now(), tasks);
     if (!job) throw await this.whyNotHeld(id, leaseToken);
+    this.leased.remember([job]);
     if (tasks) this.writer.published([job]);
     return { job, cancelRequested: job.state === "cancelling" };
   }
@@ -122,7 +129,7 @@ export class LeaseService {
     const reports = items.flatMap((item, index) => (item.kind === "heartbeat" ? [] : [{ item, index }]));
     const [, read] = await Promise.all([
       this.heartbeats(items, results),
-      this.store.getJobs(reports.map(({ item }) => item.job_id)),
+      this.recordsOf(reports.map(({ item }) => item)),
     ]);
     const pending: Array<{ index: number; item: ReportItem; transition: Transition }> = [];
     reports.forEach(({ item, index }, i) => {
@@ -139,6 +146,8 @@ export class LeaseService {
     const written = await this.writer.apply(pending.map((p) => p.transition));
     await Promise.all(
       pending.map(async ({ index, item }, i) => {
+        // Its lease has ended, or the record it was decided on was stale: either way, not ours now.
+        this.leased.forget(item.job_id);
         try {
           const job =
             written[i] ?? (await this.report(item.job_id, item.lease_token, workerId, toOutcome(item)));
@@ -150,6 +159,23 @@ export class LeaseService {
     );
     await touched;
     return results;
+  }
+
+  /**
+   * The reported jobs' records: as this server last leased them to the reporting lease, else read
+   * in one go. Only a record that says the report's token holds the lease is used unread: a
+   * refusal or a repeated report's answer is always decided on the stored row.
+   */
+  private async recordsOf(items: ReportItem[]): Promise<Array<JobRecord | undefined>> {
+    const records = items.map(({ job_id, lease_token }) => {
+      const job = this.leased.get(job_id);
+      return job && job.leaseToken === lease_token && isLeased(job.state) ? job : undefined;
+    });
+    const missing = items.filter((_, i) => records[i] === undefined).map((item) => item.job_id);
+    if (missing.length === 0) return records;
+    const read = await this.store.getJobs(missing);
+    let next = 0;
+    return records.map((record) => record ?? read[next++]);
   }
 
   /** The batch's heartbeats, each answered in `results` at its own index. */

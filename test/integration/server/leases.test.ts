@@ -272,4 +272,48 @@ describe("leases, retries and fencing", () => {
     const bad = await post(`${api}/jobs/claim`, { ...body, claim_id: "not an id!" });
     expect(bad.status).toBe(400);
   });
+
+  it("decides a batch report again on the stored row when the job changed behind the record its claim left", async () => {
+    const { api, clock, server } = await setup({ lease_s: 2 });
+    const cancelled = (await post(`${api}/jobs`, makeJobSpec())).body;
+    const expired = (await post(`${api}/jobs`, makeJobSpec())).body;
+    const { body } = await post(`${api}/jobs/claim`, { worker_id: "w1", capacity: 2 });
+    const [a, b] = body.jobs;
+    expect([a.id, b.id]).toEqual([cancelled.id, expired.id]);
+    // Changed without this server's lease service knowing: a cancel, and an expiry plus a new
+    // lease written straight to the store (as another replica would).
+    await post(`${api}/jobs/${cancelled.id}/cancel`);
+    clock.advance(2_001);
+    await server.store.applyTransitions(
+      [
+        {
+          job: (await server.store.getJob(b.id))!,
+          patch: { state: "pending", leaseToken: null },
+          history: null,
+        },
+      ],
+      clock(),
+    );
+    const [again] = await server.store.claimJobs({ workerId: "w2", tags: [], capacity: 1, now: clock() });
+    expect(again!.id).toBe(b.id);
+
+    const report = (items: object[], worker = "w1") =>
+      post(`${api}/jobs/report`, { worker_id: worker, items });
+    // The new holder first, while this server still has the old lease's record of the job.
+    const holder = await report(
+      [{ kind: "complete", job_id: b.id, lease_token: again!.leaseToken, exit_code: 0 }],
+      "w2",
+    );
+    expect(holder.body.results).toMatchObject([{ job_id: b.id, ok: true, state: "succeeded" }]);
+    const old = await report([
+      { kind: "complete", job_id: a.id, lease_token: a.lease_token, exit_code: 0 },
+      { kind: "complete", job_id: b.id, lease_token: b.lease_token, exit_code: 0 },
+    ]);
+    expect(old.body.results).toMatchObject([
+      // A completion reported after a cancel request still stands.
+      { job_id: a.id, ok: true, state: "succeeded" },
+      { job_id: b.id, ok: false, error: { code: "lease-lost" } },
+    ]);
+    expect((await get(`${api}/jobs/${b.id}`)).body).toMatchObject({ state: "succeeded", worker_id: "w2" });
+  });
 });
