@@ -2,6 +2,8 @@ import { join } from "node:path";
 import { fdatasync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { SqliteStore } from "../../server/store/sqlite/sqlite-store.ts";
+import { openConnection } from "../../server/store/sqlite/sqlite-connection.ts";
+import { SQLITE_MIGRATIONS } from "../../server/store/sqlite/migrations.ts";
 import { startServer } from "../helpers/server.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 import { describeStoreContract, newJob } from "./store-contract.ts";
@@ -44,6 +46,43 @@ describe("SQLite store specifics", () => {
     const second = new SqliteStore({ path });
     expect((await second.getJob(job.id))?.id).toBe(job.id);
     await second.close();
+  });
+
+  it("keeps a job's history, in order, through the migration that drops AUTOINCREMENT", async () => {
+    const path = join(tmpDir(), "flowy.db");
+    const db = openConnection(path);
+    db.exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at INTEGER)");
+    for (const m of SQLITE_MIGRATIONS.filter((m) => m.version <= 6)) {
+      db.exec(m.sql);
+      db.prepare("INSERT INTO schema_migrations VALUES (?, ?, 0)").run(m.version, m.name);
+    }
+    const row = db.prepare(
+      "INSERT INTO job_history (job_id, at, from_state, to_state, event, attempt) VALUES ('j1', ?, ?, ?, ?, ?)",
+    );
+    row.run(1, null, "pending", "submit", 0);
+    row.run(2, "pending", "running", "claim", 1);
+    db.close();
+
+    const store = new SqliteStore({ path });
+    const { job } = await store.insertJob(newJob(), { event: "submit", from: null, to: "pending" });
+    expect((await store.getHistory("j1")).map((h) => h.event)).toEqual(["submit", "claim"]);
+    expect((await store.getHistory(job.id)).map((h) => h.event)).toEqual(["submit"]);
+    await store.close();
+    const check = openConnection(path);
+    const { sql } = check.prepare("SELECT sql FROM sqlite_master WHERE name = 'job_history'").get() as {
+      sql: string;
+    };
+    const indexes = check.prepare(
+      "SELECT name FROM sqlite_master WHERE tbl_name = 'job_history' AND type = 'index'",
+    );
+    expect(sql).not.toMatch(/AUTOINCREMENT/);
+    expect(
+      indexes
+        .all()
+        .map((i) => i.name)
+        .sort(),
+    ).toEqual(["job_history_finished", "job_history_job"]);
+    check.close();
   });
 
   describe("acknowledges a write only after a WAL sync that started after its commit", () => {

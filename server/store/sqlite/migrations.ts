@@ -141,4 +141,32 @@ export const SQLITE_MIGRATIONS: Array<{ version: number; name: string; sql: stri
       ALTER TABLE jobs ADD COLUMN claim_id TEXT;
     `,
   },
+  {
+    version: 7,
+    name: "history without AUTOINCREMENT",
+    sql: `
+      -- AUTOINCREMENT reads and rewrites sqlite_sequence on every insert (two of them per job).
+      -- A plain rowid is still larger than every row present when it is assigned, which is all
+      -- ORDER BY seq needs to list a job's history in order.
+      CREATE TABLE job_history_v7 (
+        job_id TEXT NOT NULL,
+        seq INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        from_state TEXT,
+        to_state TEXT NOT NULL,
+        event TEXT NOT NULL,
+        reason TEXT,
+        worker_id TEXT,
+        attempt INTEGER NOT NULL
+      ) STRICT;
+      INSERT INTO job_history_v7 (job_id, seq, at, from_state, to_state, event, reason, worker_id, attempt)
+        SELECT job_id, seq, at, from_state, to_state, event, reason, worker_id, attempt FROM job_history;
+      DROP TABLE job_history;
+      ALTER TABLE job_history_v7 RENAME TO job_history;
+      DELETE FROM sqlite_sequence WHERE name = 'job_history';
+      CREATE INDEX job_history_job ON job_history (job_id, seq);
+      CREATE INDEX job_history_finished ON job_history (at)
+        WHERE to_state IN ('succeeded', 'failed', 'timed_out', 'canceled');
+    `,
+  },
 ];

@@ -38,8 +38,16 @@ export const CLAIM_SQL = `
   RETURNING *`;
 
 // Positional: binding by name costs node:sqlite a lookup per value, and this runs once per transition.
-const HISTORY_SQL = `INSERT INTO job_history (job_id, at, from_state, to_state, event, reason, worker_id, attempt)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
+const HISTORY_COLUMNS = "job_id, at, from_state, to_state, event, reason, worker_id, attempt";
+const HISTORY_ROW = "(?, ?, ?, ?, ?, ?, ?, ?)";
+/** Rows per history INSERT: one statement per claim or report batch instead of one per job. */
+const HISTORY_CHUNK = 32;
+
+function historySql(rows: number): string {
+  return `INSERT INTO job_history (${HISTORY_COLUMNS}) VALUES ${Array(rows).fill(HISTORY_ROW).join(", ")}`;
+}
+
+type HistoryRow = [job: JobRecord, history: HistoryInput, at: number];
 
 export class SqliteWrites {
   private readonly q: Statements;
@@ -49,18 +57,28 @@ export class SqliteWrites {
   }
 
   private addHistory(job: JobRecord, history: HistoryInput, now: number): void {
-    this.q
-      .stmt(HISTORY_SQL)
-      .run(
-        job.id,
-        now,
-        history.from,
-        history.to,
-        history.event,
-        history.reason ?? null,
-        history.workerId ?? null,
-        job.attempt,
-      );
+    this.addHistories([[job, history, now]]);
+  }
+
+  /** Several history rows in as few statements as chunks: each statement costs more than a row. */
+  private addHistories(rows: HistoryRow[]): void {
+    for (let start = 0; start < rows.length; start += HISTORY_CHUNK) {
+      const chunk = rows.slice(start, start + HISTORY_CHUNK);
+      const values: SQLInputValue[] = [];
+      for (const [job, history, at] of chunk) {
+        values.push(
+          job.id,
+          at,
+          history.from,
+          history.to,
+          history.event,
+          history.reason ?? null,
+          history.workerId ?? null,
+          job.attempt,
+        );
+      }
+      this.q.stmt(historySql(chunk.length)).run(...values);
+    }
   }
 
   insertJob(job: NewJob, history: HistoryInput): { job: JobRecord; created: boolean } {
@@ -101,20 +119,23 @@ export class SqliteWrites {
       capacity: req.capacity,
     });
     const jobs = rows.map(rowToJob).sort(byPriorityThenAge);
-    for (const job of jobs) {
-      this.addHistory(
-        job,
-        { event: "claim", from: "pending", to: "running", workerId: req.workerId },
-        req.now,
-      );
-    }
+    const claimed: HistoryInput = { event: "claim", from: "pending", to: "running", workerId: req.workerId };
+    this.addHistories(jobs.map((job) => [job, claimed, req.now]));
     return jobs;
   }
 
   applyTransitions(transitions: Transition[], now: number): Array<JobRecord | undefined> {
-    return transitions.map((t) => this.applyOne(t, now));
+    const history: HistoryRow[] = [];
+    const written = transitions.map((t) => {
+      const job = this.applyOne(t, now);
+      if (job && t.history) history.push([job, t.history, now]);
+      return job;
+    });
+    this.addHistories(history);
+    return written;
   }
 
+  /** The guarded UPDATE of one transition; its history row is the caller's to write. */
   private applyOne(transition: Transition, now: number): JobRecord | undefined {
     const { job, patch } = transition;
     const columns = patchColumns(patch);
@@ -125,9 +146,7 @@ export class SqliteWrites {
       WHERE id = +? AND version = +?`;
     const values = [...columns.map(([, value]) => value as SQLInputValue), now, job.id, job.version];
     if (this.q.stmt(sql).run(...values).changes === 0) return undefined;
-    const written = applyPatch(job, patch, now);
-    if (transition.history) this.addHistory(written, transition.history, now);
-    return written;
+    return applyPatch(job, patch, now);
   }
 
   renewLease(id: string, leaseToken: string, now: number, tasks: Task[] | null): JobRecord | undefined {
@@ -149,7 +168,8 @@ export class SqliteWrites {
       { now, limit },
     );
     const jobs = rows.map(rowToJob);
-    for (const job of jobs) this.addHistory(job, { event: "due", from: "scheduled", to: "pending" }, now);
+    const due: HistoryInput = { event: "due", from: "scheduled", to: "pending" };
+    this.addHistories(jobs.map((job) => [job, due, now]));
     return jobs;
   }
 
