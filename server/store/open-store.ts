@@ -28,9 +28,13 @@ export interface Replication {
   leadership?: Leadership;
 }
 
-export async function openStore(db: string, _logger: Logger, options: OpenStoreOptions = {}): Promise<Store> {
+export async function openStore(db: string, logger: Logger, options: OpenStoreOptions = {}): Promise<Store> {
   if (isPostgresUrl(db)) return PostgresStore.open({ url: db, poolSize: options.poolSize });
-  return new SqliteStore({ path: db, onFatal: options.onFatal });
+  return new SqliteStore({
+    path: db,
+    onFatal: options.onFatal,
+    onWarning: (message) => logger.warn({ db }, message),
+  });
 }
 
 export async function openReplication(store: Store, logger: Logger): Promise<Replication> {

@@ -38,6 +38,20 @@ describe("SQLite store specifics", () => {
     await store.close();
   });
 
+  it("checkpoints the WAL from a background thread, keeping every write", async () => {
+    const path = join(tmpDir(), "flowy.db");
+    const store = new SqliteStore({ path });
+    const ids: string[] = [];
+    for (let i = 0; i < 160; i++) {
+      ids.push((await store.insertJob(newJob(), { event: "submit", from: null, to: "pending" })).job.id);
+    }
+    await expect.poll(() => store.backgroundCheckpoints).toBeGreaterThan(0);
+    await store.close();
+    const reopened = new SqliteStore({ path });
+    expect((await reopened.getJobs(ids)).every((job) => job !== undefined)).toBe(true);
+    await reopened.close();
+  });
+
   it("keeps what it acknowledged across a reopen and migrates only once", async () => {
     const path = join(tmpDir(), "flowy.db");
     const first = new SqliteStore({ path });

@@ -24,6 +24,7 @@ import type {
 import { LEASED, migrate, openConnection, type Params, Statements } from "./sqlite-connection.ts";
 import { CLAIM_SQL, SqliteWrites, type WriteArgs, type WriteOp, type WriteResult } from "./sqlite-writes.ts";
 import { type SyncFile, WalSync } from "./wal-sync.ts";
+import { BackgroundCheckpointer } from "./background-checkpointer.ts";
 import { WriteBatcher } from "./write-batcher.ts";
 
 export interface SqliteStoreOptions {
@@ -32,6 +33,8 @@ export interface SqliteStoreOptions {
   syncFile?: SyncFile;
   /** Told once when a WAL sync fails and the store stops writing (the server then exits). */
   onFatal?: (error: Error) => void;
+  /** Told of trouble the store works around (the background checkpointer failed). */
+  onWarning?: (message: string) => void;
 }
 
 export class SqliteStore implements Store {
@@ -41,14 +44,18 @@ export class SqliteStore implements Store {
   private readonly batcher: WriteBatcher;
   private readonly writes: SqliteWrites;
   private readonly walSync: WalSync | undefined;
+  private readonly checkpointer: BackgroundCheckpointer | undefined;
 
   constructor(options: SqliteStoreOptions) {
     this.db = openConnection(options.path);
     migrate(this.db);
     this.q = new Statements(this.db);
-    this.walSync =
-      options.path === ":memory:" ? undefined : new WalSync(options.path, options.syncFile, options.onFatal);
-    this.batcher = new WriteBatcher(this.db, this.walSync);
+    const onDisk = options.path !== ":memory:";
+    this.walSync = onDisk ? new WalSync(options.path, options.syncFile, options.onFatal) : undefined;
+    this.checkpointer = onDisk
+      ? new BackgroundCheckpointer(this.db, options.path, options.onWarning)
+      : undefined;
+    this.batcher = new WriteBatcher(this.db, this.walSync, () => this.checkpointer?.committed());
     this.writes = new SqliteWrites(this.db);
   }
 
@@ -58,6 +65,11 @@ export class SqliteStore implements Store {
 
   failure(): Error | undefined {
     return this.walSync?.failed;
+  }
+
+  /** WAL checkpoints made by the background thread so far. */
+  get backgroundCheckpoints(): number {
+    return this.checkpointer?.checkpoints ?? 0;
   }
 
   get largestBatch(): number {
@@ -296,10 +308,9 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     // Let queued writes commit, then fold the WAL back into the main file; after a failed sync,
     // leave the WAL as it is for the next start to recover from.
-    if (!this.failure()) {
-      await this.batcher.write(() => undefined);
-      this.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
-    }
+    if (!this.failure()) await this.batcher.write(() => undefined);
+    await this.checkpointer?.close();
+    if (!this.failure()) this.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
     this.walSync?.close();
     this.db.close();
   }

@@ -27,9 +27,17 @@ export class WriteBatcher {
   /** Absent for an in-memory database, which has nothing to make durable. */
   private readonly durability: Pick<WalSync, "afterCommit" | "check"> | undefined;
 
-  constructor(db: DatabaseSync, durability?: Pick<WalSync, "afterCommit" | "check">) {
+  /** Told after each COMMIT (the background checkpointer counts them). */
+  private readonly onCommit: () => void;
+
+  constructor(
+    db: DatabaseSync,
+    durability?: Pick<WalSync, "afterCommit" | "check">,
+    onCommit: () => void = () => {},
+  ) {
     this.db = db;
     this.durability = durability;
+    this.onCommit = onCommit;
     this.savepoint = db.prepare("SAVEPOINT w");
     this.release = db.prepare("RELEASE w");
     this.rollbackTo = db.prepare("ROLLBACK TO w");
@@ -63,6 +71,7 @@ export class WriteBatcher {
       for (const write of batch) write.reject(error);
       return;
     }
+    this.onCommit();
     const settle = () =>
       batch.forEach((write, i) => {
         const outcome = outcomes[i]!;
