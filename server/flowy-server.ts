@@ -70,7 +70,9 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
   });
   const writer = new JobWriter(store, feed, clock, metrics.observer);
   const waiters = new ClaimWaiters(feed);
-  const jobs = new JobService(store, writer, feed, { ...DEFAULT_JOB_DEFAULTS, ...options.defaults });
+  // Only SQLite's writes of one event-loop turn share a commit, which is what a hand-off rides on.
+  const handOff = store.kind === "sqlite" ? waiters : undefined;
+  const jobs = new JobService(store, writer, feed, { ...DEFAULT_JOB_DEFAULTS, ...options.defaults }, handOff);
   const leases = new LeaseService(store, writer, waiters);
   const keys = new KeyService(store, clock);
   const { leadership } = options;

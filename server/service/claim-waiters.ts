@@ -14,6 +14,8 @@ interface Waiter {
 
 export class ClaimWaiters {
   private readonly waiters = new Set<Waiter>();
+  /** Jobs whose wake-up was spent before their commit (handOff): their publish wakes no one. */
+  private readonly handedOff = new Set<string>();
   private readonly unsubscribe: () => void;
   private closed = false;
 
@@ -69,9 +71,23 @@ export class ClaimWaiters {
   }
 
   /**
+   * A pending job whose insert is queued for the store's next group commit: one idle waiter that
+   * can run it wakes now, so its claim joins the same commit and the job is handed over with one
+   * commit and one fsync instead of two in a row. Only for a store whose writes of one event-loop
+   * turn share a transaction (SQLite). Call `submitted` once the insert has settled.
+   */
+  handOff(jobId: string, tags: readonly string[]): void {
+    if (this.wakeOne(tags)) this.handedOff.add(jobId);
+  }
+
+  /** The insert `handOff` was told of has settled (committed, deduplicated or failed). */
+  submitted(jobId: string): void {
+    this.handedOff.delete(jobId);
+  }
+
+  /**
    * One new pending job wakes one idle waiter that can run it, not all of them: a burst of
    * submits wakes as many workers as there are jobs, and a single job does not stampede.
-   * The woken waiter goes to the back of the line so wake-ups rotate across workers.
    */
   private onChange(change: JobChange): void {
     if (change.kind === "resync") {
@@ -81,15 +97,21 @@ export class ClaimWaiters {
       }
       return;
     }
-    if (change.state !== "pending") return;
+    if (change.state !== "pending" || this.handedOff.delete(change.jobId)) return;
+    this.wakeOne(change.tags);
+  }
+
+  /** Wakes one idle waiter with all of `tags`; it goes to the back of the line, so wake-ups rotate. */
+  private wakeOne(tags: readonly string[]): boolean {
     for (const waiter of this.waiters) {
-      if (waiter.signaled || !change.tags.every((tag) => waiter.tags.has(tag))) continue;
+      if (waiter.signaled || !tags.every((tag) => waiter.tags.has(tag))) continue;
       waiter.signaled = true;
       this.waiters.delete(waiter);
       this.waiters.add(waiter);
       waiter.wake?.();
-      return;
+      return true;
     }
+    return false;
   }
 
   /** Sends every waiter home empty-handed (server shutdown). */

@@ -7,6 +7,7 @@ import type { SubmitJob } from "../../shared/protocol.ts";
 import { isLeased, isTerminal, JOB_STATES, type JobState } from "../../shared/states.ts";
 import type { HistoryRecord, JobRecord, Store, StoreStats, WorkerRecord } from "../store/store.ts";
 import type { ChangeFeed, ChangeListener } from "./change-feed.ts";
+import type { ClaimWaiters } from "./claim-waiters.ts";
 import { planRequeue, planTransition } from "./job-transitions.ts";
 import type { JobWriter } from "./job-writer.ts";
 import { type JobDefaults, planSubmit } from "./submit-plan.ts";
@@ -39,12 +40,21 @@ export class JobService {
   private readonly writer: JobWriter;
   private readonly feed: ChangeFeed;
   private readonly defaults: JobDefaults;
+  /** Idle claims to wake before a pending job's insert commits, so they share its commit. */
+  private readonly handOff: Pick<ClaimWaiters, "handOff" | "submitted"> | undefined;
 
-  constructor(store: Store, writer: JobWriter, feed: ChangeFeed, defaults: JobDefaults) {
+  constructor(
+    store: Store,
+    writer: JobWriter,
+    feed: ChangeFeed,
+    defaults: JobDefaults,
+    handOff?: Pick<ClaimWaiters, "handOff" | "submitted">,
+  ) {
     this.store = store;
     this.writer = writer;
     this.feed = feed;
     this.defaults = defaults;
+    this.handOff = handOff;
   }
 
   async submit(
@@ -61,12 +71,14 @@ export class JobService {
         "Pass the id of an existing job (see flowy-client list).",
       );
     }
-    const { job, created } = await this.store.insertJob(planned, {
+    const inserted = this.store.insertJob(planned, {
       event: "submit",
       from: null,
       to: planned.state,
       reason: planned.parentId ? `waits for ${planned.parentId}` : null,
     });
+    if (planned.state === "pending") this.handOff?.handOff(planned.id, planned.tags);
+    const { job, created } = await this.publishedAfter(inserted, planned.id);
     if (!created && job.requestHash !== planned.requestHash) {
       throw new FlowyError(
         "idempotency-conflict",
@@ -75,15 +87,28 @@ export class JobService {
         { job_id: job.id },
       );
     }
-    if (created) {
-      this.writer.observer.submitted(job);
-      this.writer.published([job]);
-    }
     if (created && job.state === "awaiting") await this.writer.releaseAwaiting();
     return {
       job: created && job.state === "awaiting" ? ((await this.store.getJob(job.id)) ?? job) : job,
       created,
     };
+  }
+
+  /** The insert's result, published when it created the job; the hand-off is over either way. */
+  private async publishedAfter(
+    inserted: Promise<{ job: JobRecord; created: boolean }>,
+    id: string,
+  ): Promise<{ job: JobRecord; created: boolean }> {
+    try {
+      const result = await inserted;
+      if (result.created) {
+        this.writer.observer.submitted(result.job);
+        this.writer.published([result.job]);
+      }
+      return result;
+    } finally {
+      this.handOff?.submitted(id);
+    }
   }
 
   async get(id: string): Promise<JobRecord> {

@@ -76,6 +76,11 @@ export class SqliteStore implements Store {
     return this.batcher.largestBatch;
   }
 
+  /** Group commits made so far. */
+  get commits(): number {
+    return this.batcher.commits;
+  }
+
   /** Runs one write in the next group commit; resolves once it is committed. */
   private write<K extends WriteOp>(op: K, ...args: WriteArgs<K>): Promise<WriteResult<K>> {
     const fn = this.writes[op] as (...a: WriteArgs<K>) => WriteResult<K>;

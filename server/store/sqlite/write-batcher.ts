@@ -21,8 +21,9 @@ export class WriteBatcher {
   private readonly savepoint: StatementSync;
   private readonly release: StatementSync;
   private readonly rollbackTo: StatementSync;
-  /** Largest group committed so far, for tests and metrics. */
+  /** Largest group committed so far, and how many groups, for tests and metrics. */
   largestBatch = 0;
+  commits = 0;
 
   /** Absent for an in-memory database, which has nothing to make durable. */
   private readonly durability: Pick<WalSync, "afterCommit" | "check"> | undefined;
@@ -71,6 +72,7 @@ export class WriteBatcher {
       for (const write of batch) write.reject(error);
       return;
     }
+    this.commits++;
     this.onCommit();
     const settle = () =>
       batch.forEach((write, i) => {

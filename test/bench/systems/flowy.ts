@@ -91,10 +91,11 @@ export class FlowySystem implements QueueSystem {
         completed = resolve;
       });
       await this.submit();
-      // The claim's answer can even arrive before the submit's: both are measured from the ack.
+      // The claim's answer can even arrive before the submit's (a hand-off answers both after one
+      // commit): both are measured from the ack, and a claim seen first counts as 0, not less.
       const ackedAt = performance.now();
       const completedAt = await done;
-      samples.claimed.push(claimedAt - ackedAt);
+      samples.claimed.push(Math.max(0, claimedAt - ackedAt));
       samples.completed.push(completedAt - ackedAt);
     }
     await stopAll([worker!]);

@@ -184,3 +184,30 @@ describe("a claim whose worker hung up", () => {
     expect(again.body.jobs).toMatchObject([{ id: job.id, attempt: 1, worker_id: "w2" }]);
   });
 });
+
+describe("hand-off to an idle worker", () => {
+  it("claims a job submitted to an idle worker in the same group commit as its insert", async () => {
+    const store = new SqliteStore({ path: join(tmpDir(), "flowy.db") });
+    let attempts = 0;
+    let answered = 0;
+    const claimJobs = store.claimJobs.bind(store);
+    store.claimJobs = async (req) => {
+      attempts++;
+      const jobs = await claimJobs(req);
+      answered++;
+      return jobs;
+    };
+    // No reaper tick in between: each one is a commit of its own.
+    const { api } = await startServer({ store, reaperIntervalMs: 60_000 });
+    const claim = post(`${api}/jobs/claim`, { worker_id: "w1", capacity: 1, wait_s: 5 });
+    await vi.waitFor(() => expect(answered).toBe(1), { timeout: 2_500 });
+    const commits = store.commits;
+
+    const { body: job } = await post(`${api}/jobs`, makeJobSpec());
+    const claimed = await claim;
+    expect(claimed.body.jobs.map((j: { id: string }) => j.id)).toEqual([job.id]);
+    // The insert and the claim went in one transaction, so one fsync acknowledged both.
+    expect(store.commits - commits).toBe(1);
+    expect(attempts).toBe(2);
+  });
+});
