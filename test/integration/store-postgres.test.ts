@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { PG_MIGRATIONS } from "../../server/store/postgres/migrations.ts";
 import { PostgresStore } from "../../server/store/postgres/postgres-store.ts";
+import { CLAIM_BODY } from "../../server/store/postgres/job-statements.ts";
 import { adminQuery, describePg, freshSchemaUrl } from "../helpers/pg.ts";
 import { describeStoreContract, newJob } from "./store-contract.ts";
 
@@ -30,6 +31,15 @@ describePg("PostgreSQL store", () => {
       // The only sort node is the outer one, of the claimed rows (at most capacity), into claim order.
       expect(plan.match(/^(\s*->)?\s*Sort {2}\(/gm) ?? []).toHaveLength(1);
       expect(plan).toMatch(/^Sort {2}\(/);
+    });
+
+    it("claims through flowy_claim, whose body is the statement the plan test explains", async () => {
+      const store = await PostgresStore.open({ url: freshSchemaUrl().url, poolSize: 2 });
+      const { source, settings } = await store.claimFunction();
+      await store.close();
+      const squash = (text: string) => text.replace(/\s+/g, " ").trim();
+      expect(squash(source)).toContain(squash(CLAIM_BODY));
+      expect(settings).toEqual(["enable_sort=off", "enable_bitmapscan=off", "jit=off"]);
     });
 
     it("keeps working after the database drops its connections", async () => {

@@ -28,15 +28,13 @@ function historyFrom(source: string, v: HistoryValues): string {
 }
 
 /**
- * Run (SET LOCAL) in the claim's transaction. The planner guesses that `tags <@ $2` keeps 0.1% of
+ * The settings flowy_claim (PostgreSQL migration 6) runs under. The planner guesses that `tags <@ $2` keeps 0.1% of
  * rows whatever the data, and with statistics not yet gathered (a queue just filled) it then
  * prefers to fetch every pending job and sort them: 24 ms a claim at 20,000 pending, growing with
  * the queue. Without bitmap scans and sorts to choose, it walks jobs_claim in order and stops after
  * `capacity` rows, whatever the statistics say. JIT off: the sort penalty would push the plan's
  * cost past jit_above_cost, and compiling costs ~0.3 s for a statement that runs in 1 ms.
  */
-export const CLAIM_PLANNER_SETTINGS =
-  "SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off; SET LOCAL jit = off";
 
 // $1 worker id, $2 the worker's tags (jsonb array), $3 capacity, $4 now, $5 claim id (or null),
 // $6 whether the worker sent this claim before.
@@ -45,7 +43,7 @@ export const CLAIM_PLANNER_SETTINGS =
 // partial index jobs_claim is walked in order, so the cost does not grow with the queue. A claim
 // id this worker already used answers with the jobs that claim leased (still held) instead, their
 // leases renewed (version + 1, which fences off a release decided on the lost answer).
-export const CLAIM = sql(`
+export const CLAIM_BODY = `
   WITH earlier AS (
     UPDATE jobs SET lease_expires_at = $4 + trunc(lease_s * 1000)::bigint, updated_at = $4,
       version = version + 1
@@ -70,7 +68,13 @@ export const CLAIM = sql(`
   ), history AS (
     ${historyFrom("claimed", { at: "$4", from: "'pending'", to: "'running'", event: "'claim'", reason: "NULL", worker: "$1" })}
   )
-  SELECT * FROM claimed UNION ALL SELECT * FROM earlier ORDER BY priority DESC, id`);
+  SELECT * FROM claimed UNION ALL SELECT * FROM earlier ORDER BY priority DESC, id`;
+
+// The claim is CLAIM_BODY run by the function flowy_claim under the settings above, in one round
+// trip; the function's body and settings are read back for EXPLAIN and for the test that keeps
+// them equal to CLAIM_BODY.
+export const CLAIM = sql("SELECT * FROM flowy_claim($1, $2::jsonb, $3, $4, $5, $6)");
+export const CLAIM_FUNCTION = sql("SELECT prosrc, proconfig FROM pg_proc WHERE oid = 'flowy_claim'::regproc");
 
 // $1 id, $2 lease token, $3 now, $4 tasks (jsonb, or null to keep them).
 // Extends the lease only while the token holds it; a task update is a change (version + 1).
