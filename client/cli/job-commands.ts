@@ -5,6 +5,7 @@ import { requireDuration } from "./duration.ts";
 import { EXIT } from "./exit-codes.ts";
 import { formatJobDetails } from "./job-details.ts";
 import { positiveInteger } from "./option-parsers.ts";
+import { checkTaskOf, TaskLogFilter } from "./task-log-filter.ts";
 import type { Act } from "./act.ts";
 import { waitForOutcome } from "./wait-for-outcome.ts";
 
@@ -39,7 +40,8 @@ export function registerJobCommands(program: Command, act: Act): void {
     .argument("<id>", "job id")
     .option("-f, --follow", "keep printing as the log grows, across retries, until the job finishes")
     .option("--attempt <n>", "the log of this attempt (default: the latest)", positiveInteger)
-    .action(act<[string, { follow?: boolean; attempt?: number }]>(logs));
+    .option("--task <name>", "a workflow's job: only this task's output, without its name in front")
+    .action(act<[string, LogsOptions]>(logs));
 }
 
 async function show(ctx: CliContext, id: string): Promise<number> {
@@ -49,9 +51,17 @@ async function show(ctx: CliContext, id: string): Promise<number> {
   return EXIT.succeeded;
 }
 
+interface LogsOptions {
+  follow?: boolean;
+  attempt?: number;
+  task?: string;
+}
+
 /** Text as it is; with --output json one {"attempt", "data"} object per line (NDJSON). */
-async function logs(ctx: CliContext, id: string, options: { follow?: boolean; attempt?: number }) {
+async function logs(ctx: CliContext, id: string, options: LogsOptions) {
   const { client, printer } = ctx;
+  if (options.task !== undefined) checkTaskOf(await client.get(id), options.task);
+  const filter = options.task === undefined ? undefined : new TaskLogFilter(options.task);
   const controller = new AbortController();
   const interrupt = () => controller.abort();
   process.once("SIGINT", interrupt);
@@ -62,16 +72,21 @@ async function logs(ctx: CliContext, id: string, options: { follow?: boolean; at
       attempt: options.attempt,
       signal: controller.signal,
     });
-    for await (const chunk of chunks) {
+    for await (const { attempt: next, data: raw } of chunks) {
+      const ended = attempt !== undefined && next !== attempt ? (filter?.flush() ?? "") : "";
+      const data = filter ? filter.push(raw) : raw;
       if (printer.style === "json") {
-        printer.raw(`${JSON.stringify(chunk)}\n`);
-        continue;
+        if (ended) printer.raw(`${JSON.stringify({ attempt, data: ended })}\n`);
+        if (data || !filter) printer.raw(`${JSON.stringify({ attempt: next, data })}\n`);
+      } else {
+        printer.raw(ended);
+        if (attempt !== undefined && next !== attempt) printer.note(`--- attempt ${next} ---`);
+        printer.raw(data);
       }
-      if (attempt !== undefined && chunk.attempt !== attempt)
-        printer.note(`--- attempt ${chunk.attempt} ---`);
-      attempt = chunk.attempt;
-      printer.raw(chunk.data);
+      attempt = next;
     }
+    const rest = filter?.flush();
+    if (rest) printer.raw(printer.style === "json" ? `${JSON.stringify({ attempt, data: rest })}\n` : rest);
   } finally {
     process.off("SIGINT", interrupt);
   }

@@ -321,6 +321,45 @@ describe("flowy-client workers, stats, logs", () => {
   });
 });
 
+describe("flowy-client logs --task", () => {
+  it("prints one workflow task's output lines without their prefix, and names the tasks there are", async () => {
+    const { url, api } = await startServer();
+    const source =
+      "version: 1\ntasks:\n  fetch:\n    run: echo one\n  save:\n    run: echo two\n    needs: [fetch]\n";
+    const { body: flow } = await post(`${api}/jobs`, { spec: { workflow: { source } } });
+    const worker = fakeWorker(api);
+    const job = await worker.claim();
+    expect(job.id).toBe(flow.id);
+    // A line cut between two chunks of the log still comes out whole.
+    const first = "flow main: fetch, save\nfetch | one\nsave | tw";
+    await worker.log(job, 0, first);
+    await worker.log(job, Buffer.byteLength(first), "o\nfetch | three\nfetch: succeeded\n");
+    await worker.complete(job);
+    const command = (await flowyClient(url, ["-q", "submit", "--", "true"])).stdout.trim();
+
+    const [save, fetch, json, unknown, notFlow] = await Promise.all([
+      flowyClient(url, ["logs", flow.id, "--task", "save"]),
+      flowyClient(url, ["logs", flow.id, "--task", "fetch"]),
+      flowyClient(url, ["logs", flow.id, "--task", "fetch", "-o", "json"]),
+      flowyClient(url, ["logs", flow.id, "--task", "nope"]),
+      flowyClient(url, ["logs", command, "--task", "fetch"]),
+    ]);
+    expect(save.stdout).toBe("two\n");
+    expect(fetch.stdout).toBe("one\nthree\n");
+    const chunks = json.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { attempt: number; data: string });
+    expect(chunks.map((c) => c.data).join("")).toBe("one\nthree\n");
+    expect(chunks.every((c) => c.attempt === 1)).toBe(true);
+    expect(unknown.exitCode).toBe(1);
+    expect(unknown.stderr).toContain(`error: Job ${flow.id} has no task "nope"`);
+    expect(unknown.stderr).toContain("hint: Its tasks: fetch, save.");
+    expect(notFlow.exitCode).toBe(1);
+    expect(notFlow.stderr).toContain("runs a command, not a workflow");
+  });
+});
+
 describe("flowy-client without a server, with config, help and completion", () => {
   it("exits 5 with a hint when the server cannot be reached", async () => {
     const run = await flowyClient("http://127.0.0.1:9", ["list"]);

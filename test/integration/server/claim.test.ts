@@ -106,18 +106,23 @@ describe("claiming jobs over HTTP", () => {
   });
 });
 
+/** A SQLite store that counts claim attempts started and answered. */
+function countedClaims() {
+  const store = new SqliteStore({ path: join(tmpDir(), "flowy.db") });
+  const count = { attempts: 0, answered: 0 };
+  const claimJobs = store.claimJobs.bind(store);
+  store.claimJobs = async (req) => {
+    count.attempts++;
+    const jobs = await claimJobs(req);
+    count.answered++;
+    return jobs;
+  };
+  return { store, count };
+}
+
 describe("wake-ups", () => {
   it("wakes one waiting worker per new job, not every waiter", async () => {
-    const store = new SqliteStore({ path: join(tmpDir(), "flowy.db") });
-    let attempts = 0;
-    let answered = 0;
-    const claimJobs = store.claimJobs.bind(store);
-    store.claimJobs = async (req) => {
-      attempts++;
-      const jobs = await claimJobs(req);
-      answered++;
-      return jobs;
-    };
+    const { store, count } = countedClaims();
     const { api } = await startServer({ store });
     const claims = Array.from({ length: 4 }, (_, i) =>
       post(`${api}/jobs/claim`, { worker_id: `w${i}`, capacity: 1, wait_s: 3 }),
@@ -125,13 +130,13 @@ describe("wake-ups", () => {
     // All four first attempts have come back empty, so every waiter sleeps (however slow this
     // machine is today) before any job arrives: an attempt still in flight could take a job and
     // leave the waiter woken for it to look again in vain.
-    await vi.waitFor(() => expect(answered).toBe(4), { timeout: 2_500 });
+    await vi.waitFor(() => expect(count.answered).toBe(4), { timeout: 2_500 });
     await post(`${api}/jobs`, makeJobSpec());
     await post(`${api}/jobs`, makeJobSpec());
     const results = await Promise.all(claims);
     expect(results.filter((r) => r.body.jobs.length === 1)).toHaveLength(2);
     // Four first attempts, then one per submitted job: the idle waiters slept through.
-    expect(attempts).toBe(6);
+    expect(count.attempts).toBe(6);
   });
 });
 
@@ -187,20 +192,11 @@ describe("a claim whose worker hung up", () => {
 
 describe("hand-off to an idle worker", () => {
   it("claims a job submitted to an idle worker in the same group commit as its insert", async () => {
-    const store = new SqliteStore({ path: join(tmpDir(), "flowy.db") });
-    let attempts = 0;
-    let answered = 0;
-    const claimJobs = store.claimJobs.bind(store);
-    store.claimJobs = async (req) => {
-      attempts++;
-      const jobs = await claimJobs(req);
-      answered++;
-      return jobs;
-    };
+    const { store, count } = countedClaims();
     // No reaper tick in between: each one is a commit of its own.
     const { api } = await startServer({ store, reaperIntervalMs: 60_000 });
     const claim = post(`${api}/jobs/claim`, { worker_id: "w1", capacity: 1, wait_s: 5 });
-    await vi.waitFor(() => expect(answered).toBe(1), { timeout: 2_500 });
+    await vi.waitFor(() => expect(count.answered).toBe(1), { timeout: 2_500 });
     const commits = store.commits;
 
     const { body: job } = await post(`${api}/jobs`, makeJobSpec());
@@ -208,6 +204,6 @@ describe("hand-off to an idle worker", () => {
     expect(claimed.body.jobs.map((j: { id: string }) => j.id)).toEqual([job.id]);
     // The insert and the claim went in one transaction, so one fsync acknowledged both.
     expect(store.commits - commits).toBe(1);
-    expect(attempts).toBe(2);
+    expect(count.attempts).toBe(2);
   });
 });
