@@ -7,11 +7,11 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { createCommandExecutor } from "../../../daemon/command-executor.ts";
-import { JobDir } from "../../../daemon/job-dir.ts";
-import { Launcher, type LauncherShell } from "../../../daemon/launcher.ts";
-import { fixture, isAlive, readPidFile, waitFor } from "../../helpers/processes.ts";
-import { tmpDir } from "../../helpers/tmp.ts";
+import { createCommandExecutor } from "../../../../daemon/process/command-executor.ts";
+import { JobDir } from "../../../../daemon/process/job-dir.ts";
+import { Launcher, type LauncherShell } from "../../../../daemon/process/launcher.ts";
+import { fixture, isAlive, readPidFile, waitFor } from "../../../helpers/processes.ts";
+import { tmpDir } from "../../../helpers/tmp.ts";
 
 function setup(shell: LauncherShell, options: { startTimeoutMs?: number } = {}) {
   const launcher = new Launcher({ env: process.env, shell });
