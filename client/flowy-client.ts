@@ -40,9 +40,22 @@ export interface SubmitOptions {
 
 export interface ListFilter {
   state?: JobState | JobState[];
-  tag?: string;
+  /** Jobs carrying every one of these tags. */
+  tag?: string | string[];
+  /** A prefix of the job id. */
+  idPrefix?: string;
+  /** A part of the name, case-insensitive. */
   name?: string;
   workerId?: string;
+  /** A part of the error text, case-insensitive. */
+  error?: string;
+  createdAfter?: Date;
+  createdBefore?: Date;
+  finishedAfter?: Date;
+  finishedBefore?: Date;
+  /** created (default), finished or duration (the last two: finished jobs only). */
+  sort?: "created" | "finished" | "duration";
+  order?: "desc" | "asc";
   /** Jobs per request (1-500, default 50). */
   pageSize?: number;
   /** Resume from a `next_cursor` of an earlier page. */
@@ -97,13 +110,22 @@ export class FlowyClient {
     });
   }
 
-  /** One page of jobs, newest first. */
+  /** One page of a search over all jobs, newest first unless `sort`/`order` say otherwise. */
   listPage(filter: ListFilter = {}, signal?: AbortSignal): Promise<JobPage> {
+    const list = (value: string | string[] | undefined) => (Array.isArray(value) ? value.join(",") : value);
     const query: ListJobs = {
-      state: Array.isArray(filter.state) ? filter.state.join(",") : filter.state,
-      tag: filter.tag,
+      state: list(filter.state),
+      tag: list(filter.tag),
+      id: filter.idPrefix,
       name: filter.name,
       worker_id: filter.workerId,
+      error: filter.error,
+      created_after: filter.createdAfter?.toISOString(),
+      created_before: filter.createdBefore?.toISOString(),
+      finished_after: filter.finishedAfter?.toISOString(),
+      finished_before: filter.finishedBefore?.toISOString(),
+      sort: filter.sort,
+      order: filter.order,
       limit: filter.pageSize,
       cursor: filter.cursor,
     };

@@ -301,14 +301,39 @@ export const WorkerSchema = T.Object({
 export type Worker = Static<typeof WorkerSchema>;
 export const WorkersResponse = T.Object({ workers: T.Array(WorkerSchema) });
 
+const TimeBound = (description: string) => T.Optional(T.String({ format: "date-time", description }));
 export const ListJobsQuery = T.Object(
   {
     state: T.Optional(T.String({ description: "One state or a comma-separated list." })),
-    tag: T.Optional(Tag),
-    name: T.Optional(T.String({ maxLength: 200 })),
+    tag: T.Optional(
+      T.String({
+        maxLength: 2000,
+        pattern: "^[A-Za-z0-9_.:/=-]+(,[A-Za-z0-9_.:/=-]+)*$",
+        description: "A tag, or comma-separated tags: jobs carrying all of them.",
+      }),
+    ),
+    id: T.Optional(
+      T.String({ maxLength: 26, pattern: "^[0-9a-z]+$", description: "A prefix of the job's id." }),
+    ),
+    name: T.Optional(T.String({ maxLength: 200, description: "A part of the name (case-insensitive)." })),
     worker_id: T.Optional(Id),
+    error: T.Optional(
+      T.String({ minLength: 1, maxLength: 200, description: "A part of the error text (case-insensitive)." }),
+    ),
+    created_after: TimeBound("Created at or after this time."),
+    created_before: TimeBound("Created before this time."),
+    finished_after: TimeBound("Finished at or after this time."),
+    finished_before: TimeBound("Finished before this time."),
+    sort: T.Optional(
+      T.Union([T.Literal("created"), T.Literal("finished"), T.Literal("duration")], {
+        description: "created (default), finished or duration; the last two list finished jobs only.",
+      }),
+    ),
+    order: T.Optional(
+      T.Union([T.Literal("desc"), T.Literal("asc")], { description: "desc (default) or asc." }),
+    ),
     limit: T.Optional(T.Integer({ minimum: 1, maximum: 500 })),
-    cursor: T.Optional(T.String({ maxLength: 64 })),
+    cursor: T.Optional(T.String({ maxLength: 200, description: "next_cursor of the previous page." })),
   },
   Strict,
 );

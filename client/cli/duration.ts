@@ -29,3 +29,16 @@ export function parseAt(text: string, now: number = Date.now()): string {
     "Give an ISO-8601 time (--at 2030-01-31T09:00:00Z) or a delay from now (--at +10m, --at 'in 2h').",
   );
 }
+
+/** `--since 1h` (that long ago) or an ISO-8601 time: a point in the past, for searches. */
+export function parseSince(text: string, option: string, now: number = Date.now()): Date {
+  const ms = parseDuration(text);
+  if (ms !== undefined && ms >= 0) return new Date(now - ms);
+  const at = /^\d{4}-\d{2}-\d{2}/.test(text.trim()) ? Date.parse(text) : Number.NaN;
+  if (!Number.isNaN(at)) return new Date(at);
+  throw new FlowyError(
+    "invalid-request",
+    `${option} ${JSON.stringify(text)} is not a time`,
+    `Give how long ago (${option} 1h, ${option} 2d) or an ISO-8601 time (${option} 2030-01-31T09:00:00Z).`,
+  );
+}

@@ -1,10 +1,10 @@
-/** `flowy-client list`: jobs, newest first, as a table, ids (-q) or JSON. */
-import type { Command } from "commander";
+/** `flowy-client list`: a search over all jobs (the server filters), as a table, ids (-q) or JSON. */
+import { type Command, Option } from "commander";
 import type { Job } from "../../shared/protocol.ts";
 import { JOB_STATES, type JobState } from "../../shared/states.ts";
 import type { ListFilter } from "../flowy-client.ts";
 import type { CliContext } from "./context.ts";
-import { formatDuration } from "./duration.ts";
+import { formatDuration, parseSince } from "./duration.ts";
 import { EXIT } from "./exit-codes.ts";
 import { jobDuration, stateLabel } from "./job-format.ts";
 import { collectList, positiveInteger } from "./option-parsers.ts";
@@ -14,9 +14,17 @@ import { FlowyError } from "../../shared/errors.ts";
 
 interface ListOptions {
   state?: string[];
-  tag?: string;
+  tag?: string[];
+  id?: string;
   name?: string;
   worker?: string;
+  error?: string;
+  since?: string;
+  until?: string;
+  finishedSince?: string;
+  finishedUntil?: string;
+  sort?: "created" | "finished" | "duration";
+  asc?: boolean;
   limit: number;
 }
 
@@ -25,25 +33,48 @@ const MAX_PAGE = 500;
 export function registerList(program: Command, act: Act): void {
   program
     .command("list")
-    .summary("list jobs, newest first")
+    .summary("search jobs (all of them, on the server), newest first")
     .option(
       "--state <state>",
       `only jobs in these states (repeatable or comma-separated: ${JOB_STATES.join(", ")})`,
       collectList,
     )
-    .option("--tag <tag>", "only jobs with this tag")
-    .option("--name <name>", "only jobs with this name")
+    .option("--tag <tag>", "only jobs with all these tags (repeatable or comma-separated)", collectList)
+    .option("--id <prefix>", "only jobs whose id starts with this")
+    .option("--name <text>", "only jobs whose name contains this (case-insensitive)")
     .option("--worker <id>", "only jobs of this worker")
+    .option("--error <text>", "only jobs whose error contains this (case-insensitive)")
+    .option("--since <when>", "created at or after: how long ago (1h, 2d) or an ISO-8601 time")
+    .option("--until <when>", "created before: how long ago or an ISO-8601 time")
+    .option("--finished-since <when>", "finished at or after: how long ago or an ISO-8601 time")
+    .option("--finished-until <when>", "finished before: how long ago or an ISO-8601 time")
+    .addOption(
+      new Option("--sort <key>", "created, finished or duration (the last two: finished jobs only)").choices([
+        "created",
+        "finished",
+        "duration",
+      ]),
+    )
+    .option("--asc", "oldest, earliest or shortest first")
     .option("--limit <n>", "at most this many jobs", positiveInteger, 20)
     .action(act<[ListOptions]>(list));
 }
 
 async function list(ctx: CliContext, options: ListOptions): Promise<number> {
+  const when = (text: string | undefined, option: string) => (text ? parseSince(text, option) : undefined);
   const filter: ListFilter = {
     state: checkStates(options.state ?? []),
-    tag: options.tag,
+    tag: options.tag?.length ? options.tag : undefined,
+    idPrefix: options.id?.toLowerCase(),
     name: options.name,
     workerId: options.worker,
+    error: options.error,
+    createdAfter: when(options.since, "--since"),
+    createdBefore: when(options.until, "--until"),
+    finishedAfter: when(options.finishedSince, "--finished-since"),
+    finishedBefore: when(options.finishedUntil, "--finished-until"),
+    sort: options.sort,
+    order: options.asc ? "asc" : undefined,
     pageSize: Math.min(options.limit, MAX_PAGE),
   };
   const jobs: Job[] = [];
@@ -72,7 +103,8 @@ function checkStates(states: string[]): JobState[] | undefined {
 }
 
 function emptyMessage(options: ListOptions): string {
-  const filtered = options.state?.length || options.tag || options.name || options.worker;
+  const { limit: _limit, sort: _sort, asc: _asc, ...filters } = options;
+  const filtered = Object.values(filters).some((v) => (Array.isArray(v) ? v.length : v));
   return filtered ? "No jobs match." : "No jobs yet. Submit one with: flowy-client submit -- echo hello";
 }
 

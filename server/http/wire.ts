@@ -1,5 +1,6 @@
 /** The one mapping from the service's records (camelCase, epoch ms) to the wire (snake_case, ISO-8601). */
-import type { HistoryEntry, Job, Worker } from "../../shared/protocol.ts";
+import type { HistoryEntry, Job, ListJobs, Worker } from "../../shared/protocol.ts";
+import type { ListQuery } from "../service/job-service.ts";
 import type { HistoryRecord, JobRecord, WorkerRecord } from "../model/records.ts";
 
 export const WORKER_LOST_AFTER_MS = 60_000;
@@ -64,5 +65,25 @@ export function toWireWorker(worker: WorkerRecord, now: number): Worker {
     registered_at: iso(worker.registeredAt),
     last_seen_at: iso(worker.lastSeenAt),
     status: now - worker.lastSeenAt > WORKER_LOST_AFTER_MS ? "lost" : "active",
+  };
+}
+
+/** `GET /jobs`'s query as the service's search: comma lists split, ISO times as epoch ms. */
+export function fromWireSearch(q: ListJobs): Omit<ListQuery, "states"> {
+  const ms = (text: string | undefined) => (text === undefined ? undefined : Date.parse(text));
+  return {
+    tags: q.tag ? q.tag.split(",") : undefined,
+    idPrefix: q.id,
+    nameContains: q.name,
+    workerId: q.worker_id,
+    errorContains: q.error,
+    createdAfter: ms(q.created_after),
+    createdBefore: ms(q.created_before),
+    finishedAfter: ms(q.finished_after),
+    finishedBefore: ms(q.finished_before),
+    sort: q.sort,
+    order: q.order,
+    limit: q.limit,
+    cursor: q.cursor,
   };
 }

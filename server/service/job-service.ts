@@ -5,9 +5,11 @@
 import { FlowyError, notFound } from "../../shared/errors.ts";
 import type { SubmitJob } from "../../shared/protocol.ts";
 import { isLeased, isTerminal, JOB_STATES, type JobState } from "../../shared/states.ts";
-import type { HistoryRecord, JobRecord, Store, StoreStats, WorkerRecord } from "../store/store.ts";
+import { cursorAt } from "../store/job-search.ts";
+import type { HistoryRecord, JobFilter, JobRecord, Store, StoreStats, WorkerRecord } from "../store/store.ts";
 import type { ChangeFeed, ChangeListener } from "./change-feed.ts";
 import type { ClaimWaiters } from "./claim-waiters.ts";
+import { decodeCursor, encodeCursor } from "./job-cursor.ts";
 import { planRequeue, planTransition } from "./job-transitions.ts";
 import type { JobWriter } from "./job-writer.ts";
 import { type JobDefaults, planSubmit } from "./submit-plan.ts";
@@ -26,11 +28,8 @@ function emptyBucket(at: number): ThroughputBucket {
   return { at, succeeded: 0, failed: 0, timed_out: 0, canceled: 0 };
 }
 
-export interface ListQuery {
-  states?: JobState[];
-  tag?: string;
-  name?: string;
-  workerId?: string;
+/** A search of all jobs: the store's filter, with a page size and the previous page's cursor. */
+export interface ListQuery extends Omit<JobFilter, "after" | "limit"> {
   limit?: number;
   cursor?: string;
 }
@@ -151,18 +150,14 @@ export class JobService {
   }
 
   async list(query: ListQuery): Promise<JobPage> {
-    const limit = query.limit ?? 50;
-    const jobs = await this.store.listJobs({
-      states: query.states,
-      tag: query.tag,
-      name: query.name,
-      workerId: query.workerId,
-      beforeId: query.cursor,
-      limit: limit + 1,
-    });
+    const { cursor, limit = 50, ...filter } = query;
+    const after = cursor === undefined ? undefined : decodeCursor(cursor);
+    const jobs = await this.store.listJobs({ ...filter, after, limit: limit + 1 });
     await this.store.settled?.();
     const page = jobs.slice(0, limit);
-    return { jobs: page, nextCursor: jobs.length > limit ? page[page.length - 1]!.id : null };
+    const last = page.at(-1);
+    const more = jobs.length > limit && last !== undefined;
+    return { jobs: page, nextCursor: more ? encodeCursor(cursorAt(last, query.sort)) : null };
   }
 
   cancel(id: string, reason = "canceled by a client"): Promise<JobRecord> {

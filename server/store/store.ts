@@ -11,6 +11,9 @@
 import type { Task } from "../../shared/protocol.ts";
 import type { JobState } from "../../shared/states.ts";
 import type { ApiKeyRecord, HistoryRecord, JobRecord, WorkerRecord } from "../model/records.ts";
+import type { JobFilter } from "./job-search.ts";
+
+export type { JobFilter, JobSort, SearchCursor, SortOrder } from "./job-search.ts";
 
 export type {
   ApiKeyRecord,
@@ -76,16 +79,6 @@ export interface ClaimRequest {
   repeated?: boolean;
 }
 
-export interface JobFilter {
-  states?: JobState[];
-  tag?: string;
-  name?: string;
-  workerId?: string;
-  /** Jobs with an id below this one (ids are time-sortable; lists go newest first). */
-  beforeId?: string;
-  limit: number;
-}
-
 export interface StoreStats {
   states: Partial<Record<JobState, number>>;
   queues: Array<{ tags: string[]; pending: number }>;
@@ -115,6 +108,7 @@ export interface Store {
   /** Several jobs in one read, in the order asked; undefined for an id not stored. */
   getJobs(ids: string[]): Promise<Array<JobRecord | undefined>>;
   getHistory(id: string): Promise<HistoryRecord[]>;
+  /** Jobs matching the filter, in its order, at most `limit` (server/store/job-search.ts). */
   listJobs(filter: JobFilter): Promise<JobRecord[]>;
 
   /**

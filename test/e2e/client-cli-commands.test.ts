@@ -247,6 +247,32 @@ describe("flowy-client show, list, cancel, requeue, delete", () => {
     expect(bad.stderr).toMatch(/Unknown state: runing\nhint: States are: scheduled,/);
   });
 
+  it("searches every job on the server: name part, all tags, id prefix, error text, time, sort", async () => {
+    const { url, api } = await startServer();
+    const submit = async (name: string, tags: string[]) =>
+      (await post(`${api}/jobs`, { ...makeJobSpec({ tags }), name })).body.id as string;
+    const daily = await submit("etl-daily", ["etl", "gpu"]);
+    const hourly = await submit("ETL-hourly", ["etl"]);
+    const report = await submit("report", []);
+    const [byName, byTags, byId, recent, old, sorted, badSince] = await Promise.all([
+      flowyClient(url, ["list", "-q", "--name", "etl"]),
+      flowyClient(url, ["list", "-q", "--tag", "etl,gpu"]),
+      flowyClient(url, ["list", "-q", "--id", hourly.toUpperCase()]),
+      flowyClient(url, ["list", "-q", "--since", "1h"]),
+      flowyClient(url, ["list", "--until", "1h"]),
+      flowyClient(url, ["list", "-q", "--asc", "--limit", "2"]),
+      flowyClient(url, ["list", "--since", "yesterday-ish"]),
+    ]);
+    expect(byName.stdout).toBe(`${hourly}\n${daily}\n`);
+    expect(byTags.stdout).toBe(`${daily}\n`);
+    expect(byId.stdout).toBe(`${hourly}\n`);
+    expect(recent.stdout).toBe(`${report}\n${hourly}\n${daily}\n`);
+    expect([old.stdout, old.stderr]).toEqual(["", "No jobs match.\n"]);
+    expect(sorted.stdout).toBe(`${daily}\n${hourly}\n`);
+    expect(badSince.exitCode).toBe(1);
+    expect(badSince.stderr).toMatch(/--since "yesterday-ish" is not a time\nhint: Give how long ago/);
+  });
+
   it("cancels, requeues and deletes, and explains an illegal move (exit 1)", async () => {
     const { url, api } = await startServer();
     const running = (await post(`${api}/jobs`, makeJobSpec())).body.id;

@@ -7,7 +7,8 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { newJobId } from "../../shared/ids.ts";
 import { DEFAULT_BACKOFF } from "../../shared/retry-policy.ts";
 import type { JobState } from "../../shared/states.ts";
-import type { JobRecord, NewJob, Store } from "../../server/store/store.ts";
+import { cursorAt } from "../../server/store/job-search.ts";
+import type { JobFilter, JobRecord, NewJob, SearchCursor, Store } from "../../server/store/store.ts";
 
 export type StoreFactory = () => Promise<Store>;
 
@@ -341,11 +342,79 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
       const ids = jobs.map((j) => j.id).reverse();
       const page1 = await store.listJobs({ limit: 2 });
       expect(page1.map((j) => j.id)).toEqual(ids.slice(0, 2));
-      const page2 = await store.listJobs({ limit: 2, beforeId: page1[1]!.id });
+      const page2 = await store.listJobs({ limit: 2, after: { key: null, id: page1[1]!.id } });
       expect(page2.map((j) => j.id)).toEqual(ids.slice(2, 4));
-      expect((await store.listJobs({ limit: 10, tag: "odd" })).map((j) => j.name)).toEqual(["n3", "n1"]);
-      expect((await store.listJobs({ limit: 10, name: "n2" })).map((j) => j.name)).toEqual(["n2"]);
+      expect((await store.listJobs({ limit: 10, tags: ["odd"] })).map((j) => j.name)).toEqual(["n3", "n1"]);
+      expect((await store.listJobs({ limit: 10, nameContains: "N2" })).map((j) => j.name)).toEqual(["n2"]);
       expect(await store.listJobs({ limit: 10, states: ["running"] })).toEqual([]);
+      const oldestFirst = await store.listJobs({ limit: 10, order: "asc" });
+      expect(oldestFirst.map((j) => j.id)).toEqual([...ids].reverse());
+    });
+
+    it("searches by id prefix, all tags, worker, error text and time ranges", async () => {
+      const a = await insert({ createdAt: T0, name: "etl-daily", tags: ["etl", "gpu"] });
+      const b = await insert({
+        createdAt: T0 + 10,
+        name: "ETL-hourly",
+        tags: ["etl"],
+        state: "failed",
+        workerId: "w-7",
+        startedAt: T0 + 20,
+        finishedAt: T0 + 50,
+        error: { message: "Exited with 3: disk FULL", exit_code: 3 },
+      });
+      const c = await insert({
+        createdAt: T0 + 20,
+        name: "report",
+        state: "succeeded",
+        startedAt: T0 + 30,
+        finishedAt: T0 + 40,
+      });
+      const names = async (filter: Omit<JobFilter, "limit">) =>
+        (await store.listJobs({ limit: 50, ...filter })).map((j) => j.name);
+      expect(await names({ idPrefix: b.id.slice(0, 24) })).toContain("ETL-hourly");
+      expect(await names({ idPrefix: b.id })).toEqual(["ETL-hourly"]);
+      expect(await names({ nameContains: "etl" })).toEqual(["ETL-hourly", "etl-daily"]);
+      expect(await names({ tags: ["etl", "gpu"] })).toEqual(["etl-daily"]);
+      expect(await names({ workerId: "w-7" })).toEqual(["ETL-hourly"]);
+      expect(await names({ errorContains: "disk full" })).toEqual(["ETL-hourly"]);
+      expect(await names({ errorContains: "nothing like it" })).toEqual([]);
+      expect(await names({ createdAfter: T0 + 10, createdBefore: T0 + 20 })).toEqual(["ETL-hourly"]);
+      expect(await names({ finishedAfter: T0 + 45 })).toEqual(["ETL-hourly"]);
+      expect(await names({ finishedBefore: T0 + 45 })).toEqual(["report"]);
+      expect(await names({ states: ["failed", "succeeded"], nameContains: "o" })).toEqual([
+        "report",
+        "ETL-hourly",
+      ]);
+      expect(a.id < b.id && b.id < c.id).toBe(true);
+    });
+
+    it("sorts finished jobs by finish time or duration, paging by cursor without repeats or gaps", async () => {
+      const durations = [30, 10, 30, 20, 10, 40];
+      for (const [i, took] of durations.entries()) {
+        await insert({
+          createdAt: T0 + i,
+          name: `d${i}`,
+          state: "succeeded",
+          startedAt: T0 + 100,
+          finishedAt: T0 + 100 + took,
+        });
+      }
+      await insert({ createdAt: T0 + 9, name: "still-pending" });
+      const pages = async (sort: "finished" | "duration", order: "asc" | "desc") => {
+        const seen: string[] = [];
+        let after: SearchCursor | undefined;
+        for (;;) {
+          const page = await store.listJobs({ sort, order, after, limit: 2 });
+          seen.push(...page.map((j) => j.name));
+          if (page.length < 2) return seen;
+          after = cursorAt(page.at(-1)!, sort);
+        }
+      };
+      // Ties (equal durations) go by id, in the same direction.
+      expect(await pages("duration", "desc")).toEqual(["d5", "d2", "d0", "d3", "d4", "d1"]);
+      expect(await pages("duration", "asc")).toEqual(["d1", "d4", "d3", "d0", "d2", "d5"]);
+      expect(await pages("finished", "desc")).toEqual(["d5", "d2", "d0", "d3", "d4", "d1"]);
     });
 
     it("registers workers and counts what they run", async () => {

@@ -17,7 +17,7 @@ import { JOB_STATES, type JobState } from "../../../shared/states.ts";
 import type { Static } from "@sinclair/typebox";
 import { abortOnClose } from "../abort-on-close.ts";
 import type { Services } from "../services.ts";
-import { toWireJob } from "../wire.ts";
+import { fromWireSearch, toWireJob } from "../wire.ts";
 
 type IdParams = Static<typeof JobIdParams>;
 const LOG_READ_MAX = 1_048_576;
@@ -62,7 +62,7 @@ export function registerClientRoutes(app: FastifyInstance, services: Services): 
     {
       schema: {
         tags: ["jobs"],
-        summary: "List jobs, newest first",
+        summary: "Search all jobs: filters, sort, cursor pages (newest first by default)",
         querystring: ListJobsQuery,
         response: { 200: ListJobsResponse },
       },
@@ -70,12 +70,8 @@ export function registerClientRoutes(app: FastifyInstance, services: Services): 
     async (request) => {
       const q = request.query;
       const page = await jobs.list({
+        ...fromWireSearch(q),
         states: parseStates(q.state),
-        tag: q.tag,
-        name: q.name,
-        workerId: q.worker_id,
-        limit: q.limit,
-        cursor: q.cursor,
       });
       return { jobs: page.jobs.map((j) => toWireJob(j)), next_cursor: page.nextCursor };
     },

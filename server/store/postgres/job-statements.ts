@@ -271,8 +271,8 @@ export function applyTransitionBatch(columns: string[]): Statement {
     SELECT id FROM updated`);
 }
 
-/** A listing with only the filters given; `where` conditions use $2… ($1 is the limit). */
-export function listJobs(where: string[]): Statement {
+/** A search (server/store/job-search.ts); `where` conditions use $2… ($1 is the limit). */
+export function listJobs(where: string[], orderBy: string): Statement {
   const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
-  return sql(`SELECT * FROM jobs ${clause} ORDER BY id DESC LIMIT $1`);
+  return sql(`SELECT * FROM jobs ${clause} ORDER BY ${orderBy} LIMIT $1`);
 }

@@ -183,4 +183,14 @@ export const PG_MIGRATIONS: Migration[] = [
       $claim$;
     `,
   },
+  {
+    version: 7,
+    name: "job search indexes",
+    sql: `
+      -- GET /jobs?sort=finished walks this instead of sorting every finished job; a worker's jobs
+      -- (any state, newest first) this one.
+      CREATE INDEX jobs_finished ON jobs (finished_at, id) WHERE finished_at IS NOT NULL;
+      CREATE INDEX jobs_worker_all ON jobs (worker_id, id) WHERE worker_id IS NOT NULL;
+    `,
+  },
 ];

@@ -17,6 +17,7 @@ import {
   rowToJob,
   rowToWorker,
 } from "../job-row.ts";
+import { type SearchDialect, searchClauses } from "../job-search.ts";
 import { planLogAppend, sliceLog } from "../log-chunks.ts";
 import type {
   ApiKeyRecord,
@@ -120,18 +121,18 @@ export class PostgresStore implements Store {
   }
 
   async listJobs(filter: JobFilter): Promise<JobRecord[]> {
-    const where: string[] = [];
     const values: unknown[] = [filter.limit];
-    const add = (condition: (ref: string) => string, value: unknown) => {
-      values.push(value);
-      where.push(condition(`$${values.length}`));
+    const dialect: SearchDialect = {
+      param(value) {
+        values.push(value);
+        return `$${values.length}`;
+      },
+      hasTag: (p) => `tags @> jsonb_build_array(${p}::text)`,
+      errorText: "error::text",
+      position: (haystack, needle) => `strpos(${haystack}, ${needle})`,
     };
-    if (filter.states?.length) add((p) => `state = ANY(${p}::text[])`, filter.states);
-    if (filter.tag !== undefined) add((p) => `tags @> jsonb_build_array(${p}::text)`, filter.tag);
-    if (filter.name !== undefined) add((p) => `name = ${p}`, filter.name);
-    if (filter.workerId !== undefined) add((p) => `worker_id = ${p}`, filter.workerId);
-    if (filter.beforeId !== undefined) add((p) => `id < ${p}`, filter.beforeId);
-    return (await this.db.read(q.listJobs(where), values)).map(rowToJob);
+    const { where, orderBy } = searchClauses(filter, dialect);
+    return (await this.db.read(q.listJobs(where, orderBy), values)).map(rowToJob);
   }
 
   async claimJobs(req: ClaimRequest): Promise<JobRecord[]> {

@@ -169,4 +169,14 @@ export const SQLITE_MIGRATIONS: Array<{ version: number; name: string; sql: stri
         WHERE to_state IN ('succeeded', 'failed', 'timed_out', 'canceled');
     `,
   },
+  {
+    version: 8,
+    name: "job search indexes",
+    sql: `
+      -- GET /jobs?sort=finished walks this instead of sorting every finished job; a worker's jobs
+      -- (any state, newest first) this one.
+      CREATE INDEX jobs_finished ON jobs (finished_at, id) WHERE finished_at IS NOT NULL;
+      CREATE INDEX jobs_worker_all ON jobs (worker_id, id) WHERE worker_id IS NOT NULL;
+    `,
+  },
 ];

@@ -7,6 +7,7 @@ import type { DatabaseSync } from "node:sqlite";
 import type { Task } from "../../../shared/protocol.ts";
 import type { JobState } from "../../../shared/states.ts";
 import { inOrderOf, rowToApiKey, rowToHistory, rowToJob, rowToWorker } from "../job-row.ts";
+import { type SearchDialect, searchClauses } from "../job-search.ts";
 import { sliceLog } from "../log-chunks.ts";
 import type {
   ApiKeyRecord,
@@ -129,32 +130,20 @@ export class SqliteStore implements Store {
   }
 
   async listJobs(filter: JobFilter): Promise<JobRecord[]> {
-    const where: string[] = [];
     const params: Params = { limit: filter.limit };
-    if (filter.states?.length) {
-      where.push(`state IN (${filter.states.map((_, i) => `:s${i}`).join(", ")})`);
-      filter.states.forEach((s, i) => {
-        params[`s${i}`] = s;
-      });
-    }
-    if (filter.tag !== undefined) {
-      where.push("EXISTS (SELECT 1 FROM json_each(jobs.tags) AS t WHERE t.value = :tag)");
-      params.tag = filter.tag;
-    }
-    if (filter.name !== undefined) {
-      where.push("name = :name");
-      params.name = filter.name;
-    }
-    if (filter.workerId !== undefined) {
-      where.push("worker_id = :worker_id");
-      params.worker_id = filter.workerId;
-    }
-    if (filter.beforeId !== undefined) {
-      where.push("id < :before");
-      params.before = filter.beforeId;
-    }
-    const sql = `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT :limit`;
-    return this.all(sql, params).map(rowToJob);
+    const dialect: SearchDialect = {
+      param(value) {
+        const name = `p${Object.keys(params).length}`;
+        params[name] = value as Params[string];
+        return `:${name}`;
+      },
+      hasTag: (p) => `EXISTS (SELECT 1 FROM json_each(jobs.tags) AS t WHERE t.value = ${p})`,
+      errorText: "error",
+      position: (haystack, needle) => `instr(${haystack}, ${needle})`,
+    };
+    const { where, orderBy } = searchClauses(filter, dialect);
+    const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
+    return this.all(`SELECT * FROM jobs ${clause} ORDER BY ${orderBy} LIMIT :limit`, params).map(rowToJob);
   }
 
   claimJobs(req: ClaimRequest): Promise<JobRecord[]> {

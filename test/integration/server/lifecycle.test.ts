@@ -145,6 +145,16 @@ describe("job lifecycle over HTTP", () => {
     expect(bad.body.hint).toMatch(/States are/);
   });
 
+  it("refuses a cursor it did not hand out, and bad search parameters, saying what to send", async () => {
+    const { api } = await startServer();
+    const bad = await get(`${api}/jobs?cursor=not-a-cursor`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.hint).toMatch(/next_cursor/);
+    expect((await get(`${api}/jobs?sort=size`)).status).toBe(400);
+    expect((await get(`${api}/jobs?created_after=yesterday`)).status).toBe(400);
+    expect((await get(`${api}/jobs?tag=a,,b`)).status).toBe(400);
+  });
+
   it("long-polls a job until its version moves", async () => {
     const { api } = await startServer();
     const job = (await post(`${api}/jobs`, makeJobSpec())).body;
