@@ -86,6 +86,36 @@ describe("dashboard in a browser", () => {
     });
   });
 
+  it("searches every job on the server from the Jobs page, and sorts by duration", async () => {
+    const { url, api } = await startServer();
+    const ids: Record<string, string> = {};
+    for (const [name, tags] of [
+      ["etl-daily", ["etl", "gpu"]],
+      ["ETL-hourly", ["etl"]],
+      ["report", []],
+    ] as const) {
+      ids[name] = (await post(`${api}/jobs`, makeJobSpec({ name, tags: [...tags] }))).body.id;
+    }
+    await withPage(`${url}/#/jobs`, async (page) => {
+      const rows = page.locator("tbody tr[data-job-id]");
+      await eventually(() => rows.count()).toBe(3);
+      await page.locator("#job-search").fill("etl");
+      await page.locator('input[name="tag"]').fill("gpu");
+      await page.locator('form.filters button[type="submit"]').click();
+      await eventually(() => rows.count()).toBe(1);
+      expect(await rows.first().getAttribute("data-job-id")).toBe(ids["etl-daily"]);
+      expect(page.url()).toMatch(/name=etl/);
+      await page.locator('form.filters input[name="tag"]').fill("");
+      await page.locator('form.filters button[type="submit"]').click();
+      await eventually(() => rows.count()).toBe(2);
+      await page.locator('th a.sort:has-text("Duration")').click();
+      // Sorting by duration lists finished jobs only: none of these has run.
+      await eventually(() => page.locator("td.empty").count()).toBe(1);
+      expect(page.url()).toMatch(/sort=duration/);
+      await screenshot(page, "jobs-search");
+    });
+  });
+
   it("streams a running job's log and task states, and an admin cancels it live", async () => {
     const { url, api } = await startServer();
     const submitted = (

@@ -1,7 +1,7 @@
 /**
- * Jobs: tabs per state (with counts), filters by tag and name (server side) and a search over the
- * page shown, newest first with cursor pages, and columns sortable within the page. Filters live
- * in the URL, so a filtered view can be bookmarked or shared.
+ * Jobs: tabs per state (with counts) and a search over every job, run by the server (GET /jobs):
+ * id prefix, name and error text, tags, worker; sorted by created, finished or duration, with
+ * cursor pages. Filters live in the URL, so a search can be bookmarked or shared.
  */
 import { call } from "../lib/api.js";
 import { h, replace } from "../lib/dom.js";
@@ -11,6 +11,9 @@ import { stateBadge, tagChips } from "../components/badges.js";
 import { keepFresh, pageHead } from "./page.js";
 
 const PAGE_SIZE = 50;
+/** The search's fields in the URL; `worker` goes to the server as worker_id. */
+const FILTERS = /** @type {const} */ (["state", "name", "tag", "id", "error", "worker", "sort", "order"]);
+const SORTS = ["created", "finished", "duration"];
 const TABS = [
   "",
   "pending",
@@ -75,15 +78,6 @@ function columns() {
   ];
 }
 
-/** @param {Job} job @param {string} text */
-function matches(job, text) {
-  if (!text) return true;
-  const haystack = [job.id, job.name, job.state, job.worker_id ?? "", ...job.tags, JSON.stringify(job.spec)]
-    .join(" ")
-    .toLowerCase();
-  return haystack.includes(text.toLowerCase());
-}
-
 /**
  * @param {HTMLElement} root
  * @param {import("./page.js").PageContext} ctx
@@ -91,49 +85,68 @@ function matches(job, text) {
  */
 export function mountJobs(root, ctx, route) {
   const q = route.query;
-  const filters = {
-    state: q.get("state") ?? "",
-    tag: q.get("tag") ?? "",
-    name: q.get("name") ?? "",
-    worker: q.get("worker") ?? "",
-    cursor: q.get("cursor") ?? "",
-  };
+  /** @type {Record<string, string>} */
+  const filters = Object.fromEntries([...FILTERS, "cursor"].map((key) => [key, q.get(key) ?? ""]));
   /** @type {Job[]} */
   let jobs = [];
   /** @type {string | null} */
   let nextCursor = null;
-  let sort = { key: "", dir: 1 };
   const cols = columns();
+  /** The search without the page: what tabs, sort links and "newest" keep. */
+  const search = () => Object.fromEntries(FILTERS.map((key) => [key, filters[key] ?? ""]));
 
   const tabs = h("nav", { class: "tabs", "aria-label": t("jobs.col.state") });
-  const tagInput = h("input", { name: "tag", value: filters.tag, placeholder: "gpu", autocomplete: "off" });
-  const nameInput = h("input", { name: "name", value: filters.name, autocomplete: "off" });
-  const textInput = h("input", {
-    type: "search",
-    name: "text",
-    id: "job-search",
-    value: q.get("text") ?? "",
-    autocomplete: "off",
-  });
+  /** @param {string} name @param {Record<string, string>} [extra] */
+  const input = (name, extra = {}) =>
+    /** @type {HTMLInputElement} */ (
+      h("input", { name, value: filters[name] ?? "", autocomplete: "off", ...extra })
+    );
+  const inputs = {
+    name: input("name", { type: "search", id: "job-search" }),
+    tag: input("tag", { placeholder: "gpu,linux" }),
+    id: input("id"),
+    error: input("error"),
+    worker: input("worker"),
+  };
+  const sortSelect = /** @type {HTMLSelectElement} */ (
+    h(
+      "select",
+      { name: "sort" },
+      ...SORTS.map((key) =>
+        h("option", { value: key, selected: (filters.sort || "created") === key }, t(`jobs.sortby.${key}`)),
+      ),
+    )
+  );
+  const ascBox = /** @type {HTMLInputElement} */ (
+    h("input", { type: "checkbox", name: "order", checked: filters.order === "asc" })
+  );
   const form = h(
     "form",
     { class: "filters", role: "search" },
-    h("label", {}, t("jobs.filter.tag"), tagInput),
-    h("label", {}, t("jobs.filter.name"), nameInput),
+    h("label", { class: "grow" }, t("jobs.filter.name"), inputs.name),
+    h("label", {}, t("jobs.filter.tag"), inputs.tag),
+    h("label", {}, t("jobs.filter.id"), inputs.id),
+    h("label", {}, t("jobs.filter.error"), inputs.error),
+    h("label", {}, t("jobs.filter.worker"), inputs.worker),
+    h("label", {}, t("jobs.filter.sort"), sortSelect),
+    h("label", { class: "check" }, ascBox, t("jobs.filter.asc")),
     h("button", { class: "button", type: "submit" }, t("jobs.filter.apply")),
-    h("a", { class: "button subtle", href: href("/jobs", { state: filters.state }) }, t("jobs.filter.clear")),
-    h("label", { class: "grow" }, t("jobs.filter.text"), textInput),
+    h(
+      "a",
+      { class: "button subtle", href: href("/jobs", { state: filters.state ?? "" }) },
+      t("jobs.filter.clear"),
+    ),
   );
   form.addEventListener("submit", (event) => {
     event.preventDefault();
+    const typed = Object.entries(inputs).map(([key, el]) => [key, el.value.trim()]);
     location.hash = href("/jobs", {
-      state: filters.state,
-      tag: tagInput.value.trim(),
-      name: nameInput.value.trim(),
-      text: textInput.value.trim(),
+      state: filters.state ?? "",
+      ...Object.fromEntries(typed),
+      sort: sortSelect.value === "created" ? "" : sortSelect.value,
+      order: ascBox.checked ? "asc" : "",
     });
   });
-  textInput.addEventListener("input", () => renderRows());
   const thead = h("thead");
   const tbody = h("tbody");
   const pager = h("div", { class: "pager" });
@@ -148,49 +161,44 @@ export function mountJobs(root, ctx, route) {
     pager,
   );
 
+  /** Created and duration sort on the server; a click on the current key flips its order. */
   function renderHead() {
-    replace(
-      thead,
+    const current = filters.sort || "created";
+    replace(thead, h("tr", {}, ...cols.map((col) => headCell(col, current))));
+  }
+
+  /** @param {Column} col @param {string} current */
+  function headCell(col, current) {
+    const cls = col.num ? "num" : "";
+    if (!SORTS.includes(col.key)) return h("th", { scope: "col", class: cls }, col.label);
+    const asc = filters.order === "asc";
+    const dir = current === col.key ? (asc ? "ascending" : "descending") : "none";
+    const order = current === col.key && !asc ? "asc" : "";
+    const link = h(
+      "a",
+      {
+        class: "sort",
+        title: t("jobs.sort", { column: col.label }),
+        href: href("/jobs", { ...search(), sort: col.key === "created" ? "" : col.key, order }),
+      },
+      col.label,
       h(
-        "tr",
-        {},
-        ...cols.map((col) => {
-          const dir = sort.key === col.key ? (sort.dir > 0 ? "ascending" : "descending") : "none";
-          const button = h(
-            "button",
-            { type: "button", class: "sort", title: t("jobs.sort", { column: col.label }) },
-            col.label,
-            h(
-              "span",
-              { class: "sort-mark", "aria-hidden": "true" },
-              dir === "ascending" ? " ▲" : dir === "descending" ? " ▼" : "",
-            ),
-          );
-          button.addEventListener("click", () => {
-            sort = { key: col.key, dir: sort.key === col.key ? -sort.dir : 1 };
-            renderHead();
-            renderRows();
-          });
-          return h("th", { scope: "col", "aria-sort": dir, class: col.num ? "num" : "" }, button);
-        }),
+        "span",
+        { class: "sort-mark", "aria-hidden": "true" },
+        { ascending: " ▲", descending: " ▼", none: "" }[dir],
       ),
     );
+    return h("th", { scope: "col", "aria-sort": dir, class: cls }, link);
   }
 
   function renderRows() {
-    const col = cols.find((c) => c.key === sort.key);
-    const shown = jobs.filter((job) => matches(job, textInput.value.trim()));
-    if (col)
-      shown.sort(
-        (a, b) => (col.value(a) < col.value(b) ? -1 : col.value(a) > col.value(b) ? 1 : 0) * sort.dir,
-      );
-    if (!shown.length) {
+    if (!jobs.length) {
       replace(tbody, h("tr", {}, h("td", { colspan: String(cols.length), class: "empty" }, t("jobs.empty"))));
       return;
     }
     replace(
       tbody,
-      ...shown.map((job) =>
+      ...jobs.map((job) =>
         h(
           "tr",
           { "data-job-id": job.id },
@@ -210,7 +218,7 @@ export function mountJobs(root, ctx, route) {
         return h(
           "a",
           {
-            href: href("/jobs", { state, tag: filters.tag, name: filters.name, worker: filters.worker }),
+            href: href("/jobs", { ...search(), state }),
             class: `tab ${state ? `st-${state}` : ""}`,
             "aria-current": current ? "page" : false,
           },
@@ -222,7 +230,7 @@ export function mountJobs(root, ctx, route) {
   }
 
   function renderPager() {
-    const query = { state: filters.state, tag: filters.tag, name: filters.name, worker: filters.worker };
+    const query = search();
     replace(
       pager,
       filters.cursor ? h("a", { class: "button", href: href("/jobs", query) }, t("jobs.newer")) : null,
@@ -235,9 +243,10 @@ export function mountJobs(root, ctx, route) {
 
   const load = async () => {
     const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
-    for (const key of /** @type {const} */ (["state", "tag", "name", "cursor"]))
-      if (filters[key]) params.set(key, filters[key]);
-    if (filters.worker) params.set("worker_id", filters.worker);
+    for (const key of [...FILTERS, "cursor"]) {
+      const value = filters[key];
+      if (value) params.set(key === "worker" ? "worker_id" : key, key === "id" ? value.toLowerCase() : value);
+    }
     const [page, stats] = await Promise.all([call(`/jobs?${params}`), call("/stats")]);
     jobs = page.jobs;
     nextCursor = page.next_cursor;
