@@ -14,6 +14,7 @@ import { createMetrics } from "./metrics/metrics.ts";
 import { type ChangeFeed, createLocalChangeFeed } from "./service/change-feed.ts";
 import { ClaimWaiters } from "./service/claim-waiters.ts";
 import { type Clock, systemClock } from "./service/clock.ts";
+import { BulkActions } from "./service/bulk-actions.ts";
 import { JobService } from "./service/job-service.ts";
 import { JobWriter } from "./service/job-writer.ts";
 import { KeyService } from "./service/key-service.ts";
@@ -74,6 +75,7 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
   const handOff = store.kind === "sqlite" ? waiters : undefined;
   const jobs = new JobService(store, writer, feed, { ...DEFAULT_JOB_DEFAULTS, ...options.defaults }, handOff);
   const leases = new LeaseService(store, writer, waiters);
+  const bulk = new BulkActions(store, writer);
   const keys = new KeyService(store, clock);
   const { leadership } = options;
   const reaper = new Reaper(store, writer, {
@@ -85,6 +87,7 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
   const app = await createApp(
     {
       jobs,
+      bulk,
       leases,
       keys,
       clock,

@@ -338,6 +338,44 @@ export const ListJobsQuery = T.Object(
   Strict,
 );
 export type ListJobs = Static<typeof ListJobsQuery>;
+
+/** What a bulk action looks at: the search's filters (no page or sort), or a selection of ids. */
+export const BulkFilterSchema = T.Composite(
+  [
+    T.Omit(ListJobsQuery, ["cursor", "limit", "sort", "order"]),
+    T.Object({
+      ids: T.Optional(
+        T.Array(Id, { minItems: 1, maxItems: 1000, uniqueItems: true, description: "A selection." }),
+      ),
+    }),
+  ],
+  Strict,
+);
+export type BulkFilter = Static<typeof BulkFilterSchema>;
+export const BulkActionRequest = T.Object(
+  {
+    action: T.Union([T.Literal("cancel"), T.Literal("requeue"), T.Literal("delete")]),
+    filter: BulkFilterSchema,
+    dry_run: T.Optional(T.Boolean({ description: "Only count what it would look at." })),
+  },
+  Strict,
+);
+export type BulkAction = Static<typeof BulkActionRequest>;
+export const BulkProgressSchema = T.Object({
+  id: Nullable(T.String({ description: "null for a dry run." })),
+  action: T.String(),
+  state: T.Union([T.Literal("counted"), T.Literal("running"), T.Literal("finished"), T.Literal("failed")]),
+  matched: T.Integer(),
+  done: T.Integer(),
+  changed: T.Integer(),
+  unchanged: T.Integer(),
+  refused: T.Integer(),
+  errors: T.Array(T.Object({ job_id: T.String(), message: T.String() })),
+  started_at: Nullable(T.String()),
+  finished_at: Nullable(T.String()),
+});
+export type BulkProgressWire = Static<typeof BulkProgressSchema>;
+export const BulkIdParams = T.Object({ id: T.String({ format: "uuid" }) }, Strict);
 export const ListJobsResponse = T.Object({ jobs: T.Array(JobSchema), next_cursor: Nullable(T.String()) });
 
 export const GetJobQuery = T.Object(

@@ -13,6 +13,7 @@ import { type TrustProxy, trustProxyOption } from "./trust-proxy.ts";
 import { installProblemHandlers } from "./problem.ts";
 import { registerKeyRoutes } from "./routes/key-routes.ts";
 import { registerMetricsRoute, registerMonitorRoutes } from "./routes/monitor-routes.ts";
+import { registerBulkRoutes } from "./routes/bulk-routes.ts";
 import { registerClientRoutes } from "./routes/client-routes.ts";
 import { registerHealthRoutes, registerStatsRoutes } from "./routes/ops-routes.ts";
 import { registerWorkerRoutes } from "./routes/worker-routes.ts";
@@ -63,6 +64,7 @@ export async function createApp(services: Services, options: AppOptions): Promis
   await app.register(
     async (api) => {
       registerClientRoutes(api, services);
+      registerBulkRoutes(api, services);
       registerWorkerRoutes(api, services);
       registerStatsRoutes(api, services);
       registerKeyRoutes(api, services);

@@ -23,6 +23,8 @@ export const ROUTE_ROLES: Record<string, Access> = {
   "POST /api/v1/jobs/:id/cancel": CLIENT,
   "POST /api/v1/jobs/:id/requeue": CLIENT,
   "DELETE /api/v1/jobs/:id": CLIENT,
+  "POST /api/v1/jobs/bulk": CLIENT,
+  "GET /api/v1/jobs/bulk/:id": CLIENT,
   "GET /api/v1/jobs/:id/logs": CLIENT,
   "GET /api/v1/stats": ALL,
   "GET /api/v1/workers": CLIENT,

@@ -1,3 +1,4 @@
+import type { BulkActions } from "../service/bulk-actions.ts";
 import type { JobService } from "../service/job-service.ts";
 import type { LeaseService } from "../service/lease-service.ts";
 import type { Clock } from "../service/clock.ts";
@@ -6,6 +7,7 @@ import type { KeyService } from "../service/key-service.ts";
 /** What the routes may call: the services, never the store. */
 export interface Services {
   jobs: JobService;
+  bulk: BulkActions;
   leases: LeaseService;
   keys: KeyService;
   clock: Clock;

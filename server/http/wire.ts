@@ -1,5 +1,8 @@
 /** The one mapping from the service's records (camelCase, epoch ms) to the wire (snake_case, ISO-8601). */
-import type { HistoryEntry, Job, ListJobs, Worker } from "../../shared/protocol.ts";
+import type { BulkProgressWire, HistoryEntry, Job, ListJobs, Worker } from "../../shared/protocol.ts";
+import { FlowyError } from "../../shared/errors.ts";
+import { JOB_STATES, type JobState } from "../../shared/states.ts";
+import type { BulkProgress } from "../service/bulk-actions.ts";
 import type { ListQuery } from "../service/job-service.ts";
 import type { HistoryRecord, JobRecord, WorkerRecord } from "../model/records.ts";
 
@@ -68,10 +71,25 @@ export function toWireWorker(worker: WorkerRecord, now: number): Worker {
   };
 }
 
+function fromWireStates(raw: string | undefined): JobState[] | undefined {
+  if (!raw) return undefined;
+  const states = raw.split(",").map((s) => s.trim());
+  const unknown = states.filter((s) => !(JOB_STATES as readonly string[]).includes(s));
+  if (unknown.length) {
+    throw new FlowyError(
+      "invalid-request",
+      `Unknown state: ${unknown.join(", ")}`,
+      `States are: ${JOB_STATES.join(", ")}.`,
+    );
+  }
+  return states as JobState[];
+}
+
 /** `GET /jobs`'s query as the service's search: comma lists split, ISO times as epoch ms. */
-export function fromWireSearch(q: ListJobs): Omit<ListQuery, "states"> {
+export function fromWireSearch(q: ListJobs): ListQuery {
   const ms = (text: string | undefined) => (text === undefined ? undefined : Date.parse(text));
   return {
+    states: fromWireStates(q.state),
     tags: q.tag ? q.tag.split(",") : undefined,
     idPrefix: q.id,
     nameContains: q.name,
@@ -85,5 +103,21 @@ export function fromWireSearch(q: ListJobs): Omit<ListQuery, "states"> {
     order: q.order,
     limit: q.limit,
     cursor: q.cursor,
+  };
+}
+
+export function toWireBulk(p: BulkProgress): BulkProgressWire {
+  return {
+    id: p.id,
+    action: p.action,
+    state: p.state,
+    matched: p.matched,
+    done: p.done,
+    changed: p.changed,
+    unchanged: p.unchanged,
+    refused: p.refused,
+    errors: p.errors.map((e) => ({ job_id: e.jobId, message: e.message })),
+    started_at: iso(p.startedAt),
+    finished_at: iso(p.finishedAt),
   };
 }

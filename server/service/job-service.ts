@@ -10,7 +10,7 @@ import type { HistoryRecord, JobFilter, JobRecord, Store, StoreStats, WorkerReco
 import type { ChangeFeed, ChangeListener } from "./change-feed.ts";
 import type { ClaimWaiters } from "./claim-waiters.ts";
 import { decodeCursor, encodeCursor } from "./job-cursor.ts";
-import { planRequeue, planTransition } from "./job-transitions.ts";
+import { decideAction, type JobAction } from "./job-actions.ts";
 import type { JobWriter } from "./job-writer.ts";
 import { type JobDefaults, planSubmit } from "./submit-plan.ts";
 
@@ -161,30 +161,19 @@ export class JobService {
   }
 
   cancel(id: string, reason = "canceled by a client"): Promise<JobRecord> {
-    return this.writer.mutate(id, (job) => {
-      if (job.state === "cancelling" || job.state === "canceled") return { answer: job };
-      return { transition: planTransition(job, "cancel", {}, { now: this.writer.now(), reason }) };
-    });
+    return this.act("cancel", id, reason);
   }
 
   requeue(id: string): Promise<JobRecord> {
-    return this.writer.mutate(id, (job) => ({
-      transition: planRequeue(job, { now: this.writer.now(), reason: "requeued by a client" }),
-    }));
+    return this.act("requeue", id, "requeued by a client");
   }
 
   delete(id: string): Promise<JobRecord> {
-    return this.writer.mutate(id, (job) => {
-      if (job.state === "deleted") return { answer: job };
-      return {
-        transition: planTransition(
-          job,
-          "delete",
-          {},
-          { now: this.writer.now(), reason: "deleted by a client" },
-        ),
-      };
-    });
+    return this.act("delete", id, "deleted by a client");
+  }
+
+  private act(action: JobAction, id: string, reason: string): Promise<JobRecord> {
+    return this.writer.mutate(id, (job) => decideAction(action, job, this.writer.now(), reason));
   }
 
   async readLog(id: string, attempt: number | undefined, offset: number, maxBytes: number) {

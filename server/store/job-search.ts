@@ -21,6 +21,8 @@ export interface JobFilter {
   /** Jobs carrying every one of these tags. */
   tags?: string[];
   idPrefix?: string;
+  /** Only these jobs (a selection), still subject to the other filters. */
+  ids?: string[];
   /** A case-insensitive substring of the name. */
   nameContains?: string;
   workerId?: string;
@@ -56,6 +58,11 @@ const SORT_KEY: Record<JobSort, string | undefined> = {
   duration: "(finished_at - started_at)",
 };
 
+/** The WHERE conditions of a count: the filters alone, without sort or page. */
+export function countClauses(filter: Omit<JobFilter, "limit">, d: SearchDialect): string[] {
+  return filterConditions({ ...filter, limit: 0 }, d);
+}
+
 /** The WHERE conditions and the ORDER BY of a search. */
 export function searchClauses(filter: JobFilter, d: SearchDialect): { where: string[]; orderBy: string } {
   const where = filterConditions(filter, d);
@@ -75,6 +82,9 @@ function filterConditions(filter: JobFilter, d: SearchDialect): string[] {
   if (filter.idPrefix) {
     // A range on the primary key: ids are lowercase base32, all below '~'.
     where.push(`id >= ${d.param(filter.idPrefix)} AND id < ${d.param(`${filter.idPrefix}~`)}`);
+  }
+  if (filter.ids) {
+    where.push(filter.ids.length ? `id IN (${filter.ids.map((id) => d.param(id)).join(", ")})` : "1 = 0");
   }
   if (filter.nameContains) where.push(contains("name", filter.nameContains, d));
   if (filter.workerId !== undefined) where.push(`worker_id = ${d.param(filter.workerId)}`);

@@ -110,6 +110,8 @@ export interface Store {
   getHistory(id: string): Promise<HistoryRecord[]>;
   /** Jobs matching the filter, in its order, at most `limit` (server/store/job-search.ts). */
   listJobs(filter: JobFilter): Promise<JobRecord[]>;
+  /** How many jobs the filter matches (the count a bulk action confirms). */
+  countJobs(filter: Omit<JobFilter, "limit">): Promise<number>;
 
   /**
    * Leases up to `capacity` pending jobs whose tags the worker has, highest priority first, then

@@ -13,7 +13,6 @@ import {
   type SubmitJob,
   SubmitJobBody,
 } from "../../../shared/protocol.ts";
-import { JOB_STATES, type JobState } from "../../../shared/states.ts";
 import type { Static } from "@sinclair/typebox";
 import { abortOnClose } from "../abort-on-close.ts";
 import type { Services } from "../services.ts";
@@ -21,20 +20,6 @@ import { fromWireSearch, toWireJob } from "../wire.ts";
 
 type IdParams = Static<typeof JobIdParams>;
 const LOG_READ_MAX = 1_048_576;
-
-function parseStates(raw: string | undefined): JobState[] | undefined {
-  if (!raw) return undefined;
-  const states = raw.split(",").map((s) => s.trim());
-  const unknown = states.filter((s) => !(JOB_STATES as readonly string[]).includes(s));
-  if (unknown.length) {
-    throw new FlowyError(
-      "invalid-request",
-      `Unknown state: ${unknown.join(", ")}`,
-      `States are: ${JOB_STATES.join(", ")}.`,
-    );
-  }
-  return states as JobState[];
-}
 
 export function registerClientRoutes(app: FastifyInstance, services: Services): void {
   const { jobs } = services;
@@ -71,7 +56,6 @@ export function registerClientRoutes(app: FastifyInstance, services: Services): 
       const q = request.query;
       const page = await jobs.list({
         ...fromWireSearch(q),
-        states: parseStates(q.state),
       });
       return { jobs: page.jobs.map((j) => toWireJob(j)), next_cursor: page.nextCursor };
     },

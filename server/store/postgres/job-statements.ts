@@ -271,6 +271,12 @@ export function applyTransitionBatch(columns: string[]): Statement {
     SELECT id FROM updated`);
 }
 
+/** A count of what a search matches; `where` conditions use $1…. */
+export function countJobs(where: string[]): Statement {
+  const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
+  return sql(`SELECT count(*) AS n FROM jobs ${clause}`);
+}
+
 /** A search (server/store/job-search.ts); `where` conditions use $2… ($1 is the limit). */
 export function listJobs(where: string[], orderBy: string): Statement {
   const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";

@@ -17,7 +17,7 @@ import {
   rowToJob,
   rowToWorker,
 } from "../job-row.ts";
-import { type SearchDialect, searchClauses } from "../job-search.ts";
+import { countClauses, type SearchDialect, searchClauses } from "../job-search.ts";
 import { planLogAppend, sliceLog } from "../log-chunks.ts";
 import type {
   ApiKeyRecord,
@@ -122,17 +122,14 @@ export class PostgresStore implements Store {
 
   async listJobs(filter: JobFilter): Promise<JobRecord[]> {
     const values: unknown[] = [filter.limit];
-    const dialect: SearchDialect = {
-      param(value) {
-        values.push(value);
-        return `$${values.length}`;
-      },
-      hasTag: (p) => `tags @> jsonb_build_array(${p}::text)`,
-      errorText: "error::text",
-      position: (haystack, needle) => `strpos(${haystack}, ${needle})`,
-    };
-    const { where, orderBy } = searchClauses(filter, dialect);
+    const { where, orderBy } = searchClauses(filter, postgresSearch(values));
     return (await this.db.read(q.listJobs(where, orderBy), values)).map(rowToJob);
+  }
+
+  async countJobs(filter: Omit<JobFilter, "limit">): Promise<number> {
+    const values: unknown[] = [];
+    const where = countClauses(filter, postgresSearch(values));
+    return Number((await this.db.read(q.countJobs(where), values))[0]?.n ?? 0);
   }
 
   async claimJobs(req: ClaimRequest): Promise<JobRecord[]> {
@@ -368,4 +365,17 @@ function historyValues(history: HistoryInput): unknown[] {
 async function logLength(tx: Tx, jobId: string, attempt: number): Promise<number> {
   const [row] = await tx.query(q.LOG_LENGTH, [jobId, attempt]);
   return Number((row as Row | undefined)?.length ?? 0);
+}
+
+/** Job search in PostgreSQL's words: $n parameters, jsonb containment, strpos. */
+function postgresSearch(values: unknown[]): SearchDialect {
+  return {
+    param(value) {
+      values.push(value);
+      return `$${values.length}`;
+    },
+    hasTag: (p) => `tags @> jsonb_build_array(${p}::text)`,
+    errorText: "error::text",
+    position: (haystack, needle) => `strpos(${haystack}, ${needle})`,
+  };
 }

@@ -7,7 +7,7 @@ import type { DatabaseSync } from "node:sqlite";
 import type { Task } from "../../../shared/protocol.ts";
 import type { JobState } from "../../../shared/states.ts";
 import { inOrderOf, rowToApiKey, rowToHistory, rowToJob, rowToWorker } from "../job-row.ts";
-import { type SearchDialect, searchClauses } from "../job-search.ts";
+import { countClauses, type SearchDialect, searchClauses } from "../job-search.ts";
 import { sliceLog } from "../log-chunks.ts";
 import type {
   ApiKeyRecord,
@@ -131,19 +131,16 @@ export class SqliteStore implements Store {
 
   async listJobs(filter: JobFilter): Promise<JobRecord[]> {
     const params: Params = { limit: filter.limit };
-    const dialect: SearchDialect = {
-      param(value) {
-        const name = `p${Object.keys(params).length}`;
-        params[name] = value as Params[string];
-        return `:${name}`;
-      },
-      hasTag: (p) => `EXISTS (SELECT 1 FROM json_each(jobs.tags) AS t WHERE t.value = ${p})`,
-      errorText: "error",
-      position: (haystack, needle) => `instr(${haystack}, ${needle})`,
-    };
-    const { where, orderBy } = searchClauses(filter, dialect);
+    const { where, orderBy } = searchClauses(filter, sqliteSearch(params));
     const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
     return this.all(`SELECT * FROM jobs ${clause} ORDER BY ${orderBy} LIMIT :limit`, params).map(rowToJob);
+  }
+
+  async countJobs(filter: Omit<JobFilter, "limit">): Promise<number> {
+    const params: Params = {};
+    const where = countClauses(filter, sqliteSearch(params));
+    const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
+    return Number(this.all(`SELECT count(*) AS n FROM jobs ${clause}`, params)[0]?.n ?? 0);
   }
 
   claimJobs(req: ClaimRequest): Promise<JobRecord[]> {
@@ -314,3 +311,17 @@ export class SqliteStore implements Store {
 const WORKERS_SQL = `SELECT w.*, coalesce(r.n, 0) AS running FROM workers w
   LEFT JOIN (SELECT worker_id, count(*) AS n FROM jobs WHERE state IN ${LEASED} GROUP BY worker_id) r
     ON r.worker_id = w.id`;
+
+/** Job search in SQLite's words: named parameters, tags through json_each, instr. */
+function sqliteSearch(params: Params): SearchDialect {
+  return {
+    param(value) {
+      const name = `p${Object.keys(params).length}`;
+      params[name] = value as Params[string];
+      return `:${name}`;
+    },
+    hasTag: (p) => `EXISTS (SELECT 1 FROM json_each(jobs.tags) AS t WHERE t.value = ${p})`,
+    errorText: "error",
+    position: (haystack, needle) => `instr(${haystack}, ${needle})`,
+  };
+}
