@@ -111,7 +111,7 @@ export class BulkActions {
       });
       if (page.length === 0) return;
       const outcomes = await this.applyBatch(request, page, reason);
-      outcomes.forEach((outcome, i) => this.tally(progress, page[i]!.id, outcome));
+      for (const [i, outcome] of outcomes.entries()) this.tally(progress, page[i]!.id, outcome);
       if (page.length < BATCH) return;
       after = { key: null, id: page.at(-1)!.id };
     }

@@ -1,7 +1,6 @@
 /** Client routes: submit, read, list, cancel, requeue, delete, logs. Thin: parse, call the service, map. */
 import { Readable } from "node:stream";
 import type { FastifyInstance } from "fastify";
-import { FlowyError } from "../../../shared/errors.ts";
 import {
   GetJobQuery,
   JobIdParams,
