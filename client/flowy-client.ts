@@ -6,7 +6,15 @@
  * a FlowyError carrying the server's hint.
  */
 import { randomUUID } from "node:crypto";
-import type { Job, ListJobs, Stats, SubmitJob, Worker } from "../shared/protocol.ts";
+import type {
+  BulkAction,
+  BulkProgressWire,
+  Job,
+  ListJobs,
+  Stats,
+  SubmitJob,
+  Worker,
+} from "../shared/protocol.ts";
 import type { JobState } from "../shared/states.ts";
 import { type LogChunk, type LogOptions, readLogs } from "./job-logs.ts";
 import { HttpTransport, type RetryOptions } from "./transport.ts";
@@ -112,24 +120,7 @@ export class FlowyClient {
 
   /** One page of a search over all jobs, newest first unless `sort`/`order` say otherwise. */
   listPage(filter: ListFilter = {}, signal?: AbortSignal): Promise<JobPage> {
-    const list = (value: string | string[] | undefined) => (Array.isArray(value) ? value.join(",") : value);
-    const query: ListJobs = {
-      state: list(filter.state),
-      tag: list(filter.tag),
-      id: filter.idPrefix,
-      name: filter.name,
-      worker_id: filter.workerId,
-      error: filter.error,
-      created_after: filter.createdAfter?.toISOString(),
-      created_before: filter.createdBefore?.toISOString(),
-      finished_after: filter.finishedAfter?.toISOString(),
-      finished_before: filter.finishedBefore?.toISOString(),
-      sort: filter.sort,
-      order: filter.order,
-      limit: filter.pageSize,
-      cursor: filter.cursor,
-    };
-    return this.http.json<JobPage>("GET", "/jobs", { query, signal });
+    return this.http.json<JobPage>("GET", "/jobs", { query: searchQuery(filter), signal });
   }
 
   /** Every job that matches, newest first, fetching pages as the loop asks for more. */
@@ -140,6 +131,29 @@ export class FlowyClient {
       yield* page.jobs;
       cursor = page.next_cursor ?? undefined;
     } while (cursor);
+  }
+
+  /**
+   * Cancels, requeues or deletes every job the filter matches (or only `ids`), on the server in
+   * batches; `dryRun` only counts them. Follow a started action with `bulkProgress(id)`.
+   */
+  bulk(
+    action: BulkAction["action"],
+    filter: ListFilter & { ids?: string[] },
+    options: { dryRun?: boolean } = {},
+  ): Promise<BulkProgressWire> {
+    const { cursor: _c, pageSize: _p, sort: _s, order: _o, ids, ...search } = filter;
+    const { cursor: _qc, limit: _ql, sort: _qs, order: _qo, ...query } = searchQuery(search);
+    const body: BulkAction = {
+      action,
+      filter: { ...query, ...(ids ? { ids } : {}) },
+      ...(options.dryRun ? { dry_run: true } : {}),
+    };
+    return this.http.json<BulkProgressWire>("POST", "/jobs/bulk", { body });
+  }
+
+  bulkProgress(id: string, signal?: AbortSignal): Promise<BulkProgressWire> {
+    return this.http.json<BulkProgressWire>("GET", `/jobs/bulk/${encodeURIComponent(id)}`, { signal });
   }
 
   /**
@@ -209,4 +223,25 @@ export class FlowyClient {
 
 function jobPath(id: string): string {
   return `/jobs/${encodeURIComponent(id)}`;
+}
+
+/** A search as `GET /jobs` takes it: comma lists, ISO times, snake_case. */
+function searchQuery(filter: ListFilter): ListJobs {
+  const list = (value: string | string[] | undefined) => (Array.isArray(value) ? value.join(",") : value);
+  return {
+    state: list(filter.state),
+    tag: list(filter.tag),
+    id: filter.idPrefix,
+    name: filter.name,
+    worker_id: filter.workerId,
+    error: filter.error,
+    created_after: filter.createdAfter?.toISOString(),
+    created_before: filter.createdBefore?.toISOString(),
+    finished_after: filter.finishedAfter?.toISOString(),
+    finished_before: filter.finishedBefore?.toISOString(),
+    sort: filter.sort,
+    order: filter.order,
+    limit: filter.pageSize,
+    cursor: filter.cursor,
+  };
 }

@@ -273,6 +273,29 @@ describe("flowy-client show, list, cancel, requeue, delete", () => {
     expect(badSince.stderr).toMatch(/--since "yesterday-ish" is not a time\nhint: Give how long ago/);
   });
 
+  it("requeues every job a search matches, after a confirmation (--yes without a terminal)", async () => {
+    const { url, api } = await startServer();
+    const ids: string[] = [];
+    for (const tag of ["etl", "etl", "other"]) {
+      const id = (await post(`${api}/jobs`, makeJobSpec({ tags: [tag] }))).body.id as string;
+      await post(`${api}/jobs/${id}/cancel`);
+      ids.push(id);
+    }
+    const unasked = await flowyClient(url, ["requeue", "--state", "canceled", "--tag", "etl"]);
+    expect(unasked.exitCode).toBe(1);
+    expect(unasked.stderr).toMatch(/Requeue 2 jobs\? Not without a confirmation\nhint: Add --yes/);
+    const both = await flowyClient(url, ["cancel", ids[0]!, "--state", "pending"]);
+    expect(both.stderr).toMatch(/Give a job id or search flags, not both/);
+    const neither = await flowyClient(url, ["delete"]);
+    expect(neither.stderr).toMatch(/delete needs a job id, or search flags/);
+    const run = await flowyClient(url, ["requeue", "--state", "canceled", "--tag", "etl", "--yes"]);
+    expect([run.exitCode, run.stdout]).toEqual([0, "Requeued 2 of 2 jobs.\n"]);
+    const states = await Promise.all(ids.map(async (id) => (await get(`${api}/jobs/${id}`)).body.state));
+    expect(states).toEqual(["pending", "pending", "canceled"]);
+    const none = await flowyClient(url, ["delete", "--name", "no-such-job", "--yes"]);
+    expect([none.exitCode, none.stderr]).toEqual([0, "No jobs match.\n"]);
+  });
+
   it("cancels, requeues and deletes, and explains an illegal move (exit 1)", async () => {
     const { url, api } = await startServer();
     const running = (await post(`${api}/jobs`, makeJobSpec())).body.id;
