@@ -5,7 +5,7 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, markNoReload, screenshot, type TestBrowser } from "../../helpers/browser.ts";
-import { post } from "../../helpers/http.ts";
+import { get, post } from "../../helpers/http.ts";
 import { makeJobSpec } from "../../helpers/jobs.ts";
 import { startServer } from "../../helpers/server.ts";
 
@@ -114,6 +114,33 @@ describe("dashboard in a browser", () => {
       expect(page.url()).toMatch(/sort=duration/);
       await screenshot(page, "jobs-search");
     });
+  });
+
+  it("requeues every job matching the search after confirming the count, and nothing else", async () => {
+    const { url, api } = await startServer();
+    const submitCanceled = async (name: string) => {
+      const id = (await post(`${api}/jobs`, makeJobSpec({ name }))).body.id as string;
+      await post(`${api}/jobs/${id}/cancel`);
+      return id;
+    };
+    const nightly = [await submitCanceled("nightly-a"), await submitCanceled("nightly-b")];
+    const other = await submitCanceled("other");
+    await withPage(`${url}/#/jobs?state=canceled&name=nightly`, async (page) => {
+      await expect
+        .poll(() => page.locator("tbody tr[data-job-id]").count(), { timeout: LIVE_TIMEOUT_MS })
+        .toBe(2);
+      await page.locator('button[data-bulk="requeue"]').click();
+      const dialog = page.locator("dialog #confirm-text");
+      await dialog.waitFor();
+      expect(await dialog.textContent()).toMatch(/^Requeue 2 jobs matching this search\?/);
+      await page.locator('dialog button[value="yes"]').click();
+      await expect
+        .poll(() => page.locator(".bulk-status").textContent(), { timeout: LIVE_TIMEOUT_MS })
+        .toBe("Done: 2 of 2 changed, 0 refused.");
+      await screenshot(page, "jobs-bulk");
+    });
+    for (const id of nightly) expect((await get(`${api}/jobs/${id}`)).body.state).toBe("pending");
+    expect((await get(`${api}/jobs/${other}`)).body.state).toBe("canceled");
   });
 
   it("streams a running job's log and task states, and an admin cancels it live", async () => {

@@ -32,13 +32,20 @@ async function checked(response) {
 /**
  * A JSON call; `path` is below /api/v1 unless it starts with "//" (a server path).
  * @param {string} path
- * @param {{method?: string, headers?: Record<string, string>}} [init]
+ * @param {{method?: string, headers?: Record<string, string>, body?: unknown}} [init] a body is sent as JSON
  * @returns {Promise<any>}
  */
 export async function call(path, init = {}) {
   const url = path.startsWith("//") ? path.slice(1) : `${API}${path}`;
+  /** @type {Record<string, string>} */
+  const json = init.body === undefined ? {} : { "content-type": "application/json" };
   const response = await checked(
-    await fetch(url, { method: init.method ?? "GET", headers: init.headers, credentials: "same-origin" }),
+    await fetch(url, {
+      method: init.method ?? "GET",
+      headers: { ...json, ...init.headers },
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      credentials: "same-origin",
+    }),
   );
   return response.status === 204 ? null : response.json();
 }

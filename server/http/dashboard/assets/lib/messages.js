@@ -120,6 +120,14 @@ export const MESSAGES = {
     "confirm.no": "Keep it",
     "action.done": "Done: job is now {state}.",
     "action.failed": "Could not do that: {message}",
+    "bulk.requeue": "Requeue all matching",
+    "bulk.cancel": "Cancel all matching",
+    "bulk.delete": "Delete all matching",
+    "bulk.confirm.requeue": "Requeue {n} jobs matching this search? Each runs again from its first attempt.",
+    "bulk.confirm.cancel": "Cancel {n} jobs matching this search? Running ones are asked to stop.",
+    "bulk.confirm.delete": "Delete {n} jobs matching this search? Running ones are left alone.",
+    "bulk.progress": "Working: {done} of {n}…",
+    "bulk.done": "Done: {changed} of {n} changed, {refused} refused.",
     "history.by": "by {worker}",
     "history.attempt": "attempt {n}",
 
@@ -262,6 +270,16 @@ export const MESSAGES = {
     "confirm.no": "やめる",
     "action.done": "完了: ジョブは {state} になりました。",
     "action.failed": "実行できませんでした: {message}",
+    "bulk.requeue": "該当をすべて再投入",
+    "bulk.cancel": "該当をすべてキャンセル",
+    "bulk.delete": "該当をすべて削除",
+    "bulk.confirm.requeue":
+      "この検索に該当する {n} 件のジョブを再投入しますか?それぞれ最初の試行から実行します。",
+    "bulk.confirm.cancel":
+      "この検索に該当する {n} 件のジョブをキャンセルしますか?実行中のものには停止を要求します。",
+    "bulk.confirm.delete": "この検索に該当する {n} 件のジョブを削除しますか?実行中のものはそのままです。",
+    "bulk.progress": "処理中: {n} 件中 {done} 件…",
+    "bulk.done": "完了: {n} 件中 {changed} 件を変更、{refused} 件は不可。",
     "history.by": "{worker} による",
     "history.attempt": "試行 {n}",
 

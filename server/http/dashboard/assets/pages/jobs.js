@@ -8,6 +8,7 @@ import { h, replace } from "../lib/dom.js";
 import { formatAgo, formatDuration, formatTime, spanMs, t } from "../lib/i18n.js";
 import { href, jobHref } from "../lib/router.js";
 import { stateBadge, tagChips } from "../components/badges.js";
+import { bulkBar } from "../components/bulk-bar.js";
 import { keepFresh, pageHead } from "./page.js";
 
 const PAGE_SIZE = 50;
@@ -151,11 +152,19 @@ export function mountJobs(root, ctx, route) {
   const tbody = h("tbody");
   const pager = h("div", { class: "pager" });
   const errorBox = h("div");
+  /** The search as POST /jobs/bulk takes it. */
+  const bulkFilter = Object.fromEntries(
+    FILTERS.filter((key) => key !== "sort" && key !== "order" && filters[key]).map((key) => [
+      key === "worker" ? "worker_id" : key,
+      key === "id" ? (filters[key] ?? "").toLowerCase() : filters[key],
+    ]),
+  );
   replace(
     root,
     pageHead(t("jobs.title")),
     tabs,
     form,
+    bulkBar(bulkFilter, ctx, () => load()),
     errorBox,
     h("div", { class: "table-wrap" }, h("table", { class: "table jobs" }, thead, tbody)),
     pager,
