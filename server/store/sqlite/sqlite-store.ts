@@ -22,7 +22,7 @@ import type {
   WorkerRecord,
 } from "../store.ts";
 import { LEASED, migrate, openConnection, type Params, Statements } from "./sqlite-connection.ts";
-import { CLAIM_SQL, SqliteWrites, type WriteArgs, type WriteOp, type WriteResult } from "./sqlite-writes.ts";
+import { CLAIM_SQL, SqliteWrites } from "./sqlite-writes.ts";
 import { type SyncFile, WalSync } from "./wal-sync.ts";
 import { BackgroundCheckpointer } from "./background-checkpointer.ts";
 import { WriteBatcher } from "./write-batcher.ts";
@@ -81,12 +81,6 @@ export class SqliteStore implements Store {
     return this.batcher.commits;
   }
 
-  /** Runs one write in the next group commit; resolves once it is committed. */
-  private write<K extends WriteOp>(op: K, ...args: WriteArgs<K>): Promise<WriteResult<K>> {
-    const fn = this.writes[op] as (...a: WriteArgs<K>) => WriteResult<K>;
-    return this.batcher.write(() => fn.apply(this.writes, args));
-  }
-
   /** The query plan of the claim, for the test that keeps it on the index. */
   explainClaim(): string {
     const rows = this.db.prepare(`EXPLAIN QUERY PLAN ${CLAIM_SQL}`).all({
@@ -108,7 +102,7 @@ export class SqliteStore implements Store {
   }
 
   insertJob(job: NewJob, history: HistoryInput): Promise<{ job: JobRecord; created: boolean }> {
-    return this.write("insertJob", job, history);
+    return this.batcher.write(() => this.writes.insertJob(job, history));
   }
 
   async getJob(id: string): Promise<JobRecord | undefined> {
@@ -158,11 +152,11 @@ export class SqliteStore implements Store {
   }
 
   claimJobs(req: ClaimRequest): Promise<JobRecord[]> {
-    return this.write("claimJobs", req);
+    return this.batcher.write(() => this.writes.claimJobs(req));
   }
 
   applyTransitions(transitions: Transition[], now: number): Promise<Array<JobRecord | undefined>> {
-    return this.write("applyTransitions", transitions, now);
+    return this.batcher.write(() => this.writes.applyTransitions(transitions, now));
   }
 
   renewLease(
@@ -171,7 +165,7 @@ export class SqliteStore implements Store {
     now: number,
     tasks: Task[] | null,
   ): Promise<JobRecord | undefined> {
-    return this.write("renewLease", id, leaseToken, now, tasks);
+    return this.batcher.write(() => this.writes.renewLease(id, leaseToken, now, tasks));
   }
 
   async findExpired(leaseBefore: number, deadlineBefore: number, limit: number): Promise<JobRecord[]> {
@@ -184,7 +178,7 @@ export class SqliteStore implements Store {
   }
 
   promoteDue(now: number, limit: number): Promise<JobRecord[]> {
-    return this.write("promoteDue", now, limit);
+    return this.batcher.write(() => this.writes.promoteDue(now, limit));
   }
 
   async nextRunAt(): Promise<number | null> {
@@ -208,7 +202,7 @@ export class SqliteStore implements Store {
   }
 
   appendLog(jobId: string, attempt: number, offset: number, data: string, now: number): Promise<number> {
-    return this.write("appendLog", jobId, attempt, offset, data, now);
+    return this.batcher.write(() => this.writes.appendLog(jobId, attempt, offset, data, now));
   }
 
   private logLength(jobId: string, attempt: number): number {
@@ -234,11 +228,11 @@ export class SqliteStore implements Store {
   }
 
   upsertWorker(worker: Omit<WorkerRecord, "running" | "registeredAt">, now: number): Promise<WorkerRecord> {
-    return this.write("upsertWorker", worker, now);
+    return this.batcher.write(() => this.writes.upsertWorker(worker, now));
   }
 
   touchWorkers(ids: string[], now: number): Promise<void> {
-    return this.write("touchWorkers", ids, now);
+    return this.batcher.write(() => this.writes.touchWorkers(ids, now));
   }
 
   async getWorker(id: string): Promise<WorkerRecord | undefined> {
@@ -261,7 +255,7 @@ export class SqliteStore implements Store {
   }
 
   insertApiKey(key: ApiKeyRecord): Promise<ApiKeyRecord> {
-    return this.write("insertApiKey", key);
+    return this.batcher.write(() => this.writes.insertApiKey(key));
   }
 
   async listApiKeys(): Promise<ApiKeyRecord[]> {
@@ -278,11 +272,11 @@ export class SqliteStore implements Store {
   }
 
   revokeApiKey(name: string, now: number): Promise<boolean> {
-    return this.write("revokeApiKey", name, now);
+    return this.batcher.write(() => this.writes.revokeApiKey(name, now));
   }
 
   touchApiKey(name: string, now: number): Promise<void> {
-    return this.write("touchApiKey", name, now);
+    return this.batcher.write(() => this.writes.touchApiKey(name, now));
   }
 
   async countFinished(since: number, bucketMs: number): Promise<FinishedCount[]> {
@@ -307,7 +301,7 @@ export class SqliteStore implements Store {
   }
 
   purgeFinished(before: number, limit: number): Promise<number> {
-    return this.write("purgeFinished", before, limit);
+    return this.batcher.write(() => this.writes.purgeFinished(before, limit));
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,7 @@
 /**
- * Every write of the SQLite store, as synchronous functions over one connection. They run inside
- * the WriteBatcher's group-commit transaction, on the store's write thread (or inline for an
- * in-memory database), and return plain records, which is all that crosses the thread boundary.
+ * Every write of the SQLite store, as synchronous functions over the store's one connection. The
+ * store calls each inside the WriteBatcher's group-commit transaction (write-batcher.ts), so a
+ * write here never begins or commits a transaction itself.
  */
 import type { DatabaseSync, SQLInputValue } from "node:sqlite";
 import { jobIdFloor } from "../../../shared/ids.ts";
@@ -263,11 +263,6 @@ export class SqliteWrites {
     return ids.length;
   }
 }
-
-/** The write operations by name: what the write thread is asked to run. */
-export type WriteOp = Exclude<keyof SqliteWrites, "constructor">;
-export type WriteArgs<K extends WriteOp> = Parameters<SqliteWrites[K]>;
-export type WriteResult<K extends WriteOp> = ReturnType<SqliteWrites[K]>;
 
 function byPriorityThenAge(a: JobRecord, b: JobRecord): number {
   return b.priority - a.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
