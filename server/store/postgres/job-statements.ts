@@ -71,10 +71,9 @@ export const CLAIM_BODY = `
   SELECT * FROM claimed UNION ALL SELECT * FROM earlier ORDER BY priority DESC, id`;
 
 // The claim is CLAIM_BODY run by the function flowy_claim under the settings above, in one round
-// trip; the function's body and settings are read back for EXPLAIN and for the test that keeps
-// them equal to CLAIM_BODY.
+// trip; test/helpers/query-plans.ts reads the function's body and settings back, for EXPLAIN and
+// for the test that keeps them equal to CLAIM_BODY.
 export const CLAIM = sql("SELECT * FROM flowy_claim($1, $2::jsonb, $3, $4, $5, $6)");
-export const CLAIM_FUNCTION = sql("SELECT prosrc, proconfig FROM pg_proc WHERE oid = 'flowy_claim'::regproc");
 
 // $1 id, $2 lease token, $3 now, $4 tasks (jsonb, or null to keep them).
 // Extends the lease only while the token holds it; a task update is a change (version + 1).

@@ -22,7 +22,7 @@ import type {
   WorkerRecord,
 } from "../store.ts";
 import { LEASED, migrate, openConnection, type Params, Statements } from "./sqlite-connection.ts";
-import { CLAIM_SQL, SqliteWrites } from "./sqlite-writes.ts";
+import { SqliteWrites } from "./sqlite-writes.ts";
 import { type SyncFile, WalSync } from "./wal-sync.ts";
 import { BackgroundCheckpointer } from "./background-checkpointer.ts";
 import { WriteBatcher } from "./write-batcher.ts";
@@ -79,18 +79,6 @@ export class SqliteStore implements Store {
   /** Group commits made so far. */
   get commits(): number {
     return this.batcher.commits;
-  }
-
-  /** The query plan of the claim, for the test that keeps it on the index. */
-  explainClaim(): string {
-    const rows = this.db.prepare(`EXPLAIN QUERY PLAN ${CLAIM_SQL}`).all({
-      worker_id: "w",
-      claim_id: null,
-      now: 0,
-      worker_tags: "[]",
-      capacity: 1,
-    }) as Array<{ detail: string }>;
-    return rows.map((r) => r.detail).join("\n");
   }
 
   private all(sql: string, params: Params = {}) {
@@ -280,24 +268,11 @@ export class SqliteStore implements Store {
   }
 
   async countFinished(since: number, bucketMs: number): Promise<FinishedCount[]> {
-    return this.all(
-      // `%` works in integers even though node:sqlite binds JS numbers as REAL.
-      `SELECT at - at % :bucket AS t, to_state, count(*) AS n FROM job_history
-       WHERE at >= :since AND to_state IN ('succeeded', 'failed', 'timed_out', 'canceled')
-       GROUP BY t, to_state ORDER BY t, to_state`,
-      { since, bucket: bucketMs },
-    ).map((r) => ({ at: Number(r.t), state: r.to_state as JobState, count: Number(r.n) }));
-  }
-
-  /** The query plan of countFinished, for the test that keeps it on its index. */
-  explainCountFinished(): string {
-    const rows = this.db
-      .prepare(
-        `EXPLAIN QUERY PLAN SELECT at - at % 60000 AS t, to_state, count(*) FROM job_history
-         WHERE at >= 0 AND to_state IN ('succeeded', 'failed', 'timed_out', 'canceled') GROUP BY t, to_state`,
-      )
-      .all() as Array<{ detail: string }>;
-    return rows.map((r) => r.detail).join("\n");
+    return this.all(COUNT_FINISHED_SQL, { since, bucket: bucketMs }).map((r) => ({
+      at: Number(r.t),
+      state: r.to_state as JobState,
+      count: Number(r.n),
+    }));
   }
 
   purgeFinished(before: number, limit: number): Promise<number> {
@@ -314,6 +289,11 @@ export class SqliteStore implements Store {
     this.db.close();
   }
 }
+
+// `%` works in integers even though node:sqlite binds JS numbers as REAL.
+export const COUNT_FINISHED_SQL = `SELECT at - at % :bucket AS t, to_state, count(*) AS n FROM job_history
+  WHERE at >= :since AND to_state IN ('succeeded', 'failed', 'timed_out', 'canceled')
+  GROUP BY t, to_state ORDER BY t, to_state`;
 
 // One pass over the leased jobs counts every worker's, rather than one pass per worker.
 const WORKERS_SQL = `SELECT w.*, coalesce(r.n, 0) AS running FROM workers w
