@@ -33,6 +33,8 @@ export type JobState = (typeof JOB_STATES)[number];
 export const TERMINAL_STATES: readonly JobState[] = ["succeeded", "failed", "timed_out", "canceled"];
 /** States in which a worker holds a lease on the job. */
 export const LEASED_STATES: readonly JobState[] = ["running", "cancelling"];
+/** Terminal or deleted: the job will not run again unless it is requeued. */
+export const ENDED_STATES: readonly JobState[] = [...TERMINAL_STATES, "deleted"];
 
 export const JOB_EVENTS = [
   "due",

@@ -11,8 +11,6 @@ import { SQLITE_MIGRATIONS } from "./migrations.ts";
 export type Row = Record<string, SQLInputValue>;
 export type Params = Record<string, SQLInputValue>;
 
-export const LEASED = "('running', 'cancelling')";
-
 export function openConnection(path: string): DatabaseSync {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const db = new DatabaseSync(path);

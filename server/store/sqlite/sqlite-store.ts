@@ -21,7 +21,8 @@ import type {
   Transition,
   WorkerRecord,
 } from "../store.ts";
-import { LEASED, migrate, openConnection, type Params, Statements } from "./sqlite-connection.ts";
+import { ENDED, LEASED, TERMINAL } from "../state-sql.ts";
+import { migrate, openConnection, type Params, Statements } from "./sqlite-connection.ts";
 import { SqliteWrites } from "./sqlite-writes.ts";
 import { type SyncFile, WalSync } from "./wal-sync.ts";
 import { BackgroundCheckpointer } from "./background-checkpointer.ts";
@@ -177,7 +178,7 @@ export class SqliteStore implements Store {
   async findReleasable(limit: number) {
     return this.all(
       `SELECT c.*, p.state AS parent_state FROM jobs c JOIN jobs p ON p.id = c.parent_id
-       WHERE c.state = 'awaiting' AND p.state IN ('succeeded', 'failed', 'timed_out', 'canceled', 'deleted')
+       WHERE c.state = 'awaiting' AND p.state IN ${ENDED}
        LIMIT +:limit`,
       { limit },
     ).map((row) => ({ job: rowToJob(row), parentState: row.parent_state as JobState }));
@@ -292,7 +293,7 @@ export class SqliteStore implements Store {
 
 // `%` works in integers even though node:sqlite binds JS numbers as REAL.
 export const COUNT_FINISHED_SQL = `SELECT at - at % :bucket AS t, to_state, count(*) AS n FROM job_history
-  WHERE at >= :since AND to_state IN ('succeeded', 'failed', 'timed_out', 'canceled')
+  WHERE at >= :since AND to_state IN ${TERMINAL}
   GROUP BY t, to_state ORDER BY t, to_state`;
 
 // One pass over the leased jobs counts every worker's, rather than one pass per worker.

@@ -17,7 +17,8 @@ import type {
   Transition,
   WorkerRecord,
 } from "../store.ts";
-import { LEASED, Statements } from "./sqlite-connection.ts";
+import { ENDED, LEASED } from "../state-sql.ts";
+import { Statements } from "./sqlite-connection.ts";
 
 export const CLAIM_SQL = `
   UPDATE jobs SET
@@ -248,7 +249,7 @@ export class SqliteWrites {
     const ids = this.q
       .all(
         `SELECT id FROM jobs INDEXED BY jobs_state
-         WHERE state IN ('succeeded', 'failed', 'timed_out', 'canceled', 'deleted')
+         WHERE state IN ${ENDED}
            AND id < +:floor AND updated_at < +:before
          ORDER BY id LIMIT +:limit`,
         { floor: jobIdFloor(before), before, limit },
