@@ -64,17 +64,24 @@ describe("claiming jobs over HTTP", () => {
     const claim = fetch(`${api}/jobs/claim`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ worker_id: "gone", capacity: 1, wait_s: 30 }),
+      body: JSON.stringify({ worker_id: "gone", capacity: 1, wait_s: 60 }),
       signal: controller.signal,
     }).catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 100));
+    const until = { timeout: 30_000 };
+    await vi.waitFor(() => expect(server.waitingClaims()).toBe(1), until);
     controller.abort();
     await claim;
-    await new Promise((r) => setTimeout(r, 100));
+    // The server has seen the hang-up once the poll stops waiting, long before its 60 s are up.
+    await vi.waitFor(() => expect(server.waitingClaims()).toBe(0), until);
     const job = await post(`${api}/jobs`, makeJobSpec());
-    await new Promise((r) => setTimeout(r, 100));
-    expect((await get(`${api}/jobs/${job.body.id}`)).body.state).toBe("pending");
-    expect(server.app.server.listening).toBe(true);
+    const live = await post(`${api}/jobs/claim`, { worker_id: "alive", capacity: 1, wait_s: 20 });
+    expect(live.body.jobs.map((j: any) => j.id)).toEqual([job.body.id]);
+    // Never leased to the worker that left, not even for a moment before a release.
+    const { body } = await get(`${api}/jobs/${job.body.id}`);
+    expect(body.history.map((h: any) => [h.event, h.worker_id])).toEqual([
+      ["submit", null],
+      ["claim", "alive"],
+    ]);
   });
 
   it("registers workers and lists them with what they run", async () => {
