@@ -24,8 +24,15 @@ describePg("PostgreSQL store", () => {
            FROM ${schema}.jobs t, generate_series(1, 20000) n) s`,
       );
       const plan = await explainPgClaim(url);
+      // And the claim, on that queue, leases what the plan promises: highest priority, then oldest.
+      const expected = await adminQuery<{ id: string }>(
+        `SELECT id FROM ${schema}.jobs WHERE state = 'pending' ORDER BY priority DESC, id LIMIT 3`,
+      );
+      const claimed = await store.claimJobs({ workerId: "w", tags: [], capacity: 3, now: job.createdAt });
       await store.close();
-      expect(job.id).toBeTruthy();
+      expect(expected).toHaveLength(3);
+      expect(claimed.map((j) => j.id)).toEqual(expected.map((r) => r.id));
+      expect(claimed.map((j) => j.priority)).toEqual([4, 4, 4]);
       expect(plan).toMatch(/Index Scan using jobs_claim on jobs/);
       expect(plan).toMatch(/LockRows/);
       expect(plan).not.toMatch(/Seq Scan on jobs/);
