@@ -6,8 +6,8 @@
 import { join } from "node:path";
 import fastifyStatic from "@fastify/static";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { JOB_STATES, STATE_ICONS } from "../../shared/states.ts";
-import { KEY_COOKIE, presentedKey } from "../http/auth.ts";
+import { JOB_STATES, STATE_ICONS } from "../../../shared/states.ts";
+import { KEY_COOKIE, presentedKey } from "../auth.ts";
 import { type DashboardLangSetting, pickLanguage } from "./language.ts";
 import { actionsFor, roleOf } from "./role.ts";
 
