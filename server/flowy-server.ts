@@ -48,6 +48,8 @@ export interface FlowyServer {
   jobs: JobService;
   leases: LeaseService;
   keys: KeyService;
+  /** Long-polling claims waiting for a job now (a test waits on it instead of sleeping). */
+  waitingClaims(): number;
   listen(host: string, port: number): Promise<string>;
   close(): Promise<void>;
 }
@@ -116,6 +118,7 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
     jobs,
     leases,
     keys,
+    waitingClaims: () => waiters.size,
     async listen(host, port) {
       const address = await app.listen({ host, port });
       reaper.start();

@@ -33,6 +33,29 @@ export type JobState = (typeof JOB_STATES)[number];
 export const TERMINAL_STATES: readonly JobState[] = ["succeeded", "failed", "timed_out", "canceled"];
 /** States in which a worker holds a lease on the job. */
 export const LEASED_STATES: readonly JobState[] = ["running", "cancelling"];
+/** Terminal or deleted: the job will not run again unless it is requeued. */
+export const ENDED_STATES: readonly JobState[] = [...TERMINAL_STATES, "deleted"];
+
+/** A workflow task's state that no job has: it never ran because a task it needs did not succeed. */
+export type TaskOnlyState = "skipped";
+
+/**
+ * How each state shows to a person: the one table of icons, printed by the CLI and served to the
+ * dashboard (GET /dashboard/session), so the two never drift. Task states share the jobs' icons.
+ */
+export const STATE_ICONS: Readonly<Record<JobState | TaskOnlyState, string>> = {
+  scheduled: "🕒",
+  awaiting: "🔗",
+  pending: "⏳",
+  running: "🔄",
+  cancelling: "🛑",
+  succeeded: "✅",
+  failed: "❌",
+  timed_out: "⏰",
+  canceled: "🛑",
+  deleted: "🗑️",
+  skipped: "⏭️",
+};
 
 export const JOB_EVENTS = [
   "due",

@@ -1,11 +1,10 @@
 /** `workers` and `stats`: the state of the whole system. */
 import type { Command } from "commander";
 import type { Stats, Worker } from "../../shared/protocol.ts";
-import { JOB_STATES } from "../../shared/states.ts";
+import { JOB_STATES, STATE_ICONS } from "../../shared/states.ts";
 import type { CliContext } from "./context.ts";
 import { formatDuration } from "./duration.ts";
 import { EXIT } from "./exit-codes.ts";
-import { STATE_ICONS } from "./job-format.ts";
 import type { Act } from "./act.ts";
 import { renderTable } from "./table.ts";
 

@@ -1,20 +1,7 @@
 /** How a job reads in text: state icons, a one-line summary, its outcome and its error. */
 import type { Job, JobSpec } from "../../shared/protocol.ts";
-import type { JobState } from "../../shared/states.ts";
+import { type JobState, STATE_ICONS } from "../../shared/states.ts";
 import { formatDuration } from "./duration.ts";
-
-export const STATE_ICONS: Record<JobState, string> = {
-  scheduled: "🕒",
-  awaiting: "🔗",
-  pending: "⏳",
-  running: "🔄",
-  cancelling: "🛑",
-  succeeded: "✅",
-  failed: "❌",
-  timed_out: "⏰",
-  canceled: "🛑",
-  deleted: "🗑️",
-};
 
 export function stateLabel(state: JobState, pretty: boolean): string {
   return pretty ? `${STATE_ICONS[state]} ${state}` : state;
@@ -50,11 +37,9 @@ export function tasksDone(job: Job): { done: number; total: number } | undefined
   return { done, total: job.tasks.length };
 }
 
-const OUTCOME_ICONS: Partial<Record<JobState, string>> = { canceled: "🛑", deleted: "🗑️" };
-
 /** The line that ends a wait: "✅ Job … succeeded in 1.2s (attempt 1/3)". */
 export function outcomeLine(job: Job, pretty: boolean): string {
-  const icon = pretty ? `${OUTCOME_ICONS[job.state] ?? STATE_ICONS[job.state]} ` : "";
+  const icon = pretty ? `${STATE_ICONS[job.state]} ` : "";
   const took = jobDuration(job);
   const words: Record<string, string> = {
     succeeded: "succeeded",

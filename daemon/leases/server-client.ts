@@ -7,7 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { HttpTransport, type RetryOptions } from "../../client/transport.ts";
-import type { ClaimedJob, HeartbeatResult, ReportItem, ReportResult, Worker } from "../../shared/protocol.ts";
+import type { ClaimedJob, ReportItem, ReportResult, Worker } from "../../shared/protocol.ts";
 
 export interface ServerClientOptions {
   server: string;
@@ -81,13 +81,6 @@ export class ServerClient {
       timeoutMs: timeoutMs ?? this.timeoutMs,
     });
     return answer.results;
-  }
-
-  heartbeat(jobId: string, leaseToken: string): Promise<HeartbeatResult> {
-    return this.http.json<HeartbeatResult>("POST", `/jobs/${encodeURIComponent(jobId)}/heartbeat`, {
-      body: { worker_id: this.workerId, lease_token: leaseToken },
-      retry: REPORT_RETRY,
-    });
   }
 
   /** Appends log text at a byte offset; resolves to the stored log's new length. */

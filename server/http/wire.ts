@@ -1,6 +1,30 @@
-/** The one mapping from the service's records (camelCase, epoch ms) to the wire (snake_case, ISO-8601). */
-import type { BulkProgressWire, HistoryEntry, Job, ListJobs, Worker } from "../../shared/protocol.ts";
+/**
+ * The one mapping between the service's records (camelCase, epoch ms, Error values) and the wire
+ * (snake_case, ISO-8601, problem objects), both ways.
+ */
 import { FlowyError } from "../../shared/errors.ts";
+import type {
+  BulkProgressWire,
+  Claim,
+  Complete,
+  Failed,
+  HeartbeatResult,
+  HistoryEntry,
+  Job,
+  ListJobs,
+  RegisterWorker,
+  ReportItem,
+  ReportResult,
+  Worker,
+} from "../../shared/protocol.ts";
+import type {
+  ClaimQuery,
+  HeartbeatAnswer,
+  Outcome,
+  ReportAnswer,
+  ReportEntry,
+  WorkerRegistration,
+} from "../model/lease-requests.ts";
 import { JOB_STATES, type JobState } from "../../shared/states.ts";
 import type { BulkProgress } from "../service/bulk-actions.ts";
 import type { ListQuery } from "../service/job-service.ts";
@@ -120,4 +144,71 @@ export function toWireBulk(p: BulkProgress): BulkProgressWire {
     started_at: iso(p.startedAt),
     finished_at: iso(p.finishedAt),
   };
+}
+export function fromWireRegistration(body: RegisterWorker): WorkerRegistration {
+  return {
+    ...(body.worker_id !== undefined ? { workerId: body.worker_id } : {}),
+    ...(body.hostname !== undefined ? { hostname: body.hostname } : {}),
+    tags: body.tags ?? [],
+    capacity: body.capacity,
+    version: body.version ?? null,
+  };
+}
+
+export function fromWireClaim(body: Claim): ClaimQuery {
+  return {
+    workerId: body.worker_id,
+    tags: body.tags ?? [],
+    capacity: body.capacity,
+    waitMs: (body.wait_s ?? 0) * 1000,
+    claimId: body.claim_id ?? null,
+  };
+}
+
+type OutcomeFields = Omit<Complete & Failed, "worker_id" | "lease_token" | "message"> & { message?: string };
+
+/** A complete or failed body, or a batch entry of either kind; a failure without a message says "failed". */
+export function fromWireOutcome(kind: Outcome["kind"], body: Partial<OutcomeFields>): Outcome {
+  const common = {
+    exitCode: body.exit_code ?? null,
+    durationMs: body.duration_ms ?? null,
+    tasks: body.tasks ?? null,
+  };
+  if (kind === "complete") return { kind, ...common, outputs: body.outputs ?? {} };
+  return {
+    kind,
+    ...common,
+    message: body.message ?? "failed",
+    stderrTail: body.stderr_tail ?? null,
+    timedOut: body.timed_out === true,
+    retryable: body.retryable !== false,
+  };
+}
+
+export function fromWireReportItem(item: ReportItem): ReportEntry {
+  const lease = { jobId: item.job_id, leaseToken: item.lease_token };
+  if (item.kind === "heartbeat") return { kind: "heartbeat", ...lease, tasks: item.tasks ?? null };
+  return { kind: "outcome", ...lease, outcome: fromWireOutcome(item.kind, item) };
+}
+
+export function toWireHeartbeat({ job, cancelRequested }: HeartbeatAnswer): HeartbeatResult {
+  return { lease_expires_at: iso(job.leaseExpiresAt!), cancel_requested: cancelRequested };
+}
+
+export function toWireReportResult(answer: ReportAnswer): ReportResult {
+  if (!answer.ok) return { job_id: answer.jobId, ok: false, error: toProblem(answer.error) };
+  const { job, cancelRequested } = answer;
+  return {
+    job_id: answer.jobId,
+    ok: true,
+    state: job.state,
+    ...(job.leaseExpiresAt !== null ? { lease_expires_at: iso(job.leaseExpiresAt) } : {}),
+    ...(cancelRequested !== undefined ? { cancel_requested: cancelRequested } : {}),
+  };
+}
+
+function toProblem(error: unknown) {
+  return error instanceof FlowyError
+    ? error.toProblem()
+    : new FlowyError("internal", String(error)).toProblem();
 }

@@ -7,14 +7,15 @@
 import { hostname } from "node:os";
 import { FlowyError, leaseLost, notFound } from "../../shared/errors.ts";
 import { newWorkerId } from "../../shared/ids.ts";
+import type { Task } from "../../shared/protocol.ts";
 import type {
-  Claim,
-  Complete,
-  Failed,
-  RegisterWorker,
-  ReportItem,
-  ReportResult,
-} from "../../shared/protocol.ts";
+  ClaimQuery,
+  HeartbeatAnswer,
+  Outcome,
+  ReportAnswer,
+  ReportEntry,
+  WorkerRegistration,
+} from "../model/lease-requests.ts";
 import { isLeased } from "../../shared/states.ts";
 import { LogGapError } from "../store/log-chunks.ts";
 import type { JobPatch, JobRecord, Store, Transition, WorkerRecord } from "../store/store.ts";
@@ -23,10 +24,6 @@ import { planCompletion, planFailure, planRelease, planTimeout } from "./job-tra
 import type { Decision, JobWriter } from "./job-writer.ts";
 import { LeasedRecords } from "./leased-records.ts";
 import { WorkerPresence } from "./worker-presence.ts";
-
-export type Outcome =
-  | ({ kind: "complete" } & Omit<Complete, "worker_id" | "lease_token">)
-  | ({ kind: "failed" } & Omit<Failed, "worker_id" | "lease_token">);
 
 export class LeaseService {
   private readonly store: Store;
@@ -44,15 +41,15 @@ export class LeaseService {
     this.leased = leased;
   }
 
-  register(body: RegisterWorker): Promise<WorkerRecord> {
-    const host = body.hostname ?? hostname();
+  register(worker: WorkerRegistration): Promise<WorkerRecord> {
+    const host = worker.hostname ?? hostname();
     return this.store.upsertWorker(
       {
-        id: body.worker_id ?? newWorkerId(host),
+        id: worker.workerId ?? newWorkerId(host),
         hostname: host,
-        tags: body.tags ?? [],
-        capacity: body.capacity,
-        version: body.version ?? null,
+        tags: worker.tags,
+        capacity: worker.capacity,
+        version: worker.version,
         lastSeenAt: this.writer.now(),
       },
       this.writer.now(),
@@ -60,12 +57,12 @@ export class LeaseService {
   }
 
   /** `repeated`: the worker sent this very claim before (its answer may have been lost). */
-  async claim(body: Claim, signal?: AbortSignal, repeated = false): Promise<JobRecord[]> {
-    const tags = body.tags ?? [];
+  async claim(query: ClaimQuery, signal?: AbortSignal, repeated = false): Promise<JobRecord[]> {
+    const { tags } = query;
     const start = this.writer.now();
     // Started together, the touch and the first claim attempt share one transaction.
-    const touched = this.presence.seen(body.worker_id, start);
-    const deadline = start + (body.wait_s ?? 0) * 1000;
+    const touched = this.presence.seen(query.workerId, start);
+    const deadline = start + query.waitMs;
     const claimed = this.waiters.poll(
       tags,
       deadline,
@@ -75,11 +72,11 @@ export class LeaseService {
         const now = this.writer.now();
         const started = performance.now();
         const jobs = await this.store.claimJobs({
-          workerId: body.worker_id,
+          workerId: query.workerId,
           tags,
-          capacity: body.capacity,
+          capacity: query.capacity,
           now,
-          claimId: body.claim_id ?? null,
+          claimId: query.claimId,
           repeated,
         });
         this.writer.observer.claimed(jobs, (performance.now() - started) / 1000, now);
@@ -106,7 +103,7 @@ export class LeaseService {
     return written.filter((job): job is JobRecord => job !== undefined);
   }
 
-  async heartbeat(id: string, leaseToken: string, tasks: JobRecord["tasks"]) {
+  async heartbeat(id: string, leaseToken: string, tasks: Task[] | null): Promise<HeartbeatAnswer> {
     const job = await this.store.renewLease(id, leaseToken, this.writer.now(), tasks);
     if (!job) throw await this.whyNotHeld(id, leaseToken);
     this.leased.remember([job]);
@@ -123,37 +120,37 @@ export class LeaseService {
    * decided on one read of all their jobs and written in one transaction; any that raced a
    * concurrent write are retried one by one.
    */
-  async reportBatch(workerId: string, items: ReportItem[]): Promise<ReportResult[]> {
+  async reportBatch(workerId: string, entries: ReportEntry[]): Promise<ReportAnswer[]> {
     const touched = this.presence.seen(workerId, this.writer.now());
-    const results = new Array<ReportResult>(items.length);
-    const reports = items.flatMap((item, index) => (item.kind === "heartbeat" ? [] : [{ item, index }]));
+    const results = new Array<ReportAnswer>(entries.length);
+    const reports = entries.flatMap((entry, index) => (entry.kind === "outcome" ? [{ entry, index }] : []));
     const [, read] = await Promise.all([
-      this.heartbeats(items, results),
-      this.recordsOf(reports.map(({ item }) => item)),
+      this.heartbeats(entries, results),
+      this.recordsOf(reports.map(({ entry }) => entry)),
     ]);
-    const pending: Array<{ index: number; item: ReportItem; transition: Transition }> = [];
-    reports.forEach(({ item, index }, i) => {
+    const pending: Array<{ index: number; entry: OutcomeEntry; transition: Transition }> = [];
+    reports.forEach(({ entry, index }, i) => {
       try {
         const job = read[i];
-        if (!job) throw notFound("Job", item.job_id);
-        const decision = this.decideReport(job, item.lease_token, workerId, toOutcome(item));
-        if ("answer" in decision) results[index] = ok(decision.answer);
-        else pending.push({ index, item, transition: decision.transition });
+        if (!job) throw notFound("Job", entry.jobId);
+        const decision = this.decideReport(job, entry.leaseToken, workerId, entry.outcome);
+        if ("answer" in decision) results[index] = answered(decision.answer);
+        else pending.push({ index, entry, transition: decision.transition });
       } catch (error) {
-        results[index] = failedResult(item.job_id, error);
+        results[index] = refused(entry.jobId, error);
       }
     });
     const written = await this.writer.apply(pending.map((p) => p.transition));
     await Promise.all(
-      pending.map(async ({ index, item }, i) => {
+      pending.map(async ({ index, entry }, i) => {
         // Its lease has ended, or the record it was decided on was stale: either way, not ours now.
-        this.leased.forget(item.job_id);
+        this.leased.forget(entry.jobId);
         try {
           const job =
-            written[i] ?? (await this.report(item.job_id, item.lease_token, workerId, toOutcome(item)));
-          results[index] = ok(job);
+            written[i] ?? (await this.report(entry.jobId, entry.leaseToken, workerId, entry.outcome));
+          results[index] = answered(job);
         } catch (error) {
-          results[index] = failedResult(item.job_id, error);
+          results[index] = refused(entry.jobId, error);
         }
       }),
     );
@@ -166,12 +163,12 @@ export class LeaseService {
    * in one go. Only a record that says the report's token holds the lease is used unread: a
    * refusal or a repeated report's answer is always decided on the stored row.
    */
-  private async recordsOf(items: ReportItem[]): Promise<Array<JobRecord | undefined>> {
-    const records = items.map(({ job_id, lease_token }) => {
-      const job = this.leased.get(job_id);
-      return job && job.leaseToken === lease_token && isLeased(job.state) ? job : undefined;
+  private async recordsOf(entries: OutcomeEntry[]): Promise<Array<JobRecord | undefined>> {
+    const records = entries.map(({ jobId, leaseToken }) => {
+      const job = this.leased.get(jobId);
+      return job && job.leaseToken === leaseToken && isLeased(job.state) ? job : undefined;
     });
-    const missing = items.filter((_, i) => records[i] === undefined).map((item) => item.job_id);
+    const missing = entries.filter((_, i) => records[i] === undefined).map((entry) => entry.jobId);
     if (missing.length === 0) return records;
     const read = await this.store.getJobs(missing);
     let next = 0;
@@ -179,19 +176,15 @@ export class LeaseService {
   }
 
   /** The batch's heartbeats, each answered in `results` at its own index. */
-  private async heartbeats(items: ReportItem[], results: ReportResult[]): Promise<void> {
+  private async heartbeats(entries: ReportEntry[], results: ReportAnswer[]): Promise<void> {
     await Promise.all(
-      items.map(async (item, index) => {
-        if (item.kind !== "heartbeat") return;
+      entries.map(async (entry, index) => {
+        if (entry.kind !== "heartbeat") return;
         try {
-          const { job, cancelRequested } = await this.heartbeat(
-            item.job_id,
-            item.lease_token,
-            item.tasks ?? null,
-          );
-          results[index] = ok(job, { cancel_requested: cancelRequested });
+          const { job, cancelRequested } = await this.heartbeat(entry.jobId, entry.leaseToken, entry.tasks);
+          results[index] = { ...answered(job), cancelRequested };
         } catch (error) {
-          results[index] = failedResult(item.job_id, error);
+          results[index] = refused(entry.jobId, error);
         }
       }),
     );
@@ -212,27 +205,25 @@ export class LeaseService {
     const tasks = outcome.tasks ?? job.tasks;
     if (outcome.kind === "complete") {
       const result = {
-        exit_code: outcome.exit_code ?? 0,
-        outputs: outcome.outputs ?? {},
-        duration_ms: outcome.duration_ms ?? null,
+        exit_code: outcome.exitCode ?? 0,
+        outputs: outcome.outputs,
+        duration_ms: outcome.durationMs,
       };
       return { transition: planCompletion(job, { result, tasks, reported: "complete" }, ctx) };
     }
     const patch: JobPatch = {
       error: {
         message: outcome.message,
-        exit_code: outcome.exit_code ?? null,
-        stderr_tail: outcome.stderr_tail ?? null,
+        exit_code: outcome.exitCode,
+        stderr_tail: outcome.stderrTail,
       },
-      result: { exit_code: outcome.exit_code ?? null, duration_ms: outcome.duration_ms ?? null },
+      result: { exit_code: outcome.exitCode, duration_ms: outcome.durationMs },
       tasks,
       reported: "failed",
     };
     const reason = outcome.message.slice(0, 500);
-    if (outcome.timed_out) return { transition: planTimeout(job, patch, { ...ctx, reason }) };
-    return {
-      transition: planFailure(job, "fail", patch, { ...ctx, reason, retryable: outcome.retryable !== false }),
-    };
+    if (outcome.timedOut) return { transition: planTimeout(job, patch, { ...ctx, reason }) };
+    return { transition: planFailure(job, "fail", patch, { ...ctx, reason, retryable: outcome.retryable }) };
   }
 
   async appendLog(id: string, leaseToken: string, offset: number, data: string): Promise<number> {
@@ -266,23 +257,12 @@ export class LeaseService {
   }
 }
 
-function toOutcome(item: ReportItem): Outcome {
-  if (item.kind === "failed") return { ...item, kind: "failed", message: item.message ?? "failed" };
-  return { ...item, kind: "complete" };
+type OutcomeEntry = Extract<ReportEntry, { kind: "outcome" }>;
+
+function answered(job: JobRecord): Extract<ReportAnswer, { ok: true }> {
+  return { jobId: job.id, ok: true, job };
 }
 
-function ok(job: JobRecord, extra: Partial<ReportResult> = {}): ReportResult {
-  return {
-    job_id: job.id,
-    ok: true,
-    state: job.state,
-    ...(job.leaseExpiresAt !== null ? { lease_expires_at: new Date(job.leaseExpiresAt).toISOString() } : {}),
-    ...extra,
-  };
-}
-
-function failedResult(jobId: string, error: unknown): ReportResult {
-  const problem =
-    error instanceof FlowyError ? error.toProblem() : new FlowyError("internal", String(error)).toProblem();
-  return { job_id: jobId, ok: false, error: problem };
+function refused(jobId: string, error: unknown): ReportAnswer {
+  return { jobId, ok: false, error };
 }

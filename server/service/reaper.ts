@@ -21,6 +21,14 @@ export interface ReaperOptions {
   isLeader?: () => Promise<boolean>;
   /** Finished and deleted jobs older than this are removed with their history and logs; null keeps them. */
   retainMs?: number | null;
+  /** Runs the next pass after `delayMs` and answers how to call it off; tests drive passes by hand. */
+  schedule?: (run: () => void, delayMs: number) => () => void;
+}
+
+function scheduleWithTimer(run: () => void, delayMs: number): () => void {
+  const timer = setTimeout(run, delayMs);
+  timer.unref();
+  return () => clearTimeout(timer);
 }
 
 /** Retention runs at most this often, in batches, so it never holds up lease expiry. */
@@ -32,7 +40,7 @@ export class Reaper {
   private readonly store: Store;
   private readonly writer: JobWriter;
   private readonly options: ReaperOptions;
-  private timer: NodeJS.Timeout | undefined;
+  private cancelNext: (() => void) | undefined;
   private running: Promise<void> | undefined;
   private stopped = true;
   /** Whether the last pass ran (this replica led); a replica that does not lead waits a full interval. */
@@ -52,13 +60,13 @@ export class Reaper {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
+    this.cancelNext?.();
     await this.running;
   }
 
   private schedule(delayMs: number): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
+    this.cancelNext?.();
+    this.cancelNext = (this.options.schedule ?? scheduleWithTimer)(() => {
       this.running = this.tick()
         .then(() => undefined)
         .catch((error: unknown) => this.options.logger.error({ err: error }, "reaper tick failed"))
@@ -67,7 +75,6 @@ export class Reaper {
           if (!this.stopped) void this.nextDelay().then((ms) => this.stopped || this.schedule(ms));
         });
     }, delayMs);
-    this.timer.unref();
   }
 
   private async nextDelay(): Promise<number> {

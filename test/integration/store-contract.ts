@@ -3,12 +3,13 @@
  * store behaviour exists for only one of them.
  */
 import { ulid } from "ulid";
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { newJobId } from "../../shared/ids.ts";
 import { DEFAULT_BACKOFF } from "../../shared/retry-policy.ts";
 import type { JobState } from "../../shared/states.ts";
 import { cursorAt } from "../../server/store/job-search.ts";
 import type { JobFilter, JobRecord, NewJob, SearchCursor, Store } from "../../server/store/store.ts";
+import { checkingSqlTransitions, type SeenTransition } from "../helpers/sql-transitions.ts";
 
 export type StoreFactory = () => Promise<Store>;
 
@@ -51,9 +52,16 @@ export function newJob(overrides: Partial<NewJob> = {}): NewJob {
 export function describeStoreContract(name: string, makeStore: StoreFactory): void {
   describe(`Store contract: ${name}`, () => {
     let store: Store;
+    const sqlTransitions: SeenTransition[] = [];
     beforeEach(async () => {
-      store = await makeStore();
+      store = checkingSqlTransitions(await makeStore(), sqlTransitions);
       return () => store.close();
+    });
+    afterAll(() => {
+      // The check ran on real claims and promotions, not on none.
+      const events = new Set(sqlTransitions.map((t) => `${t.from} --${t.event}--> ${t.to}`));
+      expect(events).toContain("pending --claim--> running");
+      expect(events).toContain("scheduled --due--> pending");
     });
 
     const insert = async (overrides: Partial<NewJob> = {}) =>

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { PG_MIGRATIONS } from "../../server/store/postgres/migrations.ts";
 import { PostgresStore } from "../../server/store/postgres/postgres-store.ts";
 import { CLAIM_BODY } from "../../server/store/postgres/job-statements.ts";
+import { explainPgClaim, pgClaimFunction } from "../helpers/query-plans.ts";
 import { adminQuery, describePg, freshSchemaUrl } from "../helpers/pg.ts";
 import { describeStoreContract, newJob } from "./store-contract.ts";
 
@@ -22,9 +23,16 @@ describePg("PostgreSQL store", () => {
              CASE WHEN n % 3 = 0 THEN 'pending' ELSE 'succeeded' END, 'priority', n % 5)) AS j
            FROM ${schema}.jobs t, generate_series(1, 20000) n) s`,
       );
-      const plan = await store.explainClaim();
+      const plan = await explainPgClaim(url);
+      // And the claim, on that queue, leases what the plan promises: highest priority, then oldest.
+      const expected = await adminQuery<{ id: string }>(
+        `SELECT id FROM ${schema}.jobs WHERE state = 'pending' ORDER BY priority DESC, id LIMIT 3`,
+      );
+      const claimed = await store.claimJobs({ workerId: "w", tags: [], capacity: 3, now: job.createdAt });
       await store.close();
-      expect(job.id).toBeTruthy();
+      expect(expected).toHaveLength(3);
+      expect(claimed.map((j) => j.id)).toEqual(expected.map((r) => r.id));
+      expect(claimed.map((j) => j.priority)).toEqual([4, 4, 4]);
       expect(plan).toMatch(/Index Scan using jobs_claim on jobs/);
       expect(plan).toMatch(/LockRows/);
       expect(plan).not.toMatch(/Seq Scan on jobs/);
@@ -34,9 +42,9 @@ describePg("PostgreSQL store", () => {
     });
 
     it("claims through flowy_claim, whose body is the statement the plan test explains", async () => {
-      const store = await PostgresStore.open({ url: freshSchemaUrl().url, poolSize: 2 });
-      const { source, settings } = await store.claimFunction();
-      await store.close();
+      const { url } = freshSchemaUrl();
+      await (await PostgresStore.open({ url, poolSize: 2 })).close();
+      const { source, settings } = await pgClaimFunction(url);
       const squash = (text: string) => text.replace(/\s+/g, " ").trim();
       expect(squash(source)).toContain(squash(CLAIM_BODY));
       expect(settings).toEqual(["enable_sort=off", "enable_bitmapscan=off", "jit=off"]);

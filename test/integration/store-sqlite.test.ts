@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { SqliteStore } from "../../server/store/sqlite/sqlite-store.ts";
 import { openConnection } from "../../server/store/sqlite/sqlite-connection.ts";
 import { SQLITE_MIGRATIONS } from "../../server/store/sqlite/migrations.ts";
+import { explainSqliteClaim, explainSqliteCountFinished } from "../helpers/query-plans.ts";
 import { startServer } from "../helpers/server.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 import { describeStoreContract, newJob } from "./store-contract.ts";
@@ -12,18 +13,18 @@ describeStoreContract("sqlite", async () => new SqliteStore({ path: join(tmpDir(
 
 describe("SQLite store specifics", () => {
   it("walks the claim index in order instead of scanning and sorting the queue", async () => {
-    const store = new SqliteStore({ path: join(tmpDir(), "flowy.db") });
-    const plan = store.explainClaim();
-    await store.close();
+    const path = join(tmpDir(), "flowy.db");
+    await new SqliteStore({ path }).close();
+    const plan = explainSqliteClaim(path);
     expect(plan).toMatch(/USING INDEX jobs_claim/);
     expect(plan).not.toMatch(/TEMP B-TREE FOR ORDER BY/);
     expect(plan).not.toMatch(/SCAN jobs(?! USING)/);
   });
 
   it("counts recent finishes from their partial index, not by scanning the history", async () => {
-    const store = new SqliteStore({ path: join(tmpDir(), "flowy.db") });
-    const plan = store.explainCountFinished();
-    await store.close();
+    const path = join(tmpDir(), "flowy.db");
+    await new SqliteStore({ path }).close();
+    const plan = explainSqliteCountFinished(path);
     expect(plan).toMatch(/USING INDEX job_history_finished/);
   });
 

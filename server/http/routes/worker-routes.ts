@@ -28,10 +28,18 @@ import {
 import { Type as T } from "@sinclair/typebox";
 import { ATTEMPT_HEADER } from "../../../shared/protocol.ts";
 import type { JobRecord } from "../../model/records.ts";
-import type { Outcome } from "../../service/lease-service.ts";
 import { abortOnClose } from "../abort-on-close.ts";
 import type { Services } from "../services.ts";
-import { toWireJob, toWireWorker } from "../wire.ts";
+import {
+  fromWireClaim,
+  fromWireOutcome,
+  fromWireRegistration,
+  fromWireReportItem,
+  toWireHeartbeat,
+  toWireJob,
+  toWireReportResult,
+  toWireWorker,
+} from "../wire.ts";
 
 type IdParams = Static<typeof JobIdParams>;
 const ClaimedJobs = ClaimResponse;
@@ -59,7 +67,7 @@ export function registerWorkerRoutes(app: FastifyInstance, services: Services): 
         response: { 200: WorkerSchema },
       },
     },
-    async (request) => toWireWorker(await leases.register(request.body), clock()),
+    async (request) => toWireWorker(await leases.register(fromWireRegistration(request.body)), clock()),
   );
 
   app.post<{ Body: Claim }>(
@@ -74,7 +82,7 @@ export function registerWorkerRoutes(app: FastifyInstance, services: Services): 
     },
     async (request, reply) => {
       const hungUp = abortOnClose(reply);
-      const jobs = await leases.claim(request.body, hungUp, isRetry(request.headers));
+      const jobs = await leases.claim(fromWireClaim(request.body), hungUp, isRetry(request.headers));
       if (jobs.length > 0) releaseIfUndelivered(jobs, hungUp, request.log);
       return { jobs: toClaimed(jobs) };
     },
@@ -114,17 +122,10 @@ export function registerWorkerRoutes(app: FastifyInstance, services: Services): 
         response: { 200: HeartbeatResponse },
       },
     },
-    async (request) => {
-      const { job, cancelRequested } = await leases.heartbeat(
-        request.params.id,
-        request.body.lease_token,
-        request.body.tasks ?? null,
-      );
-      return {
-        lease_expires_at: new Date(job.leaseExpiresAt!).toISOString(),
-        cancel_requested: cancelRequested,
-      };
-    },
+    async (request) =>
+      toWireHeartbeat(
+        await leases.heartbeat(request.params.id, request.body.lease_token, request.body.tasks ?? null),
+      ),
   );
 
   const reportRoute = (
@@ -136,9 +137,9 @@ export function registerWorkerRoutes(app: FastifyInstance, services: Services): 
       `/jobs/:id/${kind}`,
       { schema: { tags: ["workers"], summary, params: JobIdParams, body, response: { 200: JobSchema } } },
       async (request) => {
-        const { worker_id, lease_token, ...outcome } = request.body;
-        const report = { kind, ...outcome } as Outcome;
-        return toWireJob(await leases.report(request.params.id, lease_token, worker_id, report));
+        const { worker_id, lease_token } = request.body;
+        const outcome = fromWireOutcome(kind, request.body);
+        return toWireJob(await leases.report(request.params.id, lease_token, worker_id, outcome));
       },
     );
   reportRoute("complete", CompleteBody, "Report success (safe to repeat)");
@@ -158,13 +159,17 @@ export function registerWorkerRoutes(app: FastifyInstance, services: Services): 
     async (request) => {
       const { worker_id, items, claim } = request.body;
       // Started together, the claim shares the report's group commit.
-      const [results, jobs] = await Promise.all([
-        leases.reportBatch(worker_id, items),
+      const [answers, jobs] = await Promise.all([
+        leases.reportBatch(worker_id, items.map(fromWireReportItem)),
         claim
-          ? leases.claim({ worker_id, ...claim, wait_s: 0 }, undefined, isRetry(request.headers))
+          ? leases.claim(
+              fromWireClaim({ worker_id, ...claim, wait_s: 0 }),
+              undefined,
+              isRetry(request.headers),
+            )
           : undefined,
       ]);
-      return { results, ...(jobs ? { jobs: toClaimed(jobs) } : {}) };
+      return { results: answers.map(toWireReportResult), ...(jobs ? { jobs: toClaimed(jobs) } : {}) };
     },
   );
 

@@ -4,9 +4,8 @@
  * filters a listing uses) are built here from a fixed vocabulary of column names and still take
  * every value as a parameter. Times are epoch ms; `now` always comes from the caller.
  */
+import { ENDED, LEASED, TERMINAL } from "../state-sql.ts";
 import { sql, type Statement } from "./pg-executor.ts";
-
-const LEASED = "('running', 'cancelling')";
 
 interface HistoryValues {
   at: string;
@@ -71,10 +70,9 @@ export const CLAIM_BODY = `
   SELECT * FROM claimed UNION ALL SELECT * FROM earlier ORDER BY priority DESC, id`;
 
 // The claim is CLAIM_BODY run by the function flowy_claim under the settings above, in one round
-// trip; the function's body and settings are read back for EXPLAIN and for the test that keeps
-// them equal to CLAIM_BODY.
+// trip; test/helpers/query-plans.ts reads the function's body and settings back, for EXPLAIN and
+// for the test that keeps them equal to CLAIM_BODY.
 export const CLAIM = sql("SELECT * FROM flowy_claim($1, $2::jsonb, $3, $4, $5, $6)");
-export const CLAIM_FUNCTION = sql("SELECT prosrc, proconfig FROM pg_proc WHERE oid = 'flowy_claim'::regproc");
 
 // $1 id, $2 lease token, $3 now, $4 tasks (jsonb, or null to keep them).
 // Extends the lease only while the token holds it; a task update is a change (version + 1).
@@ -111,7 +109,7 @@ export const NEXT_RUN_AT = sql("SELECT min(run_at) AS t FROM jobs WHERE state = 
 // $1 limit: awaiting jobs whose parent reached a terminal state or was deleted.
 export const FIND_RELEASABLE = sql(`
   SELECT c.*, p.state AS parent_state FROM jobs c JOIN jobs p ON p.id = c.parent_id
-  WHERE c.state = 'awaiting' AND p.state IN ('succeeded', 'failed', 'timed_out', 'canceled', 'deleted')
+  WHERE c.state = 'awaiting' AND p.state IN ${ENDED}
   LIMIT $1`);
 
 // $1 worker id: the jobs it holds a lease on.
@@ -170,7 +168,7 @@ export const PENDING_BY_TAGS = sql(
 // $1 since (epoch ms), $2 bucket width (ms): terminal transitions per bucket and state.
 export const COUNT_FINISHED = sql(
   `SELECT at - at % $2 AS t, to_state, count(*) AS n FROM job_history
-   WHERE at >= $1 AND to_state IN ('succeeded', 'failed', 'timed_out', 'canceled')
+   WHERE at >= $1 AND to_state IN ${TERMINAL}
    GROUP BY 1, 2 ORDER BY 1, 2`,
 );
 
@@ -179,7 +177,7 @@ export const COUNT_FINISHED = sql(
 export const PURGE_FINISHED = sql(
   `WITH doomed AS (
      SELECT id FROM jobs
-     WHERE state IN ('succeeded', 'failed', 'timed_out', 'canceled', 'deleted') AND updated_at < $1
+     WHERE state IN ${ENDED} AND updated_at < $1
      ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED),
    history AS (DELETE FROM job_history WHERE job_id IN (SELECT id FROM doomed)),
    logs AS (DELETE FROM job_logs WHERE job_id IN (SELECT id FROM doomed))

@@ -78,23 +78,6 @@ export class PostgresStore implements Store {
     return store;
   }
 
-  /** The plan of the claim statement, for the test that keeps it on its index. */
-  /** The plan of flowy_claim's statement under the function's own settings, for the plan test. */
-  async explainClaim(): Promise<string> {
-    const { settings } = await this.claimFunction();
-    const rows = await this.db.transaction(
-      (tx) => tx.query({ name: "", text: `EXPLAIN ${q.CLAIM_BODY}` }, ["w", "[]", 10, 0, null, false]),
-      settings.map((setting) => `SET LOCAL ${setting.replace("=", " = ")}`).join("; "),
-    );
-    return rows.map((r) => String(r["QUERY PLAN"])).join("\n");
-  }
-
-  /** flowy_claim as the database has it: its source and its settings (`name=value`). */
-  async claimFunction(): Promise<{ source: string; settings: string[] }> {
-    const [row] = await this.db.read(q.CLAIM_FUNCTION);
-    return { source: String(row?.prosrc ?? ""), settings: (row?.proconfig as string[] | null) ?? [] };
-  }
-
   async insertJob(job: NewJob, history: HistoryInput): Promise<{ job: JobRecord; created: boolean }> {
     const columns = [...jobToColumns(job), ["updated_at", job.createdAt] as [string, unknown]];
     const statement = q.insertJob(columns.map(([c]) => c));

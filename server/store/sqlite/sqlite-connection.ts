@@ -1,8 +1,7 @@
 /**
  * Opening a connection to flowy's SQLite file (WAL, synchronous=NORMAL: the write batcher makes each
- * commit durable itself, see wal-sync.ts), running the migrations, and
- * the per-connection cache of prepared statements. The store's read connection and its write
- * thread's connection are both opened here, so they agree on every pragma.
+ * commit durable itself, see wal-sync.ts), running the migrations, and the per-connection cache of
+ * prepared statements. The store reads and writes over this one connection.
  */
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
@@ -11,8 +10,6 @@ import { SQLITE_MIGRATIONS } from "./migrations.ts";
 
 export type Row = Record<string, SQLInputValue>;
 export type Params = Record<string, SQLInputValue>;
-
-export const LEASED = "('running', 'cancelling')";
 
 export function openConnection(path: string): DatabaseSync {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });

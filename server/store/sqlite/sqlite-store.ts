@@ -22,8 +22,9 @@ import type {
   Transition,
   WorkerRecord,
 } from "../store.ts";
-import { LEASED, migrate, openConnection, type Params, Statements } from "./sqlite-connection.ts";
-import { CLAIM_SQL, SqliteWrites, type WriteArgs, type WriteOp, type WriteResult } from "./sqlite-writes.ts";
+import { ENDED, LEASED, TERMINAL } from "../state-sql.ts";
+import { migrate, openConnection, type Params, Statements } from "./sqlite-connection.ts";
+import { SqliteWrites } from "./sqlite-writes.ts";
 import { type SyncFile, WalSync } from "./wal-sync.ts";
 import { BackgroundCheckpointer } from "./background-checkpointer.ts";
 import { WriteBatcher } from "./write-batcher.ts";
@@ -82,24 +83,6 @@ export class SqliteStore implements Store {
     return this.batcher.commits;
   }
 
-  /** Runs one write in the next group commit; resolves once it is committed. */
-  private write<K extends WriteOp>(op: K, ...args: WriteArgs<K>): Promise<WriteResult<K>> {
-    const fn = this.writes[op] as (...a: WriteArgs<K>) => WriteResult<K>;
-    return this.batcher.write(() => fn.apply(this.writes, args));
-  }
-
-  /** The query plan of the claim, for the test that keeps it on the index. */
-  explainClaim(): string {
-    const rows = this.db.prepare(`EXPLAIN QUERY PLAN ${CLAIM_SQL}`).all({
-      worker_id: "w",
-      claim_id: null,
-      now: 0,
-      worker_tags: "[]",
-      capacity: 1,
-    }) as Array<{ detail: string }>;
-    return rows.map((r) => r.detail).join("\n");
-  }
-
   private all(sql: string, params: Params = {}) {
     return this.q.all(sql, params);
   }
@@ -109,7 +92,7 @@ export class SqliteStore implements Store {
   }
 
   insertJob(job: NewJob, history: HistoryInput): Promise<{ job: JobRecord; created: boolean }> {
-    return this.write("insertJob", job, history);
+    return this.batcher.write(() => this.writes.insertJob(job, history));
   }
 
   async getJob(id: string): Promise<JobRecord | undefined> {
@@ -144,11 +127,11 @@ export class SqliteStore implements Store {
   }
 
   claimJobs(req: ClaimRequest): Promise<JobRecord[]> {
-    return this.write("claimJobs", req);
+    return this.batcher.write(() => this.writes.claimJobs(req));
   }
 
   applyTransitions(transitions: Transition[], now: number): Promise<Array<JobRecord | undefined>> {
-    return this.write("applyTransitions", transitions, now);
+    return this.batcher.write(() => this.writes.applyTransitions(transitions, now));
   }
 
   renewLease(
@@ -157,7 +140,7 @@ export class SqliteStore implements Store {
     now: number,
     tasks: Task[] | null,
   ): Promise<JobRecord | undefined> {
-    return this.write("renewLease", id, leaseToken, now, tasks);
+    return this.batcher.write(() => this.writes.renewLease(id, leaseToken, now, tasks));
   }
 
   async findExpired(leaseBefore: number, deadlineBefore: number, limit: number): Promise<JobRecord[]> {
@@ -170,7 +153,7 @@ export class SqliteStore implements Store {
   }
 
   promoteDue(now: number, limit: number): Promise<JobRecord[]> {
-    return this.write("promoteDue", now, limit);
+    return this.batcher.write(() => this.writes.promoteDue(now, limit));
   }
 
   async nextRunAt(): Promise<number | null> {
@@ -181,7 +164,7 @@ export class SqliteStore implements Store {
   async findReleasable(limit: number) {
     return this.all(
       `SELECT c.*, p.state AS parent_state FROM jobs c JOIN jobs p ON p.id = c.parent_id
-       WHERE c.state = 'awaiting' AND p.state IN ('succeeded', 'failed', 'timed_out', 'canceled', 'deleted')
+       WHERE c.state = 'awaiting' AND p.state IN ${ENDED}
        LIMIT +:limit`,
       { limit },
     ).map((row) => ({ job: rowToJob(row), parentState: row.parent_state as JobState }));
@@ -194,7 +177,7 @@ export class SqliteStore implements Store {
   }
 
   appendLog(jobId: string, attempt: number, offset: number, data: string, now: number): Promise<number> {
-    return this.write("appendLog", jobId, attempt, offset, data, now);
+    return this.batcher.write(() => this.writes.appendLog(jobId, attempt, offset, data, now));
   }
 
   private logLength(jobId: string, attempt: number): number {
@@ -220,11 +203,11 @@ export class SqliteStore implements Store {
   }
 
   upsertWorker(worker: Omit<WorkerRecord, "running" | "registeredAt">, now: number): Promise<WorkerRecord> {
-    return this.write("upsertWorker", worker, now);
+    return this.batcher.write(() => this.writes.upsertWorker(worker, now));
   }
 
   touchWorkers(ids: string[], now: number): Promise<void> {
-    return this.write("touchWorkers", ids, now);
+    return this.batcher.write(() => this.writes.touchWorkers(ids, now));
   }
 
   async getWorker(id: string): Promise<WorkerRecord | undefined> {
@@ -247,7 +230,7 @@ export class SqliteStore implements Store {
   }
 
   insertApiKey(key: ApiKeyRecord): Promise<ApiKeyRecord> {
-    return this.write("insertApiKey", key);
+    return this.batcher.write(() => this.writes.insertApiKey(key));
   }
 
   async listApiKeys(): Promise<ApiKeyRecord[]> {
@@ -264,36 +247,23 @@ export class SqliteStore implements Store {
   }
 
   revokeApiKey(name: string, now: number): Promise<boolean> {
-    return this.write("revokeApiKey", name, now);
+    return this.batcher.write(() => this.writes.revokeApiKey(name, now));
   }
 
   touchApiKey(name: string, now: number): Promise<void> {
-    return this.write("touchApiKey", name, now);
+    return this.batcher.write(() => this.writes.touchApiKey(name, now));
   }
 
   async countFinished(since: number, bucketMs: number): Promise<FinishedCount[]> {
-    return this.all(
-      // `%` works in integers even though node:sqlite binds JS numbers as REAL.
-      `SELECT at - at % :bucket AS t, to_state, count(*) AS n FROM job_history
-       WHERE at >= :since AND to_state IN ('succeeded', 'failed', 'timed_out', 'canceled')
-       GROUP BY t, to_state ORDER BY t, to_state`,
-      { since, bucket: bucketMs },
-    ).map((r) => ({ at: Number(r.t), state: r.to_state as JobState, count: Number(r.n) }));
-  }
-
-  /** The query plan of countFinished, for the test that keeps it on its index. */
-  explainCountFinished(): string {
-    const rows = this.db
-      .prepare(
-        `EXPLAIN QUERY PLAN SELECT at - at % 60000 AS t, to_state, count(*) FROM job_history
-         WHERE at >= 0 AND to_state IN ('succeeded', 'failed', 'timed_out', 'canceled') GROUP BY t, to_state`,
-      )
-      .all() as Array<{ detail: string }>;
-    return rows.map((r) => r.detail).join("\n");
+    return this.all(COUNT_FINISHED_SQL, { since, bucket: bucketMs }).map((r) => ({
+      at: Number(r.t),
+      state: r.to_state as JobState,
+      count: Number(r.n),
+    }));
   }
 
   purgeFinished(before: number, limit: number): Promise<number> {
-    return this.write("purgeFinished", before, limit);
+    return this.batcher.write(() => this.writes.purgeFinished(before, limit));
   }
 
   async close(): Promise<void> {
@@ -306,6 +276,11 @@ export class SqliteStore implements Store {
     this.db.close();
   }
 }
+
+// `%` works in integers even though node:sqlite binds JS numbers as REAL.
+export const COUNT_FINISHED_SQL = `SELECT at - at % :bucket AS t, to_state, count(*) AS n FROM job_history
+  WHERE at >= :since AND to_state IN ${TERMINAL}
+  GROUP BY t, to_state ORDER BY t, to_state`;
 
 // One pass over the leased jobs counts every worker's, rather than one pass per worker.
 const WORKERS_SQL = `SELECT w.*, coalesce(r.n, 0) AS running FROM workers w

@@ -1,7 +1,7 @@
 /**
- * Every write of the SQLite store, as synchronous functions over one connection. They run inside
- * the WriteBatcher's group-commit transaction, on the store's write thread (or inline for an
- * in-memory database), and return plain records, which is all that crosses the thread boundary.
+ * Every write of the SQLite store, as synchronous functions over the store's one connection. The
+ * store calls each inside the WriteBatcher's group-commit transaction (write-batcher.ts), so a
+ * write here never begins or commits a transaction itself.
  */
 import type { DatabaseSync, SQLInputValue } from "node:sqlite";
 import { jobIdFloor } from "../../../shared/ids.ts";
@@ -17,7 +17,8 @@ import type {
   Transition,
   WorkerRecord,
 } from "../store.ts";
-import { LEASED, Statements } from "./sqlite-connection.ts";
+import { ENDED, LEASED } from "../state-sql.ts";
+import { Statements } from "./sqlite-connection.ts";
 
 export const CLAIM_SQL = `
   UPDATE jobs SET
@@ -248,7 +249,7 @@ export class SqliteWrites {
     const ids = this.q
       .all(
         `SELECT id FROM jobs INDEXED BY jobs_state
-         WHERE state IN ('succeeded', 'failed', 'timed_out', 'canceled', 'deleted')
+         WHERE state IN ${ENDED}
            AND id < +:floor AND updated_at < +:before
          ORDER BY id LIMIT +:limit`,
         { floor: jobIdFloor(before), before, limit },
@@ -263,11 +264,6 @@ export class SqliteWrites {
     return ids.length;
   }
 }
-
-/** The write operations by name: what the write thread is asked to run. */
-export type WriteOp = Exclude<keyof SqliteWrites, "constructor">;
-export type WriteArgs<K extends WriteOp> = Parameters<SqliteWrites[K]>;
-export type WriteResult<K extends WriteOp> = ReturnType<SqliteWrites[K]>;
 
 function byPriorityThenAge(a: JobRecord, b: JobRecord): number {
   return b.priority - a.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);

@@ -1,3 +1,4 @@
+import { JOB_STATES, STATE_ICONS } from "../../../shared/states.ts";
 import { describe, expect, it } from "vitest";
 import { http, post } from "../../helpers/http.ts";
 import { startServer } from "../../helpers/server.ts";
@@ -32,6 +33,9 @@ describe("dashboard over HTTP", () => {
     expect(session.body.actions.cancel).toEqual(["scheduled", "awaiting", "pending", "running"]);
     expect(session.body.actions.requeue).toContain("failed");
     expect(session.body.actions.delete).not.toContain("running");
+    // The page draws states and icons from the state module, not from a copy of its own.
+    expect(session.body.states).toEqual([...JOB_STATES]);
+    expect(session.body.icons).toEqual(STATE_ICONS);
   });
 
   it("keeps a checked key in an HttpOnly, SameSite=Strict cookie, and refuses a wrong one", async () => {

@@ -55,10 +55,16 @@ describe("live job changes (server-sent events)", () => {
   it("closes open streams when the server shuts down", async () => {
     const { api, close } = await startServer();
     const response = await fetch(`${api}/events`, { headers: { accept: "text/event-stream" } });
-    const reader = response.body!.getReader();
-    await reader.read();
-    await close();
-    for (;;) if ((await reader.read()).done) break;
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let opening = "";
+    while (!opening.includes(": flowy job changes\n\n")) opening += (await reader.read()).value ?? "";
+    expect(opening).toBe("retry: 2000\n: flowy job changes\n\n");
+    const closing = close();
+    // The server ends the stream (a reset would reject the read) and its close does not wait on it.
+    let rest = "";
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) rest += chunk.value;
+    expect(rest).toMatch(/^(: ping\n\n)*$/);
+    await expect(closing).resolves.toBeUndefined();
   });
 });
 

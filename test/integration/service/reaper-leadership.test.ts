@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createLogger } from "../../../shared/logging.ts";
 import { createLocalChangeFeed } from "../../../server/model/change-feed.ts";
 import { JobWriter } from "../../../server/service/job-writer.ts";
@@ -8,12 +8,34 @@ import { SqliteStore } from "../../../server/store/sqlite/sqlite-store.ts";
 import { tmpDir } from "../../helpers/tmp.ts";
 import { newJob } from "../store-contract.ts";
 
+/** The reaper's timer, held: the test sees each delay it asks for and runs the pass itself. */
+function heldSchedule() {
+  const delays: number[] = [];
+  let next: (() => void) | undefined;
+  const schedule = (run: () => void, delayMs: number) => {
+    delays.push(delayMs);
+    next = run;
+    return () => {
+      if (next === run) next = undefined;
+    };
+  };
+  /** Waits until the reaper has asked for its next pass, then runs it. */
+  const runNext = async () => {
+    await vi.waitFor(() => expect(next).toBeDefined(), { timeout: 30_000 });
+    const run = next!;
+    next = undefined;
+    run();
+  };
+  return { schedule, delays, runNext };
+}
+
 describe("the reaper on a replica that does not lead", () => {
   it("leaves due work to the leader and asks to lead once per interval, not in a loop", async () => {
     const store = new SqliteStore({ path: join(tmpDir(), "flowy.db") });
     const overdue = newJob({ state: "scheduled", runAt: Date.now() - 60_000 });
     await store.insertJob(overdue, { event: "submit", from: null, to: "scheduled" });
     let asked = 0;
+    const timer = heldSchedule();
     const reaper = new Reaper(store, new JobWriter(store, createLocalChangeFeed(), Date.now), {
       intervalMs: 100,
       logger: createLogger("flowy-test", "silent"),
@@ -21,13 +43,17 @@ describe("the reaper on a replica that does not lead", () => {
         asked++;
         return false;
       },
+      schedule: timer.schedule,
     });
     reaper.start();
-    await new Promise((resolve) => setTimeout(resolve, 550));
+    const passes = 5;
+    for (let i = 0; i < passes; i++) await timer.runNext();
+    // Each pass asked once, and then waited a full interval, though a job is overdue.
+    await vi.waitFor(() => expect(timer.delays).toHaveLength(passes + 1), { timeout: 30_000 });
     await reaper.stop();
+    expect(asked).toBe(passes);
+    expect(timer.delays).toEqual([0, ...Array(passes).fill(100)]);
     expect((await store.getJob(overdue.id))?.state).toBe("scheduled");
-    expect(asked).toBeGreaterThanOrEqual(1);
-    expect(asked).toBeLessThanOrEqual(8); // about 6; spinning would make it hundreds
     await store.close();
   });
 });

@@ -3,6 +3,7 @@
  * stream, draws the header and mounts the page the URL names. Without a valid key it shows the
  * sign-in form instead.
  */
+import { useStateTable } from "./components/badges.js";
 import { h, replace } from "./lib/dom.js";
 import { setLang, t } from "./lib/i18n.js";
 import { createLive } from "./lib/live.js";
@@ -165,6 +166,7 @@ async function start() {
     return;
   }
   session = await response.json();
+  useStateTable(/** @type {import("./pages/page.js").Session} */ (session));
   chooseLang();
   live?.close();
   live = createLive((on) => {

@@ -1,21 +1,20 @@
-/** State badges and tag chips, with the same icons the CLI prints (✅ 🔄 ⏳ …). */
+/**
+ * State badges and tag chips, with the icons the CLI prints (✅ 🔄 ⏳ …): both come from
+ * shared/states.ts, which the server sends with the session (useStateTable).
+ */
 import { h } from "../lib/dom.js";
 import { t } from "../lib/i18n.js";
 
-/** @type {Record<string, string>} */
-export const STATE_ICONS = {
-  scheduled: "🗓️",
-  awaiting: "🔗",
-  pending: "⏳",
-  running: "🔄",
-  cancelling: "🛑",
-  succeeded: "✅",
-  failed: "❌",
-  timed_out: "⌛",
-  canceled: "🚫",
-  deleted: "🗑️",
-  skipped: "⏭️",
-};
+/** Filled from the session before any page is drawn. @type {Record<string, string>} */
+export const STATE_ICONS = {};
+/** Every job state, in the state module's order. @type {string[]} */
+export const JOB_STATES = [];
+
+/** @param {{states: string[], icons: Record<string, string>}} session */
+export function useStateTable(session) {
+  Object.assign(STATE_ICONS, session.icons);
+  JOB_STATES.splice(0, JOB_STATES.length, ...session.states);
+}
 
 /** @param {string} state */
 export function stateBadge(state) {

@@ -7,7 +7,7 @@ import { call } from "../lib/api.js";
 import { h, replace } from "../lib/dom.js";
 import { formatAgo, formatDuration, formatTime, spanMs, t } from "../lib/i18n.js";
 import { href, jobHref } from "../lib/router.js";
-import { stateBadge, tagChips } from "../components/badges.js";
+import { JOB_STATES, stateBadge, tagChips } from "../components/badges.js";
 import { bulkBar } from "../components/bulk-bar.js";
 import { keepFresh, pageHead } from "./page.js";
 
@@ -15,19 +15,6 @@ const PAGE_SIZE = 50;
 /** The search's fields in the URL; `worker` goes to the server as worker_id. */
 const FILTERS = /** @type {const} */ (["state", "name", "tag", "id", "error", "worker", "sort", "order"]);
 const SORTS = ["created", "finished", "duration"];
-const TABS = [
-  "",
-  "pending",
-  "scheduled",
-  "awaiting",
-  "running",
-  "cancelling",
-  "succeeded",
-  "failed",
-  "timed_out",
-  "canceled",
-  "deleted",
-];
 
 /** @typedef {Record<string, any>} Job */
 /** @typedef {{key: string, label: string, value: (job: Job) => string | number, cell: (job: Job) => import("../lib/dom.js").Child, num?: boolean}} Column */
@@ -221,7 +208,8 @@ export function mountJobs(root, ctx, route) {
   function renderTabs(counts) {
     replace(
       tabs,
-      ...TABS.map((state) => {
+      // "" is the tab of every state.
+      ...["", ...JOB_STATES].map((state) => {
         const count = state ? (counts[state] ?? 0) : Object.values(counts).reduce((a, b) => a + b, 0);
         const current = state === filters.state;
         return h(

@@ -4,27 +4,16 @@ import { h, replace } from "../lib/dom.js";
 import { t } from "../lib/i18n.js";
 import { href } from "../lib/router.js";
 import { failedOf, throughputChart } from "../components/chart.js";
-import { STATE_ICONS, tagChips } from "../components/badges.js";
+import { JOB_STATES, STATE_ICONS, tagChips } from "../components/badges.js";
 import { keepFresh, pageHead } from "./page.js";
-
-const SHOWN_STATES = [
-  "scheduled",
-  "awaiting",
-  "pending",
-  "running",
-  "cancelling",
-  "succeeded",
-  "failed",
-  "timed_out",
-  "canceled",
-];
 
 /** @param {Record<string, number>} states */
 function stateCards(states) {
   return h(
     "ul",
     { class: "cards", "aria-label": t("jobs.col.state") },
-    ...SHOWN_STATES.map((state) =>
+    // Deleted jobs are not part of the picture of the work.
+    ...JOB_STATES.filter((state) => state !== "deleted").map((state) =>
       h(
         "li",
         {},
