@@ -65,7 +65,10 @@ interface StartOptions {
 
 async function start(opts: StartOptions): Promise<void> {
   const logger = createLogger("flowy-server", opts.logLevel);
-  if (!isLoopback(opts.host) && !opts.insecureNoAuth) {
+  // Decided once, here: a server reachable beyond loopback is keyed for its whole life, whatever
+  // happens to its keys later (revoking the last one must not open it).
+  const requireKeys = !isLoopback(opts.host) && !opts.insecureNoAuth;
+  if (requireKeys) {
     const probe = await openStore(opts.db, logger);
     const keyCount = (await probe.listApiKeys()).length;
     await probe.close();
@@ -73,7 +76,7 @@ async function start(opts: StartOptions): Promise<void> {
       throw new FlowyError(
         "invalid-request",
         `Refusing to listen on ${opts.host} without API keys: anyone who can reach it could run commands on your workers`,
-        "Create a key first (flowy-server keys create --role admin --name me), or listen on 127.0.0.1, or pass --insecure-no-auth if something else guards the network.",
+        `Create a key first (flowy-server keys create --db ${opts.db} --role admin --name me), or listen on 127.0.0.1, or pass --insecure-no-auth if something else guards the network.`,
       );
     }
   }
@@ -105,6 +108,7 @@ async function start(opts: StartOptions): Promise<void> {
     retainFinishedMs: opts.retainDays > 0 ? opts.retainDays * 86_400_000 : null,
     dashboardLang: opts.dashboardLang,
     trustProxy: opts.trustProxy,
+    requireKeys,
   });
   const address = await server.listen(opts.host, opts.port);
   logger.info(

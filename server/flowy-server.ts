@@ -38,6 +38,8 @@ export interface FlowyServerOptions {
   dashboardLang?: DashboardLangSetting;
   /** Reverse proxies whose X-Forwarded-For/-Proto to believe (see AppOptions.trustProxy). */
   trustProxy?: TrustProxy;
+  /** Require keys from the start whatever the key table holds (see KeyServiceOptions). */
+  requireKeys?: boolean;
 }
 
 export interface FlowyServer {
@@ -74,7 +76,7 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
   const handOff = store.kind === "sqlite" ? waiters : undefined;
   const jobs = new JobService(store, writer, feed, { ...DEFAULT_JOB_DEFAULTS, ...options.defaults }, handOff);
   const leases = new LeaseService(store, writer, waiters);
-  const keys = new KeyService(store, clock);
+  const keys = new KeyService(store, clock, { requireKeys: options.requireKeys });
   const { leadership } = options;
   const reaper = new Reaper(store, writer, {
     intervalMs: options.reaperIntervalMs ?? 1000,
