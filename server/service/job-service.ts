@@ -195,7 +195,7 @@ export class JobService {
   async readLog(id: string, attempt: number | undefined, offset: number, maxBytes: number) {
     const job = await this.get(id);
     const which = attempt ?? Math.max(1, job.attempt);
-    const log = await this.store.readLog(id, which, offset, maxBytes);
+    const log = await this.writer.durable(await this.store.readLog(id, which, offset, maxBytes));
     return { ...log, attempt: which, job };
   }
 
@@ -205,7 +205,7 @@ export class JobService {
     while (!signal.aborted) {
       const changed = this.nextChange(id, FOLLOW_IDLE_MS, signal);
       const job = await this.get(id);
-      const log = await this.store.readLog(id, attempt, position, 1_048_576);
+      const log = await this.writer.durable(await this.store.readLog(id, attempt, position, 1_048_576));
       if (log.data.length > 0) {
         position += Buffer.byteLength(log.data);
         yield log.data;
@@ -231,7 +231,7 @@ export class JobService {
   }
 
   async stats(): Promise<StoreStats & { states: Record<JobState, number> }> {
-    const stats = await this.store.stats();
+    const stats = await this.writer.durable(await this.store.stats());
     const states = Object.fromEntries(JOB_STATES.map((s) => [s, stats.states[s] ?? 0])) as Record<
       JobState,
       number
@@ -239,8 +239,8 @@ export class JobService {
     return { ...stats, states };
   }
 
-  workers(): Promise<WorkerRecord[]> {
-    return this.store.listWorkers();
+  async workers(): Promise<WorkerRecord[]> {
+    return this.writer.durable(await this.store.listWorkers());
   }
 
   /** Every job change as it is published (live views); returns the unsubscribe. */

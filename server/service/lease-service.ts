@@ -132,13 +132,16 @@ export class LeaseService {
       this.recordsOf(reports.map(({ item }) => item)),
     ]);
     const pending: Array<{ index: number; item: ReportItem; transition: Transition }> = [];
+    let answeredOnRead = false;
     reports.forEach(({ item, index }, i) => {
       try {
         const job = read[i];
         if (!job) throw notFound("Job", item.job_id);
         const decision = this.decideReport(job, item.lease_token, workerId, toOutcome(item));
-        if ("answer" in decision) results[index] = ok(decision.answer);
-        else pending.push({ index, item, transition: decision.transition });
+        if ("answer" in decision) {
+          results[index] = ok(decision.answer);
+          answeredOnRead = true;
+        } else pending.push({ index, item, transition: decision.transition });
       } catch (error) {
         results[index] = failedResult(item.job_id, error);
       }
@@ -158,6 +161,7 @@ export class LeaseService {
       }),
     );
     await touched;
+    if (answeredOnRead) await this.writer.durable(undefined);
     return results;
   }
 
@@ -254,8 +258,8 @@ export class LeaseService {
     }
   }
 
-  running(workerId: string): Promise<JobRecord[]> {
-    return this.store.runningForWorker(workerId);
+  async running(workerId: string): Promise<JobRecord[]> {
+    return this.writer.durable(await this.store.runningForWorker(workerId));
   }
 
   private async whyNotHeld(id: string, leaseToken: string): Promise<FlowyError> {

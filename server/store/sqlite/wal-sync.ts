@@ -58,9 +58,12 @@ export class WalSync {
 
   /**
    * Resolves once every commit made so far is on disk: at once when no sync is owed, else after
-   * the sync that covers them (a reader's barrier, so what a client reads is durable).
+   * the sync that covers them (a reader's barrier, so what a client reads is durable). Rejects
+   * once a sync has failed.
    */
   settled(): Promise<void> {
+    // After a failed sync nothing read is known to be durable: the reader is refused too.
+    if (this.failure) return Promise.reject(this.failure);
     if (!this.inFlight && this.waiting.length === 0) return Promise.resolve();
     return this.afterCommit();
   }
