@@ -9,6 +9,7 @@ import { startDaemonChild } from "./daemon-child.ts";
 import { createFlowyServer, FLOWY_VERSION } from "./flowy-server.ts";
 import { parseTrustProxy, type TrustProxy } from "./http/trust-proxy.ts";
 import { addKeysCommand } from "./keys-command.ts";
+import { DEFAULT_MAX_LOG_BYTES } from "./store/log-chunks.ts";
 import { openReplication, openStore } from "./store/open-store.ts";
 
 export const DEFAULT_PORT = 7411;
@@ -61,6 +62,7 @@ interface StartOptions {
   dashboardLang: DashboardLangSetting;
   withDaemon?: boolean;
   trustProxy?: TrustProxy;
+  maxLogBytes: number;
 }
 
 async function start(opts: StartOptions): Promise<void> {
@@ -109,6 +111,7 @@ async function start(opts: StartOptions): Promise<void> {
     dashboardLang: opts.dashboardLang,
     trustProxy: opts.trustProxy,
     requireKeys,
+    maxLogBytes: opts.maxLogBytes,
   });
   const address = await server.listen(opts.host, opts.port);
   logger.info(
@@ -205,6 +208,15 @@ program
     new Option("--reaper-interval-ms <ms>", "how often leases and schedules are checked at most")
       .argParser(positiveNumber)
       .default(1000),
+  )
+  .addOption(
+    new Option(
+      "--max-log-bytes <bytes>",
+      "cut each attempt's stored log at this many bytes (a marker line says where)",
+    )
+      .env("FLOWY_MAX_LOG_BYTES")
+      .argParser(positiveInteger)
+      .default(DEFAULT_MAX_LOG_BYTES),
   )
   .addOption(
     new Option("--dashboard-lang <lang>", "dashboard language (auto: from the browser)")

@@ -38,6 +38,8 @@ export interface FlowyServerOptions {
   dashboardLang?: DashboardLangSetting;
   /** Reverse proxies whose X-Forwarded-For/-Proto to believe (see AppOptions.trustProxy). */
   trustProxy?: TrustProxy;
+  /** Each attempt's log is cut at this many bytes (default 64 MiB). */
+  maxLogBytes?: number;
   /** Require keys from the start whatever the key table holds (see KeyServiceOptions). */
   requireKeys?: boolean;
 }
@@ -75,7 +77,7 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
   // Only SQLite's writes of one event-loop turn share a commit, which is what a hand-off rides on.
   const handOff = store.kind === "sqlite" ? waiters : undefined;
   const jobs = new JobService(store, writer, feed, { ...DEFAULT_JOB_DEFAULTS, ...options.defaults }, handOff);
-  const leases = new LeaseService(store, writer, waiters);
+  const leases = new LeaseService(store, writer, waiters, { maxLogBytes: options.maxLogBytes });
   const keys = new KeyService(store, clock, { requireKeys: options.requireKeys });
   const { leadership } = options;
   const reaper = new Reaper(store, writer, {

@@ -16,7 +16,7 @@ import type {
   ReportResult,
 } from "../../shared/protocol.ts";
 import { isLeased } from "../../shared/states.ts";
-import { LogGapError } from "../store/log-chunks.ts";
+import { DEFAULT_MAX_LOG_BYTES, LogGapError } from "../store/log-chunks.ts";
 import type { JobPatch, JobRecord, Store, Transition, WorkerRecord } from "../store/store.ts";
 import type { ClaimWaiters } from "./claim-waiters.ts";
 import { planCompletion, planFailure, planRelease, planTimeout } from "./job-transitions.ts";
@@ -36,7 +36,17 @@ export class LeaseService {
   /** What claims and heartbeats answered: reports are decided on these without a read. */
   private readonly leased: LeasedRecords;
 
-  constructor(store: Store, writer: JobWriter, waiters: ClaimWaiters, leased = new LeasedRecords()) {
+  /** Each attempt's log is cut at this many bytes (log-chunks.ts). */
+  private readonly maxLogBytes: number;
+
+  constructor(
+    store: Store,
+    writer: JobWriter,
+    waiters: ClaimWaiters,
+    options: { maxLogBytes?: number; leased?: LeasedRecords } = {},
+  ) {
+    this.maxLogBytes = options.maxLogBytes ?? DEFAULT_MAX_LOG_BYTES;
+    const leased = options.leased ?? new LeasedRecords();
     this.store = store;
     this.writer = writer;
     this.waiters = waiters;
@@ -244,7 +254,14 @@ export class LeaseService {
     if (!job) throw notFound("Job", id);
     if (job.leaseToken !== leaseToken || !isLeased(job.state)) throw await this.whyNotHeld(id, leaseToken);
     try {
-      const length = await this.store.appendLog(id, job.attempt, offset, data, this.writer.now());
+      const length = await this.store.appendLog(
+        id,
+        job.attempt,
+        offset,
+        data,
+        this.writer.now(),
+        this.maxLogBytes,
+      );
       this.writer.logAppended(job);
       return length;
     } catch (error) {

@@ -62,6 +62,25 @@ describe("SQLite store specifics", () => {
     await second.close();
   });
 
+  it("carries text log rows forward as bytes through the migration that stores logs as BLOBs", async () => {
+    const path = join(tmpDir(), "flowy.db");
+    const db = openConnection(path);
+    db.exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at INTEGER)");
+    for (const m of SQLITE_MIGRATIONS.filter((m) => m.version <= 7)) {
+      db.exec(m.sql);
+      db.prepare("INSERT INTO schema_migrations VALUES (?, ?, 0)").run(m.version, m.name);
+    }
+    db.prepare(
+      "INSERT INTO job_logs (job_id, attempt, offset, len, data, at) VALUES ('j1', 1, 0, 7, ?, 0)",
+    ).run("héllo\n");
+    db.close();
+    const store = new SqliteStore({ path });
+    expect(await store.readLog("j1", 1, 0, 100)).toEqual({ data: Buffer.from("héllo\n"), length: 7 });
+    expect(await store.appendLog("j1", 1, 7, "ok", 0)).toBe(9);
+    expect((await store.readLog("j1", 1, 3, 100)).data.toString()).toBe("llo\nok");
+    await store.close();
+  });
+
   it("keeps a job's history, in order, through the migration that drops AUTOINCREMENT", async () => {
     const path = join(tmpDir(), "flowy.db");
     const db = openConnection(path);

@@ -138,10 +138,14 @@ export const LOG_LENGTH = sql(
 export const INSERT_LOG_CHUNK = sql(
   "INSERT INTO job_logs (job_id, attempt, byte_offset, len, data, at) VALUES ($1, $2, $3, $4, $5, $6)",
 );
-// $1 job id, $2 attempt, $3 byte offset: the chunks that reach past the offset, in order.
+// $1 job id, $2 attempt, $3 byte offset, $4 max bytes: the bytes of [offset, offset + max), cut
+// out of their chunks here, so a read of a huge log moves only its answer.
 export const READ_LOG = sql(`
-  SELECT byte_offset AS "offset", data FROM job_logs
-  WHERE job_id = $1 AND attempt = $2 AND byte_offset + len > $3 ORDER BY byte_offset`);
+  SELECT greatest(byte_offset, $3::bigint) AS start,
+    substring(data FROM (greatest($3::bigint - byte_offset, 0) + 1)::integer FOR $4::integer) AS data
+  FROM job_logs
+  WHERE job_id = $1 AND attempt = $2 AND byte_offset + len > $3::bigint AND byte_offset < $3::bigint + $4::integer
+  ORDER BY byte_offset`);
 
 // $1 id, $2 hostname, $3 tags (jsonb), $4 capacity, $5 version, $6 now.
 export const UPSERT_WORKER = sql(`

@@ -17,7 +17,7 @@ import {
   rowToJob,
   rowToWorker,
 } from "../job-row.ts";
-import { planLogAppend, sliceLog } from "../log-chunks.ts";
+import { DEFAULT_MAX_LOG_BYTES, joinLogPieces, planLogAppend } from "../log-chunks.ts";
 import type {
   ApiKeyRecord,
   ClaimRequest,
@@ -208,27 +208,31 @@ export class PostgresStore implements Store {
     return (await this.db.read(q.RUNNING_FOR_WORKER, [workerId])).map(rowToJob);
   }
 
-  appendLog(jobId: string, attempt: number, offset: number, data: string, now: number): Promise<number> {
+  appendLog(
+    jobId: string,
+    attempt: number,
+    offset: number,
+    data: string,
+    now: number,
+    maxBytes = DEFAULT_MAX_LOG_BYTES,
+  ): Promise<number> {
     return this.db.transaction(async (tx) => {
       await tx.query(q.LOCK_LOG, [jobId, attempt]);
-      const plan = planLogAppend(await logLength(tx, jobId, attempt), offset, data);
+      const plan = planLogAppend(await logLength(tx, jobId, attempt), offset, data, maxBytes);
       if (plan.store) {
-        const bytes = Buffer.from(plan.data);
-        await tx.query(q.INSERT_LOG_CHUNK, [jobId, attempt, plan.offset, bytes.length, bytes, now]);
+        await tx.query(q.INSERT_LOG_CHUNK, [jobId, attempt, plan.offset, plan.data.length, plan.data, now]);
       }
       return plan.length;
     });
   }
 
   async readLog(jobId: string, attempt: number, offset: number, maxBytes: number) {
-    const rows = await this.db.read(q.READ_LOG, [jobId, attempt, offset]);
+    const rows = await this.db.read(q.READ_LOG, [jobId, attempt, offset, maxBytes]);
     const [length] = await this.db.read(q.LOG_LENGTH, [jobId, attempt]);
-    return sliceLog(
-      rows as Array<{ offset: number; data: Buffer }>,
-      offset,
-      maxBytes,
-      Number(length?.length ?? 0),
-    );
+    return {
+      data: joinLogPieces(rows as Array<{ start: string; data: Buffer }>, offset, maxBytes),
+      length: Number(length?.length ?? 0),
+    };
   }
 
   async upsertWorker(
