@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { fdatasync } from "node:fs";
+import { fdatasync, fstatSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { SqliteStore } from "../../server/store/sqlite/sqlite-store.ts";
 import { openConnection } from "../../server/store/sqlite/sqlite-connection.ts";
@@ -171,6 +171,21 @@ describe("SQLite store specifics", () => {
       await turns();
       sync.held.shift()?.();
       await closing;
+    });
+
+    it("syncs the database's directory once after the WAL file is created, before the WAL", async () => {
+      const synced: string[] = [];
+      const recorded = (fd: number, done: (error: Error | null) => void) => {
+        synced.push(fstatSync(fd).isDirectory() ? "dir" : "wal");
+        fdatasync(fd, done);
+      };
+      const path = join(tmpDir(), "flowy.db");
+      const store = new SqliteStore({ path, syncFile: recorded, syncDirectory: recorded });
+      await submit(store);
+      await submit(store);
+      expect(synced.slice(0, 2)).toEqual(["dir", "wal"]);
+      expect(synced.filter((s) => s === "dir")).toHaveLength(1);
+      await store.close();
     });
 
     it("refuses waiting and later writes, with a hint, once a sync has failed", async () => {

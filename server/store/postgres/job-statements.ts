@@ -128,6 +128,11 @@ export const GET_BY_IDEMPOTENCY_KEY = sql("SELECT * FROM jobs WHERE idempotency_
 // $1 job id: its history, oldest first.
 export const GET_HISTORY = sql("SELECT * FROM job_history WHERE job_id = $1 ORDER BY seq");
 
+// No parameters: whether this session's commits wait for the WAL flush.
+export const SHOW_SYNCHRONOUS_COMMIT = sql(
+  "SELECT current_setting('synchronous_commit') AS synchronous_commit",
+);
+
 // $1 job id, $2 attempt: serialises appends to one log until the transaction ends.
 export const LOCK_LOG = sql("SELECT pg_advisory_xact_lock(hashtext($1::text), $2::integer)");
 // $1 job id, $2 attempt: the log's length in bytes.

@@ -5,6 +5,7 @@
  * promise resolves (synchronous_commit as the server sets it, on by default).
  */
 import pg from "pg";
+import { FlowyError } from "../../../shared/errors.ts";
 import type { Task } from "../../../shared/protocol.ts";
 import type { JobState } from "../../../shared/states.ts";
 import {
@@ -69,6 +70,7 @@ export class PostgresStore implements Store {
   static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
     const store = new PostgresStore(parsePgUrl(options.url), options.poolSize ?? DEFAULT_POOL_SIZE);
     try {
+      await store.checkDurable();
       await migrate(store.db, store.target.schema, PG_MIGRATIONS);
     } catch (error) {
       await store.pool.end();
@@ -77,7 +79,27 @@ export class PostgresStore implements Store {
     return store;
   }
 
-  /** The plan of the claim statement, for the test that keeps it on its index. */
+  /** The session's synchronous_commit, as the pool's connections have it. */
+  async synchronousCommit(): Promise<string> {
+    const [row] = await this.db.read(q.SHOW_SYNCHRONOUS_COMMIT);
+    return String(row?.synchronous_commit ?? "");
+  }
+
+  /**
+   * Refuses to run on connections whose commits are not flushed to disk before COMMIT returns
+   * (synchronous_commit=off, e.g. forced by a connection pooler that drops startup options).
+   */
+  private async checkDurable(): Promise<void> {
+    const setting = await this.synchronousCommit();
+    if (setting === "off") {
+      throw new FlowyError(
+        "invalid-request",
+        "PostgreSQL runs these connections with synchronous_commit=off: flowy would acknowledge commits a crash can undo",
+        "Let flowy set synchronous_commit=on per connection (a pooler must pass startup options through), or remove the setting that forces it off.",
+      );
+    }
+  }
+
   /** The plan of flowy_claim's statement under the function's own settings, for the plan test. */
   async explainClaim(): Promise<string> {
     const { settings } = await this.claimFunction();

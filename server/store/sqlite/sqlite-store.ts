@@ -31,6 +31,8 @@ export interface SqliteStoreOptions {
   path: string;
   /** How the WAL is synced (fdatasync); tests inject a failing one. */
   syncFile?: SyncFile;
+  /** How the directory is synced once a WAL file is created (fsync); tests watch it. */
+  syncDirectory?: SyncFile;
   /** Told once when a WAL sync fails and the store stops writing (the server then exits). */
   onFatal?: (error: Error) => void;
   /** Told of trouble the store works around (the background checkpointer failed). */
@@ -51,7 +53,9 @@ export class SqliteStore implements Store {
     migrate(this.db);
     this.q = new Statements(this.db);
     const onDisk = options.path !== ":memory:";
-    this.walSync = onDisk ? new WalSync(options.path, options.syncFile, options.onFatal) : undefined;
+    this.walSync = onDisk
+      ? new WalSync(options.path, options.syncFile, options.onFatal, options.syncDirectory)
+      : undefined;
     this.checkpointer = onDisk
       ? new BackgroundCheckpointer(this.db, options.path, options.onWarning)
       : undefined;
