@@ -45,7 +45,7 @@ describe("SQLite store specifics", () => {
     for (let i = 0; i < 160; i++) {
       ids.push((await store.insertJob(newJob(), { event: "submit", from: null, to: "pending" })).job.id);
     }
-    await expect.poll(() => store.backgroundCheckpoints).toBeGreaterThan(0);
+    await expect.poll(() => store.backgroundCheckpoints, { timeout: 30_000 }).toBeGreaterThan(0);
     await store.close();
     const reopened = new SqliteStore({ path });
     expect((await reopened.getJobs(ids)).every((job) => job !== undefined)).toBe(true);
@@ -140,14 +140,16 @@ describe("SQLite store specifics", () => {
       return () => done;
     };
     const turns = () => new Promise((resolve) => setTimeout(resolve, 20));
+    /** Waits for what must happen (a sync to start); `turns` only gives what must not a chance. */
+    const syncsStarted = (sync: { started: number[] }, n: number) =>
+      expect.poll(() => sync.started.length, { timeout: 30_000 }).toBe(n);
 
     it("holds the answer until the sync is done; commits during a sync share the next one", async () => {
       const sync = heldSync();
       const store = new SqliteStore({ path: join(tmpDir(), "flowy.db"), syncFile: sync.syncFile });
       const first = submit(store);
       const firstDone = settled(first);
-      await turns();
-      expect(sync.started).toHaveLength(1);
+      await syncsStarted(sync, 1);
       // Committed but not yet acknowledged, and a client's read barrier waits for it too.
       expect(firstDone()).toBe(false);
       const readable = settled(store.settled());
@@ -161,15 +163,14 @@ describe("SQLite store specifics", () => {
       sync.held.shift()!();
       await first;
       expect(laterDone()).toBe(false);
-      await turns();
-      expect(sync.started).toHaveLength(2);
+      await syncsStarted(sync, 2);
       sync.held.shift()!();
       await Promise.all([second, third]);
       // Asked while the first sync ran, the barrier waited for the one after it.
       expect(readable()).toBe(true);
       const closing = store.close();
-      await turns();
-      sync.held.shift()?.();
+      await syncsStarted(sync, 3);
+      sync.held.shift()!();
       await closing;
     });
 
