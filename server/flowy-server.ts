@@ -7,6 +7,7 @@ import type { Logger } from "pino";
 import { DEFAULT_BACKOFF, DEFAULT_MAX_ATTEMPTS } from "../shared/retry-policy.ts";
 import type { DashboardLangSetting } from "./dashboard/language.ts";
 import { createApp } from "./http/app.ts";
+import type { SseOptions } from "./http/sse.ts";
 import type { TrustProxy } from "./http/trust-proxy.ts";
 import type { Leadership } from "./model/leadership.ts";
 import { WORKER_LOST_AFTER_MS } from "./http/wire.ts";
@@ -38,6 +39,8 @@ export interface FlowyServerOptions {
   dashboardLang?: DashboardLangSetting;
   /** Reverse proxies whose X-Forwarded-For/-Proto to believe (see AppOptions.trustProxy). */
   trustProxy?: TrustProxy;
+  /** Caps and stall limits of live-view streams (sse.ts). */
+  streamLimits?: Partial<SseOptions>;
   /** Each attempt's log is cut at this many bytes (default 64 MiB). */
   maxLogBytes?: number;
   /** Require keys from the start whatever the key table holds (see KeyServiceOptions). */
@@ -93,6 +96,7 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
       keys,
       clock,
       metrics,
+      streamLimits: options.streamLimits,
       ready: async () => {
         if (store.failure?.()) return false;
         // A primary-key read: proves the database answers without scanning anything.

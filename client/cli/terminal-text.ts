@@ -6,6 +6,7 @@
  */
 
 // C0 controls but \t and \n, DEL, C1 controls, and the bidi embedding/override/isolate marks.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
 const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 
 function escaped(char: string): string {

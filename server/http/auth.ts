@@ -27,6 +27,8 @@ declare module "fastify" {
   interface FastifyRequest {
     /** The caller's role; "open" when the server has no keys. */
     flowyRole: Role | "open" | "public";
+    /** The name of the key the caller authenticated with, if any. */
+    flowyKey: string | null;
   }
 }
 
@@ -57,6 +59,7 @@ function decodeCookie(raw: string): string {
 export function installAuth(app: FastifyInstance, keys: KeyService): void {
   const limiter = new FailureLimiter({ windowMs: 60_000, maxFailures: 20 });
   app.decorateRequest("flowyRole", "public");
+  app.decorateRequest("flowyKey", null);
   const routes: string[] = [];
   app.decorate("flowyRoutes", routes);
   app.addHook("onRoute", (route) => {
@@ -101,6 +104,7 @@ async function authorize(
   const record = await keys.authenticate(key);
   if (!record) return refuseInvalidKey(request, keys, limiter);
   request.flowyRole = record.role;
+  request.flowyKey = `key:${record.name}`;
   if (!access.includes(record.role)) {
     return new FlowyError(
       "forbidden",
