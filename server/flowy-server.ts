@@ -43,6 +43,8 @@ export interface FlowyServerOptions {
   streamLimits?: Partial<SseOptions>;
   /** Each attempt's log is cut at this many bytes (default 64 MiB). */
   maxLogBytes?: number;
+  /** A claim answer's jobs stay under this many bytes (default 32 MiB); the rest wait. */
+  maxClaimAnswerBytes?: number;
   /** Require keys from the start whatever the key table holds (see KeyServiceOptions). */
   requireKeys?: boolean;
 }
@@ -80,7 +82,10 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
   // Only SQLite's writes of one event-loop turn share a commit, which is what a hand-off rides on.
   const handOff = store.kind === "sqlite" ? waiters : undefined;
   const jobs = new JobService(store, writer, feed, { ...DEFAULT_JOB_DEFAULTS, ...options.defaults }, handOff);
-  const leases = new LeaseService(store, writer, waiters, { maxLogBytes: options.maxLogBytes });
+  const leases = new LeaseService(store, writer, waiters, {
+    maxLogBytes: options.maxLogBytes,
+    maxClaimAnswerBytes: options.maxClaimAnswerBytes,
+  });
   const keys = new KeyService(store, clock, { requireKeys: options.requireKeys });
   const { leadership } = options;
   const reaper = new Reaper(store, writer, {

@@ -24,6 +24,11 @@ import type { Decision, JobWriter } from "./job-writer.ts";
 import { LeasedRecords } from "./leased-records.ts";
 import { WorkerPresence } from "./worker-presence.ts";
 
+/** Well under V8's string limit (~512 MiB) and what a worker wants to parse at once. */
+export const DEFAULT_MAX_CLAIM_ANSWER_BYTES = 32 * 1_048_576;
+/** A job's fields besides its spec and inputs, generously. */
+const JOB_ANSWER_OVERHEAD = 4096;
+
 export type Outcome =
   | ({ kind: "complete" } & Omit<Complete, "worker_id" | "lease_token">)
   | ({ kind: "failed" } & Omit<Failed, "worker_id" | "lease_token">);
@@ -38,14 +43,17 @@ export class LeaseService {
 
   /** Each attempt's log is cut at this many bytes (log-chunks.ts). */
   private readonly maxLogBytes: number;
+  /** A claim answer's jobs (specs and inputs) stay under this many bytes. */
+  private readonly maxClaimAnswerBytes: number;
 
   constructor(
     store: Store,
     writer: JobWriter,
     waiters: ClaimWaiters,
-    options: { maxLogBytes?: number; leased?: LeasedRecords } = {},
+    options: { maxLogBytes?: number; maxClaimAnswerBytes?: number; leased?: LeasedRecords } = {},
   ) {
     this.maxLogBytes = options.maxLogBytes ?? DEFAULT_MAX_LOG_BYTES;
+    this.maxClaimAnswerBytes = options.maxClaimAnswerBytes ?? DEFAULT_MAX_CLAIM_ANSWER_BYTES;
     const leased = options.leased ?? new LeasedRecords();
     this.store = store;
     this.writer = writer;
@@ -99,7 +107,23 @@ export class LeaseService {
       },
     );
     const [jobs] = await Promise.all([claimed, touched]);
-    return jobs;
+    return this.withinAnswerLimit(jobs);
+  }
+
+  /**
+   * A claim answer holds every job's spec and inputs: many large jobs could pass what one
+   * response (one JSON string) can hold. Past the limit the rest are given back at once (their
+   * attempt returned) for the next claim; the first job always goes out.
+   */
+  private async withinAnswerLimit(jobs: JobRecord[]): Promise<JobRecord[]> {
+    let bytes = 0;
+    const fits = jobs.findIndex((job, i) => {
+      bytes += JOB_ANSWER_OVERHEAD + Buffer.byteLength(JSON.stringify([job.spec, job.inputs]));
+      return i > 0 && bytes > this.maxClaimAnswerBytes;
+    });
+    if (fits === -1) return jobs;
+    await this.release(jobs.slice(fits), "the claim's answer was full; handed out to a later claim");
+    return jobs.slice(0, fits);
   }
 
   /**

@@ -33,6 +33,7 @@ export interface StartServerOptions {
   requireKeys?: boolean;
   feed?: FlowyServerOptions["feed"];
   streamLimits?: FlowyServerOptions["streamLimits"];
+  maxClaimAnswerBytes?: number;
   /** Listen on this port (default: a free one); for restarting a server where clients expect it. */
   port?: number;
 }
@@ -51,6 +52,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Tes
     requireKeys: options.requireKeys,
     feed: options.feed,
     streamLimits: options.streamLimits,
+    maxClaimAnswerBytes: options.maxClaimAnswerBytes,
   });
   const url = await server.listen("127.0.0.1", options.port ?? 0);
   let closed = false;

@@ -174,7 +174,9 @@ describe("a claim whose worker hung up", () => {
     await answerClosed.promise;
     gate.resolve();
 
-    await vi.waitFor(async () => expect((await get(`${api}/jobs/${job.id}`)).body.state).toBe("pending"));
+    await vi.waitFor(async () => expect((await get(`${api}/jobs/${job.id}`)).body.state).toBe("pending"), {
+      timeout: 30_000,
+    });
     const { body: released } = await get(`${api}/jobs/${job.id}`);
     expect(released).toMatchObject({ attempt: 0, worker_id: null, lease_expires_at: null, started_at: null });
     expect(released.history.at(-1)).toMatchObject({

@@ -31,4 +31,17 @@ describe("request edges", () => {
     expect(res.status).toBe(400);
     expect(res.body.detail).toMatch(/max_s/);
   });
+
+  it("hands out fewer jobs when their specs and inputs would overfill a claim's answer", async () => {
+    const { api } = await startServer({ maxClaimAnswerBytes: 1_048_576 });
+    const big = { blob: "x".repeat(600_000) };
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await post(`${api}/jobs`, makeJobSpec({ inputs: big }))).body.id);
+    const first = await post(`${api}/jobs/claim`, { worker_id: "w1", capacity: 3, wait_s: 0 });
+    expect(first.status).toBe(200);
+    expect(first.body.jobs).toHaveLength(1);
+    const rest = await post(`${api}/jobs/claim`, { worker_id: "w1", capacity: 1, wait_s: 0 });
+    expect(rest.body.jobs).toHaveLength(1);
+    expect(rest.body.jobs[0].attempt).toBe(1);
+  });
 });
