@@ -9,6 +9,7 @@ import { startDaemonChild } from "./daemon-child.ts";
 import { createFlowyServer, FLOWY_VERSION } from "./flowy-server.ts";
 import { parseTrustProxy, type TrustProxy } from "./http/trust-proxy.ts";
 import { addKeysCommand } from "./keys-command.ts";
+import { DEFAULT_MAX_LOG_BYTES } from "./store/log-chunks.ts";
 import { openReplication, openStore } from "./store/open-store.ts";
 
 export const DEFAULT_PORT = 7411;
@@ -61,11 +62,15 @@ interface StartOptions {
   dashboardLang: DashboardLangSetting;
   withDaemon?: boolean;
   trustProxy?: TrustProxy;
+  maxLogBytes: number;
 }
 
 async function start(opts: StartOptions): Promise<void> {
   const logger = createLogger("flowy-server", opts.logLevel);
-  if (!isLoopback(opts.host) && !opts.insecureNoAuth) {
+  // Decided once, here: a server reachable beyond loopback is keyed for its whole life, whatever
+  // happens to its keys later (revoking the last one must not open it).
+  const requireKeys = !isLoopback(opts.host) && !opts.insecureNoAuth;
+  if (requireKeys) {
     const probe = await openStore(opts.db, logger);
     const keyCount = (await probe.listApiKeys()).length;
     await probe.close();
@@ -73,7 +78,7 @@ async function start(opts: StartOptions): Promise<void> {
       throw new FlowyError(
         "invalid-request",
         `Refusing to listen on ${opts.host} without API keys: anyone who can reach it could run commands on your workers`,
-        "Create a key first (flowy-server keys create --role admin --name me), or listen on 127.0.0.1, or pass --insecure-no-auth if something else guards the network.",
+        `Create a key first (flowy-server keys create --db ${opts.db} --role admin --name me), or listen on 127.0.0.1, or pass --insecure-no-auth if something else guards the network.`,
       );
     }
   }
@@ -105,6 +110,8 @@ async function start(opts: StartOptions): Promise<void> {
     retainFinishedMs: opts.retainDays > 0 ? opts.retainDays * 86_400_000 : null,
     dashboardLang: opts.dashboardLang,
     trustProxy: opts.trustProxy,
+    requireKeys,
+    maxLogBytes: opts.maxLogBytes,
   });
   const address = await server.listen(opts.host, opts.port);
   logger.info(
@@ -201,6 +208,15 @@ program
     new Option("--reaper-interval-ms <ms>", "how often leases and schedules are checked at most")
       .argParser(positiveNumber)
       .default(1000),
+  )
+  .addOption(
+    new Option(
+      "--max-log-bytes <bytes>",
+      "cut each attempt's stored log at this many bytes (a marker line says where)",
+    )
+      .env("FLOWY_MAX_LOG_BYTES")
+      .argParser(positiveInteger)
+      .default(DEFAULT_MAX_LOG_BYTES),
   )
   .addOption(
     new Option("--dashboard-lang <lang>", "dashboard language (auto: from the browser)")

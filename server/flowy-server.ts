@@ -7,6 +7,7 @@ import type { Logger } from "pino";
 import { DEFAULT_BACKOFF, DEFAULT_MAX_ATTEMPTS } from "../shared/retry-policy.ts";
 import type { DashboardLangSetting } from "./http/dashboard/language.ts";
 import { createApp } from "./http/app.ts";
+import type { SseOptions } from "./http/sse.ts";
 import type { TrustProxy } from "./http/trust-proxy.ts";
 import type { Leadership } from "./model/leadership.ts";
 import { WORKER_LOST_AFTER_MS } from "./http/wire.ts";
@@ -39,6 +40,14 @@ export interface FlowyServerOptions {
   dashboardLang?: DashboardLangSetting;
   /** Reverse proxies whose X-Forwarded-For/-Proto to believe (see AppOptions.trustProxy). */
   trustProxy?: TrustProxy;
+  /** Caps and stall limits of live-view streams (sse.ts). */
+  streamLimits?: Partial<SseOptions>;
+  /** Each attempt's log is cut at this many bytes (default 64 MiB). */
+  maxLogBytes?: number;
+  /** A claim answer's jobs stay under this many bytes (default 32 MiB); the rest wait. */
+  maxClaimAnswerBytes?: number;
+  /** Require keys from the start whatever the key table holds (see KeyServiceOptions). */
+  requireKeys?: boolean;
 }
 
 export interface FlowyServer {
@@ -76,9 +85,12 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
   // Only SQLite's writes of one event-loop turn share a commit, which is what a hand-off rides on.
   const handOff = store.kind === "sqlite" ? waiters : undefined;
   const jobs = new JobService(store, writer, feed, { ...DEFAULT_JOB_DEFAULTS, ...options.defaults }, handOff);
-  const leases = new LeaseService(store, writer, waiters);
+  const leases = new LeaseService(store, writer, waiters, {
+    maxLogBytes: options.maxLogBytes,
+    maxClaimAnswerBytes: options.maxClaimAnswerBytes,
+  });
   const bulk = new BulkActions(store, writer);
-  const keys = new KeyService(store, clock);
+  const keys = new KeyService(store, clock, { requireKeys: options.requireKeys });
   const { leadership } = options;
   const reaper = new Reaper(store, writer, {
     intervalMs: options.reaperIntervalMs ?? 1000,
@@ -94,6 +106,7 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
       keys,
       clock,
       metrics,
+      streamLimits: options.streamLimits,
       ready: async () => {
         if (store.failure?.()) return false;
         // A primary-key read: proves the database answers without scanning anything.

@@ -3,7 +3,7 @@ import { type Command, Option } from "commander";
 import { createLogger } from "../shared/logging.ts";
 import type { Role } from "./model/records.ts";
 import { systemClock } from "./service/clock.ts";
-import { KeyService, ROLES } from "./service/key-service.ts";
+import { KeyService, offlineAdminKeyHint, ROLES } from "./service/key-service.ts";
 import { openStore } from "./store/open-store.ts";
 
 interface KeyCommandOptions {
@@ -39,7 +39,9 @@ export function addKeysCommand(program: Command, dbOption: () => Option): void {
     .action(async (opts: KeyCommandOptions) => {
       const list = await withKeys(opts.db, (k) => k.list());
       if (list.length === 0) {
-        process.stdout.write("No keys. The server runs without authentication, on loopback only.\n");
+        process.stdout.write(
+          "No active keys. A server on loopback runs without authentication; one that required keys still does.\n",
+        );
         return;
       }
       const rows = list.map((k) => [
@@ -57,8 +59,16 @@ export function addKeysCommand(program: Command, dbOption: () => Option): void {
     .argument("<name>")
     .addOption(dbOption())
     .action(async (name: string, opts: KeyCommandOptions) => {
-      await withKeys(opts.db, (k) => k.revoke(name));
+      const anyLeft = await withKeys(opts.db, async (k) => {
+        await k.revoke(name);
+        return k.anyActive();
+      });
       process.stdout.write(`Revoked key "${name}".\n`);
+      if (!anyLeft) {
+        process.stderr.write(
+          `No active key is left: a server that required keys still does. To get back in, ${offlineAdminKeyHint(opts.db)}\n`,
+        );
+      }
     });
 }
 

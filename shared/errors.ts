@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   "log-gap": { status: 409, title: "The log chunk does not continue the stored log" },
   "idempotency-conflict": { status: 409, title: "The Idempotency-Key was used for a different job" },
   "payload-too-large": { status: 413, title: "The request body is too large" },
+  "log-full": { status: 413, title: "The attempt's log is full" },
   "rate-limited": { status: 429, title: "Too many requests" },
   internal: { status: 500, title: "Internal server error" },
   unavailable: { status: 503, title: "The server is not ready" },

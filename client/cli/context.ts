@@ -23,7 +23,7 @@ export interface CliContext {
 const CLI_RETRY = { retries: 2, minDelayMs: 250, maxDelayMs: 2_000 };
 
 export function createPrinter(flags: GlobalFlags, io: Io): Printer {
-  return new Printer(chooseStyle(flags, io), Boolean(flags.quiet), io);
+  return new Printer(chooseStyle(flags, io), Boolean(flags.quiet), io, Boolean(flags.raw));
 }
 
 export async function createContext(flags: GlobalFlags, printer: Printer, io: Io): Promise<CliContext> {

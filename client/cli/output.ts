@@ -3,6 +3,8 @@
  * for pipes, CI, NO_COLOR and --plain, and "json" (--output json) for programs. Results go to
  * stdout; progress, errors and hints go to stderr, so stdout stays clean for pipes.
  */
+import { neutralize } from "./terminal-text.ts";
+
 export type Style = "pretty" | "plain" | "json";
 
 export interface OutputStream {
@@ -18,6 +20,8 @@ export interface Io {
 
 export interface OutputFlags {
   output?: "text" | "table" | "json";
+  /** Print job names, outputs and logs as they are, escape sequences included. */
+  raw?: boolean;
   plain?: boolean;
   pretty?: boolean;
   quiet?: boolean;
@@ -37,10 +41,18 @@ export class Printer {
   readonly quiet: boolean;
   private readonly io: Io;
 
-  constructor(style: Style, quiet: boolean, io: Io) {
+  /** Text from jobs reaches the terminal as it is (--raw), not escaped (terminal-text.ts). */
+  private readonly rawText: boolean;
+
+  constructor(style: Style, quiet: boolean, io: Io, rawText = false) {
     this.style = style;
     this.quiet = quiet;
     this.io = io;
+    this.rawText = rawText;
+  }
+
+  private safe(text: string): string {
+    return this.rawText ? text : neutralize(text);
   }
 
   get pretty(): boolean {
@@ -54,7 +66,8 @@ export class Printer {
 
   /** A result line (stdout). */
   out(text: string): void {
-    this.io.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+    const line = this.safe(text);
+    this.io.stdout.write(line.endsWith("\n") ? line : `${line}\n`);
   }
 
   /** A message for the person, not the pipe (stderr). */
@@ -66,9 +79,9 @@ export class Printer {
     this.io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
   }
 
-  /** Writes raw text to stdout as it comes (logs). */
+  /** Writes text to stdout as it comes (logs), escaped unless --raw. */
   raw(text: string): void {
-    this.io.stdout.write(text);
+    this.io.stdout.write(this.safe(text));
   }
 
   get stderr(): OutputStream {

@@ -47,6 +47,10 @@ export function createProgram(io: Io, state: CliState, options: ProgramOptions =
     .option("--plain", "plain text, no emoji or spinner, even on a terminal")
     .option("--pretty", "emoji and a spinner even when not on a terminal")
     .option("-q, --quiet", "print only job ids, no progress")
+    .option(
+      "--raw",
+      "print job names, outputs and logs as they are (escape sequences are shown escaped otherwise)",
+    )
     .addHelpText("after", MORE_HELP)
     .showSuggestionAfterError()
     .configureHelp({

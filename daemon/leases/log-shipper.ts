@@ -89,6 +89,15 @@ export class LogShipper {
         this.serverOffset = error.extra.expected_offset;
         return this.ship();
       }
+      if (isFlowyError(error, "log-full")) {
+        // The server cut this attempt's log at its cap (it says so in the log): stop shipping.
+        this.refused = true;
+        this.options.logger?.info(
+          { job_id: this.dir.jobId },
+          "the server's log for this attempt is full; the rest stays in the job directory",
+        );
+        return true;
+      }
       if (isFlowyError(error, "lease-lost") || isFlowyError(error, "not-found")) this.refused = true;
       this.options.logger?.warn(
         { job_id: this.dir.jobId, err: (error as Error).message },

@@ -19,6 +19,7 @@ import { registerHealthRoutes, registerStatsRoutes } from "./routes/ops-routes.t
 import { registerWorkerRoutes } from "./routes/worker-routes.ts";
 import type { Services } from "./services.ts";
 import { installValidators } from "./validators.ts";
+import { installJsonBodyParser } from "./json-body.ts";
 
 export const API_PREFIX = "/api/v1";
 const BODY_LIMIT = 1_048_576;
@@ -49,6 +50,7 @@ export async function createApp(services: Services, options: AppOptions): Promis
   app.server.headersTimeout = 15_000;
   installProblemHandlers(app);
   installValidators(app);
+  installJsonBodyParser(app);
   installAuth(app, services.keys);
   options.httpMetrics?.(app);
   await app.register(swagger, {

@@ -1,13 +1,17 @@
 /**
  * Authentication and roles. Every route carries its access from ROUTE_ROLES; an undeclared route
- * fails at registration. With no keys the server is open (and bound to loopback only, see
- * cli.ts); once a key exists every non-public route needs one: `Authorization: Bearer <key>`, or
- * the dashboard's `flowy_api_key` cookie. Repeated failures from one address are slowed down.
+ * fails at registration. Whether keys are required is the KeyService's decision, made at start
+ * and never undone (see key-service.ts); then every non-public route needs one:
+ * `Authorization: Bearer <key>`, or the dashboard's `flowy_api_key` cookie.
+ *
+ * A presented key is checked before the failure limiter is consulted, and only failures are
+ * counted: many clients share one address behind NAT or a proxy, and one of them guessing keys
+ * must never stop another's valid worker key (its heartbeats keep its jobs alive).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { FlowyError } from "../../shared/errors.ts";
 import type { Role } from "../model/records.ts";
-import type { KeyService } from "../service/key-service.ts";
+import { type KeyService, offlineAdminKeyHint } from "../service/key-service.ts";
 import { FailureLimiter } from "./failure-limiter.ts";
 import { sendProblem } from "./problem.ts";
 import { type Access, accessFor } from "./route-roles.ts";
@@ -23,8 +27,8 @@ declare module "fastify" {
   interface FastifyRequest {
     /** The caller's role; "open" when the server has no keys. */
     flowyRole: Role | "open" | "public";
-    /** The caller's key name (what histories record as who did it); null without a key. */
-    flowyKeyName: string | null;
+    /** The name of the key the caller authenticated with, if any. */
+    flowyKey: string | null;
   }
 }
 
@@ -38,15 +42,24 @@ export function presentedKey(request: FastifyRequest): string | undefined {
   if (!cookie) return undefined;
   for (const part of cookie.split(";")) {
     const [name, ...value] = part.trim().split("=");
-    if (name === KEY_COOKIE) return decodeURIComponent(value.join("="));
+    if (name === KEY_COOKIE) return decodeCookie(value.join("="));
   }
   return undefined;
+}
+
+/** A cookie that is not valid percent-encoding is kept as sent: it then fails as any wrong key does. */
+function decodeCookie(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
 }
 
 export function installAuth(app: FastifyInstance, keys: KeyService): void {
   const limiter = new FailureLimiter({ windowMs: 60_000, maxFailures: 20 });
   app.decorateRequest("flowyRole", "public");
-  app.decorateRequest("flowyKeyName", null);
+  app.decorateRequest("flowyKey", null);
   const routes: string[] = [];
   app.decorate("flowyRoutes", routes);
   app.addHook("onRoute", (route) => {
@@ -77,18 +90,11 @@ async function authorize(
   limiter: FailureLimiter,
 ): Promise<FlowyError | undefined> {
   const key = presentedKey(request);
-  if (key === undefined && !(await keys.authRequired())) {
-    request.flowyRole = "open";
-    return undefined;
-  }
-  if (limiter.isBlocked(request.ip)) {
-    return new FlowyError(
-      "rate-limited",
-      "Too many failed authentications from this address",
-      "Wait a minute, then retry with a valid key.",
-    );
-  }
   if (key === undefined) {
+    if (!(await keys.authRequired())) {
+      request.flowyRole = "open";
+      return undefined;
+    }
     return new FlowyError(
       "unauthorized",
       "This server requires an API key",
@@ -96,16 +102,9 @@ async function authorize(
     );
   }
   const record = await keys.authenticate(key);
-  if (!record) {
-    limiter.recordFailure(request.ip);
-    return new FlowyError(
-      "unauthorized",
-      "The API key is not valid (unknown or revoked)",
-      "Check the key you pass; an admin can list keys with: flowy-server keys list",
-    );
-  }
+  if (!record) return refuseInvalidKey(request, keys, limiter);
   request.flowyRole = record.role;
-  request.flowyKeyName = record.name;
+  request.flowyKey = `key:${record.name}`;
   if (!access.includes(record.role)) {
     return new FlowyError(
       "forbidden",
@@ -114,6 +113,26 @@ async function authorize(
     );
   }
   return undefined;
+}
+
+async function refuseInvalidKey(
+  request: FastifyRequest,
+  keys: KeyService,
+  limiter: FailureLimiter,
+): Promise<FlowyError> {
+  if (limiter.isBlocked(request.ip)) {
+    return new FlowyError(
+      "rate-limited",
+      "Too many failed authentications from this address",
+      "Wait a minute, then retry with a valid key (a valid key is always accepted).",
+      { retry_after_s: Math.ceil(limiter.windowMs / 1000) },
+    );
+  }
+  limiter.recordFailure(request.ip);
+  const hint = (await keys.anyActive())
+    ? "Check the key you pass; an admin can list keys with: flowy-server keys list"
+    : `No active key is left on this server; ${offlineAdminKeyHint()}`;
+  return new FlowyError("unauthorized", "The API key is not valid (unknown or revoked)", hint);
 }
 
 function refuse(reply: FastifyReply, error: FlowyError): FastifyReply {

@@ -13,6 +13,10 @@ export class FailureLimiter {
     this.options = options;
   }
 
+  get windowMs(): number {
+    return this.options.windowMs;
+  }
+
   private now(): number {
     return this.options.now?.() ?? Date.now();
   }

@@ -68,7 +68,10 @@ export function toFlowyError(
   );
 }
 
+/** A problem that carries `retry_after_s` (429, 503) also says so in the standard header. */
 export function sendProblem(reply: FastifyReply, problem: FlowyError): FastifyReply {
+  const retryAfter = problem.extra.retry_after_s;
+  if (typeof retryAfter === "number") reply.header("retry-after", String(Math.ceil(retryAfter)));
   return reply
     .code(problem.status)
     .type("application/problem+json")

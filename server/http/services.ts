@@ -3,6 +3,7 @@ import type { JobService } from "../service/job-service.ts";
 import type { LeaseService } from "../service/lease-service.ts";
 import type { Clock } from "../service/clock.ts";
 import type { KeyService } from "../service/key-service.ts";
+import type { SseOptions, StreamObserver } from "./sse.ts";
 
 /** What the routes may call: the services, never the store. */
 export interface Services {
@@ -12,6 +13,8 @@ export interface Services {
   keys: KeyService;
   clock: Clock;
   ready: () => Promise<boolean>;
-  /** Prometheus text exposition of the server's metrics. */
-  metrics: { contentType: string; render(): Promise<string> };
+  /** Prometheus text exposition of the server's metrics, and what they count of live streams. */
+  metrics: { contentType: string; render(): Promise<string>; streams?: StreamObserver };
+  /** Caps and stall limits of live streams (sse.ts); defaults when absent. */
+  streamLimits?: Partial<SseOptions>;
 }

@@ -4,7 +4,8 @@
  * prom-client collects by default (CPU, memory, event-loop lag) under their standard names.
  */
 import type { FastifyInstance } from "fastify";
-import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
+import type { StreamObserver } from "../http/sse.ts";
 import type { JobObserver } from "../service/job-observer.ts";
 import type { PoolStats } from "../store/store.ts";
 import { installHttpMetrics } from "./http-metrics.ts";
@@ -20,6 +21,7 @@ export interface MetricsSources {
 
 export interface Metrics {
   observer: JobObserver;
+  streams: StreamObserver;
   contentType: string;
   installHttp(app: FastifyInstance): void;
   render(): Promise<string>;
@@ -43,12 +45,27 @@ export function createMetrics(sources: MetricsSources): Metrics {
   const process = processMetrics();
   return {
     observer,
+    streams: createStreamMetrics(registry),
     contentType: registry.contentType,
     installHttp: (app) => installHttpMetrics(app, registry),
     async render() {
       return `${await registry.metrics()}\n${await process.metrics()}`;
     },
   };
+}
+
+function createStreamMetrics(registry: Registry): StreamObserver {
+  const open = new Gauge({
+    name: "flowy_sse_streams_open",
+    help: "Live-view streams (GET /api/v1/events) open now.",
+    registers: [registry],
+  });
+  const dropped = new Counter({
+    name: "flowy_sse_streams_dropped_total",
+    help: "Live-view streams dropped because the viewer stopped reading.",
+    registers: [registry],
+  });
+  return { opened: () => open.inc(), closed: () => open.dec(), dropped: () => dropped.inc() };
 }
 
 function registerScrapeGauges(registry: Registry, sources: MetricsSources): void {

@@ -15,6 +15,7 @@ import type { JobWriter } from "./job-writer.ts";
 import { type JobDefaults, planSubmit } from "./submit-plan.ts";
 
 const FOLLOW_IDLE_MS = 5_000;
+const FOLLOW_READ_BYTES = 1_048_576;
 
 export interface JobPage {
   jobs: JobRecord[];
@@ -179,43 +180,62 @@ export class JobService {
   async readLog(id: string, attempt: number | undefined, offset: number, maxBytes: number) {
     const job = await this.get(id);
     const which = attempt ?? Math.max(1, job.attempt);
-    const log = await this.store.readLog(id, which, offset, maxBytes);
+    const log = await this.writer.durable(await this.store.readLog(id, which, offset, maxBytes));
     return { ...log, attempt: which, job };
   }
 
-  /** Yields the log from `offset` as it grows, until the attempt is over and all of it was sent. */
-  async *followLog(id: string, attempt: number, offset: number, signal: AbortSignal): AsyncGenerator<string> {
+  /**
+   * Yields the log from `offset` as it grows, until the attempt is over and all of it was sent.
+   * Each read is bounded (FOLLOW_READ_BYTES); the next one is made when the consumer asks for it,
+   * so a slow reader holds at most one read's bytes here.
+   */
+  async *followLog(id: string, attempt: number, offset: number, signal: AbortSignal): AsyncGenerator<Buffer> {
     let position = offset;
     while (!signal.aborted) {
+      // Listening before the read, so a change made between the read and the wait is not missed.
       const changed = this.nextChange(id, FOLLOW_IDLE_MS, signal);
-      const job = await this.get(id);
-      const log = await this.store.readLog(id, attempt, position, 1_048_576);
-      if (log.data.length > 0) {
-        position += Buffer.byteLength(log.data);
-        yield log.data;
+      try {
+        const job = await this.get(id);
+        const log = await this.writer.durable(
+          await this.store.readLog(id, attempt, position, FOLLOW_READ_BYTES),
+        );
+        if (log.data.length > 0) {
+          position += log.data.length;
+          yield log.data;
+        }
+        const attemptOver = job.attempt !== attempt || !isLeased(job.state);
+        if (attemptOver && position >= log.length) return;
+        if (position < log.length) continue;
+        await changed.wait;
+      } finally {
+        changed.cancel();
       }
-      const attemptOver = job.attempt !== attempt || !isLeased(job.state);
-      if (attemptOver && position >= log.length) return;
-      await changed;
     }
   }
 
-  private nextChange(id: string, maxMs: number, signal: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
+  private nextChange(
+    id: string,
+    maxMs: number,
+    signal: AbortSignal,
+  ): { wait: Promise<void>; cancel: () => void } {
+    let cancel!: () => void;
+    const wait = new Promise<void>((resolve) => {
       const done = () => {
         clearTimeout(timer);
         unsubscribe();
         signal.removeEventListener("abort", done);
         resolve();
       };
+      cancel = done;
       const timer = setTimeout(done, maxMs);
       const unsubscribe = this.feed.subscribe((c) => c.jobId === id && done());
       signal.addEventListener("abort", done, { once: true });
     });
+    return { wait, cancel };
   }
 
   async stats(): Promise<StoreStats & { states: Record<JobState, number> }> {
-    const stats = await this.store.stats();
+    const stats = await this.writer.durable(await this.store.stats());
     const states = Object.fromEntries(JOB_STATES.map((s) => [s, stats.states[s] ?? 0])) as Record<
       JobState,
       number
@@ -223,8 +243,8 @@ export class JobService {
     return { ...stats, states };
   }
 
-  workers(): Promise<WorkerRecord[]> {
-    return this.store.listWorkers();
+  async workers(): Promise<WorkerRecord[]> {
+    return this.writer.durable(await this.store.listWorkers());
   }
 
   /** Every job change as it is published (live views); returns the unsubscribe. */

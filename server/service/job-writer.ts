@@ -51,11 +51,20 @@ export class JobWriter {
       const job = await this.store.getJob(id);
       if (!job) throw notFound("Job", id);
       const decision = decide(job);
-      if ("answer" in decision) return decision.answer;
+      if ("answer" in decision) return this.durable(decision.answer);
       const [written] = await this.apply([decision.transition]);
       if (written) return written;
     }
     throw new FlowyError("internal", `Job ${id} kept changing while it was being updated`, "Try again.");
+  }
+
+  /**
+   * An answer decided on a read alone (an idempotent repeat) waits until what it read is durable:
+   * the write it repeats may still be waiting for its sync, and that sync may fail.
+   */
+  async durable<T>(answer: T): Promise<T> {
+    await this.store.settled?.();
+    return answer;
   }
 
   /** Publishes changes and, when a parent finished, releases the jobs awaiting it. */

@@ -16,6 +16,19 @@ const TOUCH_EVERY_MS = 60_000;
 /** How long "are there any keys?" is cached; keys made by the CLI are seen within this. */
 const KEY_COUNT_TTL_MS = 2_000;
 
+export interface KeyServiceOptions {
+  /**
+   * Keys are required from the start, whatever the key table holds (a server that listens beyond
+   * loopback). Without it the server runs open until the first key exists.
+   */
+  requireKeys?: boolean;
+}
+
+/** How an operator makes a new admin key without the API, e.g. after revoking the last one. */
+export function offlineAdminKeyHint(db = "DB"): string {
+  return `create an admin key on the server's machine with: flowy-server keys create --db ${db} --role admin --name NAME`;
+}
+
 export function hashKey(key: string): string {
   return createHash("sha256").update(key).digest("hex");
 }
@@ -25,10 +38,16 @@ export class KeyService {
   private readonly clock: Clock;
   private readonly touched = new Map<string, number>();
   private anyKeys: { value: boolean; at: number } | undefined;
+  /**
+   * Once keys are required they stay required for the life of the process: revoking the last key
+   * must never turn a keyed server into an open one (anyone could then mint an admin key).
+   */
+  private keysRequired: boolean;
 
-  constructor(store: Store, clock: Clock) {
+  constructor(store: Store, clock: Clock, options: KeyServiceOptions = {}) {
     this.store = store;
     this.clock = clock;
+    this.keysRequired = options.requireKeys ?? false;
   }
 
   async create(name: string, role: Role): Promise<{ key: string; record: ApiKeyRecord }> {
@@ -59,7 +78,7 @@ export class KeyService {
       lastUsedAt: null,
       revokedAt: null,
     });
-    this.anyKeys = undefined;
+    this.keysRequired = true;
     return { key, record };
   }
 
@@ -75,16 +94,25 @@ export class KeyService {
         "List keys with: flowy-server keys list",
       );
     }
-    this.anyKeys = undefined;
   }
 
-  /** Whether any key exists: without keys the server runs open, on loopback only. */
+  /** Whether any active key is left; with none, a keyed server can only be reached with a new one. */
+  async anyActive(): Promise<boolean> {
+    return (await this.store.listApiKeys()).length > 0;
+  }
+
+  /**
+   * Whether requests need a key. An open server (loopback, or --insecure-no-auth) closes for good
+   * when its first key appears, including one made offline by the CLI (seen within the cache TTL).
+   */
   async authRequired(): Promise<boolean> {
+    if (this.keysRequired) return true;
     const now = this.clock();
     if (!this.anyKeys || now - this.anyKeys.at > KEY_COUNT_TTL_MS) {
-      this.anyKeys = { value: (await this.store.listApiKeys()).length > 0, at: now };
+      this.anyKeys = { value: await this.anyActive(), at: now };
     }
-    return this.anyKeys.value;
+    if (this.anyKeys.value) this.keysRequired = true;
+    return this.keysRequired;
   }
 
   /** The key's record when the key is valid, else undefined. */

@@ -17,13 +17,18 @@ import type {
   WorkerRegistration,
 } from "../model/lease-requests.ts";
 import { isLeased } from "../../shared/states.ts";
-import { LogGapError } from "../store/log-chunks.ts";
+import { DEFAULT_MAX_LOG_BYTES, LogGapError } from "../store/log-chunks.ts";
 import type { JobPatch, JobRecord, Store, Transition, WorkerRecord } from "../store/store.ts";
 import type { ClaimWaiters } from "./claim-waiters.ts";
 import { planCompletion, planFailure, planRelease, planTimeout } from "./job-transitions.ts";
 import type { Decision, JobWriter } from "./job-writer.ts";
 import { LeasedRecords } from "./leased-records.ts";
 import { WorkerPresence } from "./worker-presence.ts";
+
+/** Well under V8's string limit (~512 MiB) and what a worker wants to parse at once. */
+export const DEFAULT_MAX_CLAIM_ANSWER_BYTES = 32 * 1_048_576;
+/** A job's fields besides its spec and inputs, generously. */
+const JOB_ANSWER_OVERHEAD = 4096;
 
 export class LeaseService {
   private readonly store: Store;
@@ -33,7 +38,20 @@ export class LeaseService {
   /** What claims and heartbeats answered: reports are decided on these without a read. */
   private readonly leased: LeasedRecords;
 
-  constructor(store: Store, writer: JobWriter, waiters: ClaimWaiters, leased = new LeasedRecords()) {
+  /** Each attempt's log is cut at this many bytes (log-chunks.ts). */
+  private readonly maxLogBytes: number;
+  /** A claim answer's jobs (specs and inputs) stay under this many bytes. */
+  private readonly maxClaimAnswerBytes: number;
+
+  constructor(
+    store: Store,
+    writer: JobWriter,
+    waiters: ClaimWaiters,
+    options: { maxLogBytes?: number; maxClaimAnswerBytes?: number; leased?: LeasedRecords } = {},
+  ) {
+    this.maxLogBytes = options.maxLogBytes ?? DEFAULT_MAX_LOG_BYTES;
+    this.maxClaimAnswerBytes = options.maxClaimAnswerBytes ?? DEFAULT_MAX_CLAIM_ANSWER_BYTES;
+    const leased = options.leased ?? new LeasedRecords();
     this.store = store;
     this.writer = writer;
     this.waiters = waiters;
@@ -86,7 +104,23 @@ export class LeaseService {
       },
     );
     const [jobs] = await Promise.all([claimed, touched]);
-    return jobs;
+    return this.withinAnswerLimit(jobs);
+  }
+
+  /**
+   * A claim answer holds every job's spec and inputs: many large jobs could pass what one
+   * response (one JSON string) can hold. Past the limit the rest are given back at once (their
+   * attempt returned) for the next claim; the first job always goes out.
+   */
+  private async withinAnswerLimit(jobs: JobRecord[]): Promise<JobRecord[]> {
+    let bytes = 0;
+    const fits = jobs.findIndex((job, i) => {
+      bytes += JOB_ANSWER_OVERHEAD + Buffer.byteLength(JSON.stringify([job.spec, job.inputs]));
+      return i > 0 && bytes > this.maxClaimAnswerBytes;
+    });
+    if (fits === -1) return jobs;
+    await this.release(jobs.slice(fits), "the claim's answer was full; handed out to a later claim");
+    return jobs.slice(0, fits);
   }
 
   /**
@@ -129,13 +163,16 @@ export class LeaseService {
       this.recordsOf(reports.map(({ entry }) => entry)),
     ]);
     const pending: Array<{ index: number; entry: OutcomeEntry; transition: Transition }> = [];
+    let answeredOnRead = false;
     reports.forEach(({ entry, index }, i) => {
       try {
         const job = read[i];
         if (!job) throw notFound("Job", entry.jobId);
         const decision = this.decideReport(job, entry.leaseToken, workerId, entry.outcome);
-        if ("answer" in decision) results[index] = answered(decision.answer);
-        else pending.push({ index, entry, transition: decision.transition });
+        if ("answer" in decision) {
+          results[index] = answered(decision.answer);
+          answeredOnRead = true;
+        } else pending.push({ index, entry, transition: decision.transition });
       } catch (error) {
         results[index] = refused(entry.jobId, error);
       }
@@ -155,6 +192,7 @@ export class LeaseService {
       }),
     );
     await touched;
+    if (answeredOnRead) await this.writer.durable(undefined);
     return results;
   }
 
@@ -231,7 +269,14 @@ export class LeaseService {
     if (!job) throw notFound("Job", id);
     if (job.leaseToken !== leaseToken || !isLeased(job.state)) throw await this.whyNotHeld(id, leaseToken);
     try {
-      const length = await this.store.appendLog(id, job.attempt, offset, data, this.writer.now());
+      const length = await this.store.appendLog(
+        id,
+        job.attempt,
+        offset,
+        data,
+        this.writer.now(),
+        this.maxLogBytes,
+      );
       this.writer.logAppended(job);
       return length;
     } catch (error) {
@@ -245,8 +290,8 @@ export class LeaseService {
     }
   }
 
-  running(workerId: string): Promise<JobRecord[]> {
-    return this.store.runningForWorker(workerId);
+  async running(workerId: string): Promise<JobRecord[]> {
+    return this.writer.durable(await this.store.runningForWorker(workerId));
   }
 
   private async whyNotHeld(id: string, leaseToken: string): Promise<FlowyError> {

@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { FlowyError } from "../../shared/errors.ts";
 import { newJobId } from "../../shared/ids.ts";
 import type { JobSpec, SubmitJob } from "../../shared/protocol.ts";
-import type { Backoff } from "../../shared/retry-policy.ts";
+import { type Backoff, backoffProblem } from "../../shared/retry-policy.ts";
 import type { JobState } from "../../shared/states.ts";
 import { checkWorkflow } from "../../shared/workflow/plan.ts";
 import type { NewJob } from "../store/store.ts";
@@ -39,6 +39,17 @@ export function checkSpec(spec: JobSpec, inputs: Record<string, unknown> = {}): 
   }
   // Throws a WorkflowError (a 400) naming the line when the file's text was sent ({source}).
   if (spec.workflow !== undefined) checkWorkflow(spec.workflow, { flow: spec.flow, inputs });
+}
+
+function checkBackoff(backoff: Backoff | undefined): void {
+  const problem = backoff && backoffProblem(backoff);
+  if (problem) {
+    throw new FlowyError(
+      "invalid-request",
+      problem,
+      'Give max_s at least initial_s, e.g. {"initial_s": 1, "max_s": 300, "factor": 2}.',
+    );
+  }
 }
 
 export function defaultName(spec: JobSpec): string {
@@ -82,6 +93,7 @@ export function initialState(runAt: number | null, hasParent: boolean, now: numb
 
 export function planSubmit(body: SubmitJob, key: string | null, defaults: JobDefaults, now: number): NewJob {
   checkSpec(body.spec, body.inputs ?? {});
+  checkBackoff(body.backoff);
   const runAt = parseRunAt(body.run_at);
   return {
     id: newJobId(now),

@@ -141,14 +141,26 @@ export interface Store {
   findReleasable(limit: number): Promise<Array<{ job: JobRecord; parentState: JobState }>>;
   runningForWorker(workerId: string): Promise<JobRecord[]>;
 
-  /** Appends at a byte offset; returns the log's length. Chunks already stored are not stored twice. */
-  appendLog(jobId: string, attempt: number, offset: number, data: string, now: number): Promise<number>;
+  /**
+   * Appends at a byte offset; returns the log's length. Chunks already stored are not stored twice.
+   * The log is cut at `maxBytes` (default DEFAULT_MAX_LOG_BYTES) with a marker line; past it, a
+   * chunk with new bytes is refused with `log-full` (log-chunks.ts).
+   */
+  appendLog(
+    jobId: string,
+    attempt: number,
+    offset: number,
+    data: string,
+    now: number,
+    maxBytes?: number,
+  ): Promise<number>;
+  /** At most `maxBytes` bytes from `offset`, read as bytes (only those leave the database). */
   readLog(
     jobId: string,
     attempt: number,
     offset: number,
     maxBytes: number,
-  ): Promise<{ data: string; length: number }>;
+  ): Promise<{ data: Buffer; length: number }>;
 
   upsertWorker(worker: Omit<WorkerRecord, "running" | "registeredAt">, now: number): Promise<WorkerRecord>;
   touchWorkers(ids: string[], now: number): Promise<void>;

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
-import { get } from "../helpers/http.ts";
+import { get, http, post } from "../helpers/http.ts";
 import { NODE, spawnServerProcess } from "../helpers/server-process.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 
@@ -16,7 +16,27 @@ describe("flowy-server command line", () => {
     });
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toMatch(/Refusing to listen on 0\.0\.0\.0 without API keys/);
-    expect(result.stderr).toMatch(/flowy-server keys create --role admin/);
+    expect(result.stderr).toMatch(/flowy-server keys create --db \S+ --role admin/);
+  });
+
+  it("stays closed beyond loopback after every key is revoked, and says how to get back in", async () => {
+    const db = join(tmpDir(), "flowy.db");
+    const created = await execa(
+      NODE,
+      [CLI, "keys", "create", "--name", "only", "--role", "admin", "--db", db],
+      {
+        timeout: 20_000,
+      },
+    );
+    const server = await spawnServerProcess(["--host", "0.0.0.0", "--db", db]);
+    const api = server.api.replace("0.0.0.0", "127.0.0.1");
+    const admin = { authorization: `Bearer ${created.stdout.trim()}` };
+    expect((await http("DELETE", `${api}/keys/only`, undefined, admin)).status).toBe(204);
+    const minted = await post(`${api}/keys`, { name: "mine", role: "admin" });
+    expect(minted.status).toBe(401);
+    const stale = await post(`${api}/keys`, { name: "mine", role: "admin" }, admin);
+    expect(stale.status).toBe(401);
+    expect(stale.body.hint).toMatch(/flowy-server keys create --db \S+ --role admin/);
   });
 
   it("listens beyond loopback with --insecure-no-auth, warning loudly", async () => {

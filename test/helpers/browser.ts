@@ -1,13 +1,36 @@
 /**
  * Headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core) with a fresh profile,
  * for the dashboard's browser tests. Screenshots go to test-results/ (gitignored) to be looked at.
+ * Without a browser the tests are skipped with one line saying how to run them, unless
+ * FLOWY_REQUIRE_BROWSER=1 (set by .ci/run): then a missing browser fails them, so CI never skips.
  */
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { accessSync, constants, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { describe } from "vitest";
 
 export const CHROMIUM = process.env.FLOWY_TEST_CHROMIUM ?? "/usr/bin/chromium";
+
+function executable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const required = process.env.FLOWY_REQUIRE_BROWSER === "1";
+const available = required || executable(CHROMIUM);
+if (!available) {
+  process.stderr.write(
+    `Browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set FLOWY_TEST_CHROMIUM=PATH; FLOWY_REQUIRE_BROWSER=1 makes this a failure).\n`,
+  );
+}
+
+/** `describe` for tests that need the browser: skipped without one, unless it is required. */
+export const describeBrowser = describe.skipIf(!available);
 const SCREENSHOTS = join(import.meta.dirname, "..", "..", "test-results", "dashboard");
 
 const ARGS = [

@@ -6,7 +6,7 @@ import type { TrustProxy } from "../../server/http/trust-proxy.ts";
 import { join } from "node:path";
 import { onTestFinished } from "vitest";
 import { createLogger } from "../../shared/logging.ts";
-import { createFlowyServer, type FlowyServer } from "../../server/flowy-server.ts";
+import { createFlowyServer, type FlowyServer, type FlowyServerOptions } from "../../server/flowy-server.ts";
 import type { Clock } from "../../server/service/clock.ts";
 import type { JobDefaults } from "../../server/service/submit-plan.ts";
 import { SqliteStore } from "../../server/store/sqlite/sqlite-store.ts";
@@ -29,6 +29,11 @@ export interface StartServerOptions {
   store?: Store;
   dbPath?: string;
   trustProxy?: TrustProxy;
+  /** Require keys from the start, as the CLI does beyond loopback. */
+  requireKeys?: boolean;
+  feed?: FlowyServerOptions["feed"];
+  streamLimits?: FlowyServerOptions["streamLimits"];
+  maxClaimAnswerBytes?: number;
   /** Listen on this port (default: a free one); for restarting a server where clients expect it. */
   port?: number;
 }
@@ -44,6 +49,10 @@ export async function startServer(options: StartServerOptions = {}): Promise<Tes
     reaperIntervalMs: options.reaperIntervalMs ?? 50,
     retainFinishedMs: options.retainFinishedMs,
     trustProxy: options.trustProxy,
+    requireKeys: options.requireKeys,
+    feed: options.feed,
+    streamLimits: options.streamLimits,
+    maxClaimAnswerBytes: options.maxClaimAnswerBytes,
   });
   const url = await server.listen("127.0.0.1", options.port ?? 0);
   let closed = false;

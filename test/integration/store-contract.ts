@@ -338,9 +338,43 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
       expect(await store.appendLog(job.id, 1, 7, "world\n", T0)).toBe(13);
       expect(await store.appendLog(job.id, 1, 3, "llo world\nmore", T0)).toBe(17);
       await expect(store.appendLog(job.id, 1, 40, "gap", T0)).rejects.toMatchObject({ expectedOffset: 17 });
-      expect(await store.readLog(job.id, 1, 0, 1000)).toEqual({ data: "héllo world\nmore", length: 17 });
-      expect(await store.readLog(job.id, 1, 7, 5)).toEqual({ data: "world", length: 17 });
-      expect(await store.readLog(job.id, 2, 0, 1000)).toEqual({ data: "", length: 0 });
+      const text = async (attempt: number, offset: number, max: number) => {
+        const log = await store.readLog(job.id, attempt, offset, max);
+        return { data: log.data.toString(), length: log.length };
+      };
+      expect(await text(1, 0, 1000)).toEqual({ data: "héllo world\nmore", length: 17 });
+      expect(await text(1, 7, 5)).toEqual({ data: "world", length: 17 });
+      expect(await text(2, 0, 1000)).toEqual({ data: "", length: 0 });
+    });
+
+    it("keeps bytes when a chunk is resent from inside a UTF-8 character", async () => {
+      const job = await insert();
+      expect(await store.appendLog(job.id, 1, 0, "ab", T0)).toBe(2);
+      // "aé!" is 61 c3 a9 21: from offset 0, the log already holds two bytes, so what is new
+      // starts inside "é" (a9 21). Those two bytes are stored, not a replacement character.
+      expect(await store.appendLog(job.id, 1, 0, "aé!", T0)).toBe(4);
+      expect(await store.appendLog(job.id, 1, 4, "€", T0)).toBe(7);
+      const log = await store.readLog(job.id, 1, 0, 100);
+      expect(log.length).toBe(7);
+      expect(log.data).toEqual(Buffer.concat([Buffer.from("ab"), Buffer.from([0xa9]), Buffer.from("!€")]));
+      // A range cut inside a character returns exactly those bytes.
+      expect((await store.readLog(job.id, 1, 5, 1)).data).toEqual(Buffer.from("€").subarray(1, 2));
+    });
+
+    it("cuts an attempt's log at its cap with a marker line, then refuses more with log-full", async () => {
+      const job = await insert();
+      const cap = 400;
+      expect(await store.appendLog(job.id, 1, 0, "x".repeat(300), T0, cap)).toBe(300);
+      expect(await store.appendLog(job.id, 1, 300, "y".repeat(300), T0, cap)).toBe(cap);
+      const log = await store.readLog(job.id, 1, 0, 10_000);
+      expect(log.length).toBe(cap);
+      expect(log.data.length).toBe(cap);
+      expect(log.data.toString()).toMatch(/\[flowy: this attempt's log reached its limit of 400 bytes/);
+      // The chunk that was cut, resent, is answered as stored; new bytes are refused.
+      expect(await store.appendLog(job.id, 1, 300, "y".repeat(300), T0, cap)).toBe(cap);
+      await expect(store.appendLog(job.id, 1, cap, "more", T0, cap)).rejects.toMatchObject({
+        code: "log-full",
+      });
     });
 
     it("lists jobs newest first with filters and a cursor", async () => {

@@ -67,6 +67,17 @@ describePg("PostgreSQL store", () => {
       }
     });
 
+    it("sets synchronous_commit=on on its connections, over what the URL asks for", async () => {
+      const { url } = freshSchemaUrl();
+      const asked = `${url}&options=${encodeURIComponent("-c synchronous_commit=off")}`;
+      const store = await PostgresStore.open({ url: asked, poolSize: 2 });
+      try {
+        expect(await store.synchronousCommit()).toBe("on");
+      } finally {
+        await store.close();
+      }
+    });
+
     it("migrates once when replicas open the same schema together", async () => {
       const { url, schema } = freshSchemaUrl();
       const stores = await Promise.all(

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { fdatasync } from "node:fs";
+import { fdatasync, fstatSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { SqliteStore } from "../../server/store/sqlite/sqlite-store.ts";
 import { openConnection } from "../../server/store/sqlite/sqlite-connection.ts";
@@ -46,7 +46,7 @@ describe("SQLite store specifics", () => {
     for (let i = 0; i < 160; i++) {
       ids.push((await store.insertJob(newJob(), { event: "submit", from: null, to: "pending" })).job.id);
     }
-    await expect.poll(() => store.backgroundCheckpoints).toBeGreaterThan(0);
+    await expect.poll(() => store.backgroundCheckpoints, { timeout: 30_000 }).toBeGreaterThan(0);
     await store.close();
     const reopened = new SqliteStore({ path });
     expect((await reopened.getJobs(ids)).every((job) => job !== undefined)).toBe(true);
@@ -61,6 +61,25 @@ describe("SQLite store specifics", () => {
     const second = new SqliteStore({ path });
     expect((await second.getJob(job.id))?.id).toBe(job.id);
     await second.close();
+  });
+
+  it("carries text log rows forward as bytes through the migration that stores logs as BLOBs", async () => {
+    const path = join(tmpDir(), "flowy.db");
+    const db = openConnection(path);
+    db.exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at INTEGER)");
+    for (const m of SQLITE_MIGRATIONS.filter((m) => m.version <= 7)) {
+      db.exec(m.sql);
+      db.prepare("INSERT INTO schema_migrations VALUES (?, ?, 0)").run(m.version, m.name);
+    }
+    db.prepare(
+      "INSERT INTO job_logs (job_id, attempt, offset, len, data, at) VALUES ('j1', 1, 0, 7, ?, 0)",
+    ).run("héllo\n");
+    db.close();
+    const store = new SqliteStore({ path });
+    expect(await store.readLog("j1", 1, 0, 100)).toEqual({ data: Buffer.from("héllo\n"), length: 7 });
+    expect(await store.appendLog("j1", 1, 7, "ok", 0)).toBe(9);
+    expect((await store.readLog("j1", 1, 3, 100)).data.toString()).toBe("llo\nok");
+    await store.close();
   });
 
   it("keeps a job's history, in order, through the migration that drops AUTOINCREMENT", async () => {
@@ -122,14 +141,16 @@ describe("SQLite store specifics", () => {
       return () => done;
     };
     const turns = () => new Promise((resolve) => setTimeout(resolve, 20));
+    /** Waits for what must happen (a sync to start); `turns` only gives what must not a chance. */
+    const syncsStarted = (sync: { started: number[] }, n: number) =>
+      expect.poll(() => sync.started.length, { timeout: 30_000 }).toBe(n);
 
     it("holds the answer until the sync is done; commits during a sync share the next one", async () => {
       const sync = heldSync();
       const store = new SqliteStore({ path: join(tmpDir(), "flowy.db"), syncFile: sync.syncFile });
       const first = submit(store);
       const firstDone = settled(first);
-      await turns();
-      expect(sync.started).toHaveLength(1);
+      await syncsStarted(sync, 1);
       // Committed but not yet acknowledged, and a client's read barrier waits for it too.
       expect(firstDone()).toBe(false);
       const readable = settled(store.settled());
@@ -143,16 +164,30 @@ describe("SQLite store specifics", () => {
       sync.held.shift()!();
       await first;
       expect(laterDone()).toBe(false);
-      await turns();
-      expect(sync.started).toHaveLength(2);
+      await syncsStarted(sync, 2);
       sync.held.shift()!();
       await Promise.all([second, third]);
       // Asked while the first sync ran, the barrier waited for the one after it.
       expect(readable()).toBe(true);
       const closing = store.close();
-      await turns();
-      sync.held.shift()?.();
+      await syncsStarted(sync, 3);
+      sync.held.shift()!();
       await closing;
+    });
+
+    it("syncs the database's directory once after the WAL file is created, before the WAL", async () => {
+      const synced: string[] = [];
+      const recorded = (fd: number, done: (error: Error | null) => void) => {
+        synced.push(fstatSync(fd).isDirectory() ? "dir" : "wal");
+        fdatasync(fd, done);
+      };
+      const path = join(tmpDir(), "flowy.db");
+      const store = new SqliteStore({ path, syncFile: recorded, syncDirectory: recorded });
+      await submit(store);
+      await submit(store);
+      expect(synced.slice(0, 2)).toEqual(["dir", "wal"]);
+      expect(synced.filter((s) => s === "dir")).toHaveLength(1);
+      await store.close();
     });
 
     it("refuses waiting and later writes, with a hint, once a sync has failed", async () => {

@@ -46,7 +46,7 @@ export function registerBulkRoutes(app: FastifyInstance, { bulk }: Services): vo
           finished_at: null,
         });
       }
-      const who = request.flowyKeyName ? `key ${JSON.stringify(request.flowyKeyName)}` : "a client";
+      const who = request.flowyKey ?? "a client";
       const { progress } = await bulk.start({ action: request.body.action, filter: scoped, who });
       return reply.code(202).send(toWireBulk(progress));
     },

@@ -112,7 +112,8 @@ export function registerClientRoutes(app: FastifyInstance, services: Services): 
     {
       schema: {
         tags: ["jobs"],
-        summary: "Read a job's log as text (latest attempt by default); ?follow=1 streams until the job ends",
+        summary:
+          "Read up to 1 MiB of a job's log from a byte offset (latest attempt by default); ?follow=1 streams until the job ends",
         params: JobIdParams,
         querystring: LogQuery,
       },

@@ -9,7 +9,7 @@ import { ChangeStreams } from "../sse.ts";
 const BUCKET_MS = 60_000;
 
 export function registerMonitorRoutes(api: FastifyInstance, services: Services): void {
-  const streams = new ChangeStreams(api, { flushMs: 250, pingMs: 15_000 });
+  const streams = new ChangeStreams(api, services.streamLimits, services.metrics.streams);
   api.get(
     "/events",
     {
@@ -28,7 +28,9 @@ export function registerMonitorRoutes(api: FastifyInstance, services: Services):
           "Send Accept: text/event-stream (EventSource does), e.g. curl -N -H 'Accept: text/event-stream'.",
         );
       }
-      streams.stream(reply, (listener) => services.jobs.watch(listener));
+      streams.stream(reply, request.flowyKey ?? `address:${request.ip}`, (listener) =>
+        services.jobs.watch(listener),
+      );
     },
   );
   api.get<{ Querystring: Static<typeof ThroughputQuery> }>(

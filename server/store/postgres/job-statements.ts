@@ -126,6 +126,11 @@ export const GET_BY_IDEMPOTENCY_KEY = sql("SELECT * FROM jobs WHERE idempotency_
 // $1 job id: its history, oldest first.
 export const GET_HISTORY = sql("SELECT * FROM job_history WHERE job_id = $1 ORDER BY seq");
 
+// No parameters: whether this session's commits wait for the WAL flush.
+export const SHOW_SYNCHRONOUS_COMMIT = sql(
+  "SELECT current_setting('synchronous_commit') AS synchronous_commit",
+);
+
 // $1 job id, $2 attempt: serialises appends to one log until the transaction ends.
 export const LOCK_LOG = sql("SELECT pg_advisory_xact_lock(hashtext($1::text), $2::integer)");
 // $1 job id, $2 attempt: the log's length in bytes.
@@ -136,10 +141,14 @@ export const LOG_LENGTH = sql(
 export const INSERT_LOG_CHUNK = sql(
   "INSERT INTO job_logs (job_id, attempt, byte_offset, len, data, at) VALUES ($1, $2, $3, $4, $5, $6)",
 );
-// $1 job id, $2 attempt, $3 byte offset: the chunks that reach past the offset, in order.
+// $1 job id, $2 attempt, $3 byte offset, $4 max bytes: the bytes of [offset, offset + max), cut
+// out of their chunks here, so a read of a huge log moves only its answer.
 export const READ_LOG = sql(`
-  SELECT byte_offset AS "offset", data FROM job_logs
-  WHERE job_id = $1 AND attempt = $2 AND byte_offset + len > $3 ORDER BY byte_offset`);
+  SELECT greatest(byte_offset, $3::bigint) AS start,
+    substring(data FROM (greatest($3::bigint - byte_offset, 0) + 1)::integer FOR $4::integer) AS data
+  FROM job_logs
+  WHERE job_id = $1 AND attempt = $2 AND byte_offset + len > $3::bigint AND byte_offset < $3::bigint + $4::integer
+  ORDER BY byte_offset`);
 
 // $1 id, $2 hostname, $3 tags (jsonb), $4 capacity, $5 version, $6 now.
 export const UPSERT_WORKER = sql(`

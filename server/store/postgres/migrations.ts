@@ -193,4 +193,14 @@ export const PG_MIGRATIONS: Migration[] = [
       CREATE INDEX jobs_worker_all ON jobs (worker_id, id) WHERE worker_id IS NOT NULL;
     `,
   },
+  {
+    version: 8,
+    name: "job log bytes",
+    sql: `
+      -- Log offsets count bytes, so the log is kept as bytes: a chunk resent from inside a UTF-8
+      -- character stores the rest of that character, and a read cuts a range out with
+      -- substring() on bytes. Old rows are carried over as the UTF-8 bytes of their text.
+      ALTER TABLE job_logs ALTER COLUMN data TYPE bytea USING convert_to(data, 'UTF8');
+    `,
+  },
 ];

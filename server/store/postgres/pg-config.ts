@@ -11,7 +11,7 @@ export interface PgTarget {
   /** The URL without flowy's own parameters, as libpq understands it. */
   connectionString: string;
   schema: string;
-  /** libpq `options` carrying the search_path (and whatever the URL already had there). */
+  /** libpq `options` carrying the search_path and synchronous_commit (after whatever the URL had). */
   options: string;
 }
 
@@ -44,7 +44,9 @@ export function parsePgUrl(db: string): PgTarget {
   const extra = url.searchParams.get("options");
   url.searchParams.delete("schema");
   url.searchParams.delete("options");
-  const options = [extra, `-c search_path=${schema}`].filter(Boolean).join(" ");
+  // Last, so it wins over anything the URL or the role says: a commit flowy acknowledges must be
+  // flushed to the WAL on disk (store.ts: an answer never acknowledges what a crash could undo).
+  const options = [extra, `-c search_path=${schema}`, "-c synchronous_commit=on"].filter(Boolean).join(" ");
   return { connectionString: url.toString(), schema, options };
 }
 

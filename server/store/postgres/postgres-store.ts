@@ -5,6 +5,7 @@
  * promise resolves (synchronous_commit as the server sets it, on by default).
  */
 import pg from "pg";
+import { FlowyError } from "../../../shared/errors.ts";
 import type { Task } from "../../../shared/protocol.ts";
 import type { JobState } from "../../../shared/states.ts";
 import {
@@ -18,7 +19,7 @@ import {
   rowToWorker,
 } from "../job-row.ts";
 import { countClauses, type SearchDialect, searchClauses } from "../job-search.ts";
-import { planLogAppend, sliceLog } from "../log-chunks.ts";
+import { DEFAULT_MAX_LOG_BYTES, joinLogPieces, planLogAppend } from "../log-chunks.ts";
 import type {
   ApiKeyRecord,
   ClaimRequest,
@@ -70,12 +71,34 @@ export class PostgresStore implements Store {
   static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
     const store = new PostgresStore(parsePgUrl(options.url), options.poolSize ?? DEFAULT_POOL_SIZE);
     try {
+      await store.checkDurable();
       await migrate(store.db, store.target.schema, PG_MIGRATIONS);
     } catch (error) {
       await store.pool.end();
       throw error;
     }
     return store;
+  }
+
+  /** The session's synchronous_commit, as the pool's connections have it. */
+  async synchronousCommit(): Promise<string> {
+    const [row] = await this.db.read(q.SHOW_SYNCHRONOUS_COMMIT);
+    return String(row?.synchronous_commit ?? "");
+  }
+
+  /**
+   * Refuses to run on connections whose commits are not flushed to disk before COMMIT returns
+   * (synchronous_commit=off, e.g. forced by a connection pooler that drops startup options).
+   */
+  private async checkDurable(): Promise<void> {
+    const setting = await this.synchronousCommit();
+    if (setting === "off") {
+      throw new FlowyError(
+        "invalid-request",
+        "PostgreSQL runs these connections with synchronous_commit=off: flowy would acknowledge commits a crash can undo",
+        "Let flowy set synchronous_commit=on per connection (a pooler must pass startup options through), or remove the setting that forces it off.",
+      );
+    }
   }
 
   async insertJob(job: NewJob, history: HistoryInput): Promise<{ job: JobRecord; created: boolean }> {
@@ -189,27 +212,31 @@ export class PostgresStore implements Store {
     return (await this.db.read(q.RUNNING_FOR_WORKER, [workerId])).map(rowToJob);
   }
 
-  appendLog(jobId: string, attempt: number, offset: number, data: string, now: number): Promise<number> {
+  appendLog(
+    jobId: string,
+    attempt: number,
+    offset: number,
+    data: string,
+    now: number,
+    maxBytes = DEFAULT_MAX_LOG_BYTES,
+  ): Promise<number> {
     return this.db.transaction(async (tx) => {
       await tx.query(q.LOCK_LOG, [jobId, attempt]);
-      const plan = planLogAppend(await logLength(tx, jobId, attempt), offset, data);
+      const plan = planLogAppend(await logLength(tx, jobId, attempt), offset, data, maxBytes);
       if (plan.store) {
-        const bytes = Buffer.from(plan.data);
-        await tx.query(q.INSERT_LOG_CHUNK, [jobId, attempt, plan.offset, bytes.length, bytes, now]);
+        await tx.query(q.INSERT_LOG_CHUNK, [jobId, attempt, plan.offset, plan.data.length, plan.data, now]);
       }
       return plan.length;
     });
   }
 
   async readLog(jobId: string, attempt: number, offset: number, maxBytes: number) {
-    const rows = await this.db.read(q.READ_LOG, [jobId, attempt, offset]);
+    const rows = await this.db.read(q.READ_LOG, [jobId, attempt, offset, maxBytes]);
     const [length] = await this.db.read(q.LOG_LENGTH, [jobId, attempt]);
-    return sliceLog(
-      rows as Array<{ offset: number; data: Buffer }>,
-      offset,
-      maxBytes,
-      Number(length?.length ?? 0),
-    );
+    return {
+      data: joinLogPieces(rows as Array<{ start: string; data: Buffer }>, offset, maxBytes),
+      length: Number(length?.length ?? 0),
+    };
   }
 
   async upsertWorker(

@@ -179,4 +179,26 @@ export const SQLITE_MIGRATIONS: Array<{ version: number; name: string; sql: stri
       CREATE INDEX jobs_worker_all ON jobs (worker_id, id) WHERE worker_id IS NOT NULL;
     `,
   },
+  {
+    version: 9,
+    name: "job log bytes",
+    sql: `
+      -- Log offsets count bytes, so the log is kept as bytes: a chunk resent from inside a UTF-8
+      -- character stores the rest of that character, and a read cuts a range out with substr()
+      -- on bytes. Old rows are carried over as the UTF-8 bytes of their text.
+      CREATE TABLE job_logs_v8 (
+        job_id TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        offset INTEGER NOT NULL,
+        len INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        at INTEGER NOT NULL,
+        PRIMARY KEY (job_id, attempt, offset)
+      ) STRICT, WITHOUT ROWID;
+      INSERT INTO job_logs_v8 (job_id, attempt, offset, len, data, at)
+        SELECT job_id, attempt, offset, len, CAST(data AS BLOB), at FROM job_logs;
+      DROP TABLE job_logs;
+      ALTER TABLE job_logs_v8 RENAME TO job_logs;
+    `,
+  },
 ];

@@ -8,7 +8,7 @@ import type { Task } from "../../../shared/protocol.ts";
 import type { JobState } from "../../../shared/states.ts";
 import { inOrderOf, rowToApiKey, rowToHistory, rowToJob, rowToWorker } from "../job-row.ts";
 import { countClauses, type SearchDialect, searchClauses } from "../job-search.ts";
-import { sliceLog } from "../log-chunks.ts";
+import { DEFAULT_MAX_LOG_BYTES, joinLogPieces } from "../log-chunks.ts";
 import type {
   ApiKeyRecord,
   ClaimRequest,
@@ -33,6 +33,8 @@ export interface SqliteStoreOptions {
   path: string;
   /** How the WAL is synced (fdatasync); tests inject a failing one. */
   syncFile?: SyncFile;
+  /** How the directory is synced once a WAL file is created (fsync); tests watch it. */
+  syncDirectory?: SyncFile;
   /** Told once when a WAL sync fails and the store stops writing (the server then exits). */
   onFatal?: (error: Error) => void;
   /** Told of trouble the store works around (the background checkpointer failed). */
@@ -53,7 +55,9 @@ export class SqliteStore implements Store {
     migrate(this.db);
     this.q = new Statements(this.db);
     const onDisk = options.path !== ":memory:";
-    this.walSync = onDisk ? new WalSync(options.path, options.syncFile, options.onFatal) : undefined;
+    this.walSync = onDisk
+      ? new WalSync(options.path, options.syncFile, options.onFatal, options.syncDirectory)
+      : undefined;
     this.checkpointer = onDisk
       ? new BackgroundCheckpointer(this.db, options.path, options.onWarning)
       : undefined;
@@ -176,8 +180,17 @@ export class SqliteStore implements Store {
     }).map(rowToJob);
   }
 
-  appendLog(jobId: string, attempt: number, offset: number, data: string, now: number): Promise<number> {
-    return this.batcher.write(() => this.writes.appendLog(jobId, attempt, offset, data, now));
+  appendLog(
+    jobId: string,
+    attempt: number,
+    offset: number,
+    data: string,
+    now: number,
+    maxBytes?: number,
+  ): Promise<number> {
+    return this.batcher.write(() =>
+      this.writes.appendLog(jobId, attempt, offset, data, now, maxBytes ?? DEFAULT_MAX_LOG_BYTES),
+    );
   }
 
   private logLength(jobId: string, attempt: number): number {
@@ -189,17 +202,17 @@ export class SqliteStore implements Store {
   }
 
   async readLog(jobId: string, attempt: number, offset: number, maxBytes: number) {
+    // Only the bytes of the range leave SQLite: a read of a huge log costs its answer, no more.
     const rows = this.all(
-      `SELECT offset, data FROM job_logs WHERE job_id = :j AND attempt = :a AND offset + len > :o
+      `SELECT max(offset, :o) AS start, substr(data, max(:o - offset, 0) + 1, :max) AS data
+       FROM job_logs WHERE job_id = :j AND attempt = :a AND offset + len > :o AND offset < :o + :max
        ORDER BY offset`,
-      { j: jobId, a: attempt, o: offset },
+      { j: jobId, a: attempt, o: offset, max: maxBytes },
     );
-    return sliceLog(
-      rows as Array<{ offset: number; data: string }>,
-      offset,
-      maxBytes,
-      this.logLength(jobId, attempt),
-    );
+    return {
+      data: joinLogPieces(rows as Array<{ start: number; data: Uint8Array }>, offset, maxBytes),
+      length: this.logLength(jobId, attempt),
+    };
   }
 
   upsertWorker(worker: Omit<WorkerRecord, "running" | "registeredAt">, now: number): Promise<WorkerRecord> {

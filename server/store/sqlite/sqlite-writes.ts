@@ -174,12 +174,19 @@ export class SqliteWrites {
     return jobs;
   }
 
-  appendLog(jobId: string, attempt: number, offset: number, data: string, now: number): number {
+  appendLog(
+    jobId: string,
+    attempt: number,
+    offset: number,
+    data: string,
+    now: number,
+    maxBytes: number,
+  ): number {
     const stored = this.q.get(
       "SELECT coalesce(max(offset + len), 0) AS n FROM job_logs WHERE job_id = +:j AND attempt = +:a",
       { j: jobId, a: attempt },
     );
-    const plan = planLogAppend(Number(stored?.n ?? 0), offset, data);
+    const plan = planLogAppend(Number(stored?.n ?? 0), offset, data, maxBytes);
     if (plan.store) {
       this.q
         .stmt(
@@ -189,7 +196,7 @@ export class SqliteWrites {
           j: jobId,
           a: attempt,
           o: plan.offset,
-          l: Buffer.byteLength(plan.data),
+          l: plan.data.length,
           d: plan.data,
           at: now,
         });

@@ -12,7 +12,8 @@
  * A failed fdatasync is fatal to the store: the kernel may have dropped the dirty pages, so a
  * retry that succeeds proves nothing. Every waiting and later write is refused with the cause.
  */
-import { fdatasync, fstatSync, openSync, closeSync, statSync } from "node:fs";
+import { fdatasync, fstatSync, fsync, openSync, closeSync, statSync } from "node:fs";
+import { dirname } from "node:path";
 import { FlowyError } from "../../../shared/errors.ts";
 
 export type SyncFile = (fd: number, done: (error: Error | null) => void) => void;
@@ -36,9 +37,17 @@ export class WalSync {
 
   private readonly onFailure: ((error: FlowyError) => void) | undefined;
 
-  constructor(databasePath: string, syncFile: SyncFile = fdatasync, onFailure?: (error: FlowyError) => void) {
+  private readonly syncDir: SyncFile;
+
+  constructor(
+    databasePath: string,
+    syncFile: SyncFile = fdatasync,
+    onFailure?: (error: FlowyError) => void,
+    syncDir: SyncFile = fsync,
+  ) {
     this.walPath = `${databasePath}-wal`;
     this.syncFile = syncFile;
+    this.syncDir = syncDir;
     this.onFailure = onFailure;
   }
 
@@ -58,9 +67,12 @@ export class WalSync {
 
   /**
    * Resolves once every commit made so far is on disk: at once when no sync is owed, else after
-   * the sync that covers them (a reader's barrier, so what a client reads is durable).
+   * the sync that covers them (a reader's barrier, so what a client reads is durable). Rejects
+   * once a sync has failed.
    */
   settled(): Promise<void> {
+    // After a failed sync nothing read is known to be durable: the reader is refused too.
+    if (this.failure) return Promise.reject(this.failure);
     if (!this.inFlight && this.waiting.length === 0) return Promise.resolve();
     return this.afterCommit();
   }
@@ -80,13 +92,17 @@ export class WalSync {
     this.waiting = [];
     this.inFlight = true;
     let fd: number;
+    let newFile: boolean;
     try {
-      fd = this.walFd();
+      ({ fd, newFile } = this.walFd());
     } catch (error) {
       this.fail(covered, error);
       return;
     }
-    this.syncFile(fd, (error) => {
+    // A WAL file just created is durable only once its directory entry is: sync the directory
+    // first (once per file), or a crash could lose the whole file with every commit in it.
+    const syncWal = () => this.syncFile(fd, done);
+    const done = (error: Error | null) => {
       this.inFlight = false;
       if (error) {
         this.fail(covered, error);
@@ -95,18 +111,33 @@ export class WalSync {
       this.syncs++;
       for (const waiter of covered) waiter.resolve();
       if (this.waiting.length > 0) this.startSync();
+    };
+    if (newFile) this.syncDirectory((error) => (error ? done(error) : syncWal()));
+    else syncWal();
+  }
+
+  private syncDirectory(done: (error: Error | null) => void): void {
+    let dirFd: number;
+    try {
+      dirFd = openSync(dirname(this.walPath), "r");
+    } catch (error) {
+      done(error as Error);
+      return;
+    }
+    this.syncDir(dirFd, (error) => {
+      closeSync(dirFd);
+      done(error);
     });
   }
 
   /** The WAL's descriptor, reopened if SQLite replaced the file since (it keeps it while open). */
-  private walFd(): number {
+  private walFd(): { fd: number; newFile: boolean } {
     const ino = statSync(this.walPath).ino;
-    if (this.fd === undefined || ino !== this.ino) {
-      this.close();
-      this.fd = openSync(this.walPath, "r");
-      this.ino = fstatSync(this.fd).ino;
-    }
-    return this.fd;
+    if (this.fd !== undefined && ino === this.ino) return { fd: this.fd, newFile: false };
+    this.close();
+    this.fd = openSync(this.walPath, "r");
+    this.ino = fstatSync(this.fd).ino;
+    return { fd: this.fd, newFile: true };
   }
 
   private fail(covered: Waiter[], cause: unknown): void {

@@ -3,8 +3,14 @@
  * without reloading. Each test has its own server; the browser is shared to keep the suite quick.
  */
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser, markNoReload, screenshot, type TestBrowser } from "../../helpers/browser.ts";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import {
+  describeBrowser,
+  launchBrowser,
+  markNoReload,
+  screenshot,
+  type TestBrowser,
+} from "../../helpers/browser.ts";
 import { get, post } from "../../helpers/http.ts";
 import { makeJobSpec } from "../../helpers/jobs.ts";
 import { startServer } from "../../helpers/server.ts";
@@ -14,12 +20,6 @@ const LIVE_TIMEOUT_MS = 10_000;
 const eventually = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: LIVE_TIMEOUT_MS });
 
 let browser: TestBrowser;
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
 
 /**
  * Opens `url` in a new page for `use`, then checks the page threw no error and closes it before
@@ -52,7 +52,14 @@ const ETL_WORKFLOW = {
   tasks: { fetch: { run: "true" }, clean: { run: "true" }, enrich: { run: "true" }, save: { run: "true" } },
 };
 
-describe("dashboard in a browser", () => {
+describeBrowser("dashboard in a browser", () => {
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
   it("shows a job submitted through the API on the overview and the jobs list without a reload", async () => {
     const { url, api } = await startServer();
     await post(`${api}/workers/register`, {

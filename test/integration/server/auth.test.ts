@@ -69,8 +69,50 @@ describe("API keys and roles", () => {
       status = (await http("GET", `${api}/jobs`, undefined, { authorization: "Bearer flowy_guess" })).status;
     }
     expect(status).toBe(429);
+    expect(
+      (await http("GET", `${api}/jobs`, undefined, { authorization: "Bearer flowy_guess" })).headers.get(
+        "retry-after",
+      ),
+    ).toMatch(/^\d+$/);
+    // A valid key from the same address is never refused: the limiter counts only failures.
     const evenValid = await http("GET", `${api}/jobs`, undefined, as("admin"));
-    expect(evenValid.status).toBe(429);
+    expect(evenValid.status).toBe(200);
+  });
+
+  it("keeps accepting a worker's valid key from an address that others flood with bad keys", async () => {
+    const { api, as } = await serverWithKeys();
+    for (let i = 0; i < 40; i++) {
+      await http("GET", `${api}/jobs`, undefined, { authorization: `Bearer flowy_guess${i}` });
+    }
+    const claim = await post(
+      `${api}/jobs/claim`,
+      { worker_id: "w1", tags: [], capacity: 1, wait_s: 0 },
+      as("worker"),
+    );
+    expect(claim.status).toBe(200);
+  });
+
+  it("stays closed after its last key is revoked over the API", async () => {
+    const { api, server } = await startServer();
+    const { key } = await server.keys.create("only", "admin");
+    const admin = { authorization: `Bearer ${key}` };
+    expect((await http("DELETE", `${api}/keys/only`, undefined, admin)).status).toBe(204);
+    const minted = await post(`${api}/keys`, { name: "mine", role: "admin" });
+    expect(minted.status).toBe(401);
+    expect((await post(`${api}/jobs`, makeJobSpec())).status).toBe(401);
+    const stale = await post(`${api}/jobs`, makeJobSpec(), admin);
+    expect(stale.body.hint).toMatch(/flowy-server keys create --db/);
+  });
+
+  it("requires keys from the start when told to, even with none in the table", async () => {
+    const { api } = await startServer({ requireKeys: true });
+    expect((await post(`${api}/keys`, { name: "mine", role: "admin" })).status).toBe(401);
+  });
+
+  it("answers a malformed key cookie with 401, not 500", async () => {
+    const { api } = await serverWithKeys();
+    const res = await http("GET", `${api}/jobs`, undefined, { cookie: "flowy_api_key=%E0%A4%A" });
+    expect(res.status).toBe(401);
   });
 
   it("behind a trusted proxy, limits each forwarded client on its own and marks the cookie Secure", async () => {

@@ -186,7 +186,7 @@ describe("a claim whose worker hung up", () => {
     gate.resolve();
 
     await vi.waitFor(async () => expect((await get(`${api}/jobs/${job.id}`)).body.state).toBe("pending"), {
-      timeout: 20_000,
+      timeout: 30_000,
     });
     const { body: released } = await get(`${api}/jobs/${job.id}`);
     expect(released).toMatchObject({ attempt: 0, worker_id: null, lease_expires_at: null, started_at: null });
