@@ -254,7 +254,9 @@ describe("flowy-client show, list, cancel, requeue, delete", () => {
     await fakeWorker(api).claim();
 
     const cancel = await flowyClient(url, ["cancel", running, "--pretty"]);
-    expect(cancel.stdout).toBe(`🛑 Cancellation requested for job ${running}: its worker is stopping it.\n`);
+    expect(cancel.stdout).toBe(
+      `🛑 Cancellation requested for job ${running}: its worker stops it at its next heartbeat, within 30s (half the job's lease).\n`,
+    );
     const deleteRunning = await flowyClient(url, ["delete", running]);
     expect(deleteRunning.exitCode).toBe(1);
     expect(deleteRunning.stderr).toMatch(/^error: .*cancelling/m);
