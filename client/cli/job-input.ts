@@ -4,7 +4,7 @@
  * scheduling options. Every mistake is a FlowyError with a hint that shows the right form.
  */
 import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { basename, extname, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { FlowyError } from "../../shared/errors.ts";
 import type { JobSpec, SubmitJob } from "../../shared/protocol.ts";
@@ -35,7 +35,7 @@ export function buildSubmitBody(argv: string[], flags: SubmitFlags, now: number 
   const inputs = collectInputs(flags);
   const body: SubmitJob = {
     spec: withCwd(buildSpec(argv, flags, inputs), flags.cwd),
-    ...(flags.name ? { name: flags.name } : {}),
+    ...(flags.name ? { name: flags.name } : flags.workflow ? { name: workflowJobName(flags) } : {}),
     ...(flags.tag?.length ? { tags: [...new Set(flags.tag)] } : {}),
     ...(flags.priority !== undefined ? { priority: flags.priority } : {}),
     ...(flags.maxAttempts !== undefined ? { max_attempts: flags.maxAttempts } : {}),
@@ -80,6 +80,12 @@ function buildSpec(argv: string[], flags: SubmitFlags, inputs: Record<string, un
     flags.command ? "--command needs the command after --" : "Nothing to run",
     "Put the command after --: flowy-client submit --command -- echo hello  (or --shell 'CMD', or --workflow FILE)",
   );
+}
+
+/** A workflow job is named after its file (`report.yaml` → `report`), and its flow when one is picked. */
+function workflowJobName(flags: Pick<SubmitFlags, "workflow" | "flow">): string {
+  const file = basename(flags.workflow!, extname(flags.workflow!));
+  return flags.flow ? `${file}/${flags.flow}` : file;
 }
 
 /**

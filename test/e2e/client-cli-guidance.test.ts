@@ -73,6 +73,33 @@ describe("a move the job's state forbids", () => {
   });
 });
 
+describe("a job whose parent did not succeed", () => {
+  it("ends canceled, and wait says why", async () => {
+    const { url, api } = await startServer();
+    const parent = (await post(`${api}/jobs`, makeJobSpec({ max_attempts: 1 }))).body.id;
+    const child = await flowyClient(url, ["submit", "-q", "--after", parent, "--", "true"]);
+    const worker = fakeWorker(api);
+    await worker.fail(await worker.claim(), { message: "boom", exit_code: 1 });
+    const wait = await flowyClient(url, ["wait", child.stdout.trim()]);
+    expect(wait.exitCode).toBe(4);
+    expect(wait.stderr).toContain(`error: Not run: its parent job ${parent} failed`);
+  });
+});
+
+describe("flowy-client submit --workflow", () => {
+  it("names the job after the workflow file, and its flow when one is picked", async () => {
+    const { url, api } = await startServer();
+    const file = join(import.meta.dirname, "..", "..", "docs", "examples", "report.yaml");
+    const plain = await flowyClient(url, ["submit", "-q", "--workflow", file]);
+    const flow = await flowyClient(url, ["submit", "-q", "--workflow", file, "--flow", "main"]);
+    const named = await flowyClient(url, ["submit", "-q", "--workflow", file, "--name", "mine"]);
+    const names = [];
+    for (const run of [plain, flow, named])
+      names.push((await get(`${api}/jobs/${run.stdout.trim()}`)).body.name);
+    expect(names).toEqual(["report", "report/main", "mine"]);
+  });
+});
+
 describe("flowy-client submit --cwd", () => {
   it("sends the directory, made absolute, as the job's cwd", async () => {
     const { url, api } = await startServer();
