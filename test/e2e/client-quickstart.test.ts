@@ -27,7 +27,10 @@ function startQuickstart(devDir: string): { child: ChildProcess; output: () => s
 }
 
 describe("npm start", () => {
-  it("runs a sample job through a server and a daemon, says where to look, and stops both on Ctrl-C", async () => {
+  // Two real servers, a daemon and several clients: generous time for a loaded machine.
+  it("runs a sample job through a server and a daemon, says where to look, and stops both on Ctrl-C", {
+    timeout: 120_000,
+  }, async () => {
     const devDir = tmpDir();
     const { child, output } = startQuickstart(devDir);
     await waitFor("the quickstart to finish its sample", () => sampleIsComplete(output()), 30_000);
@@ -53,7 +56,9 @@ describe("npm start", () => {
 });
 
 describe("flowy-server start --with-daemon", () => {
-  it("runs jobs with its own daemon; a failing one exits 2 with the job's error on stderr", async () => {
+  it("runs jobs with its own daemon; a failing one exits 2 with the job's error on stderr", {
+    timeout: 120_000,
+  }, async () => {
     const state = tmpDir();
     const server = await spawnServerProcess(["--with-daemon", "--db", join(tmpDir(), "f.db")], {
       FLOWY_STATE_DIR: state,
