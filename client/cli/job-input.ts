@@ -8,7 +8,7 @@ import { basename, extname, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { FlowyError } from "../../shared/errors.ts";
 import type { JobSpec, SubmitJob } from "../../shared/protocol.ts";
-import { loadWorkflowFile } from "../workflow/workflow-file.ts";
+import { loadWorkflowFile } from "./workflow-file.ts";
 import { parseAt, requireDuration } from "./duration.ts";
 
 export interface SubmitFlags {
