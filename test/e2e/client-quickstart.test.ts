@@ -33,7 +33,7 @@ describe("npm start", () => {
   }, async () => {
     const devDir = tmpDir();
     const { child, output } = startQuickstart(devDir);
-    await waitFor("the quickstart to finish its sample", () => sampleIsComplete(output()), 30_000);
+    await waitFor("the quickstart to finish its sample", () => sampleIsComplete(output()), 90_000);
     const url = /server \+ dashboard +(http:\/\/\S+)/.exec(output())![1]!;
     expect(output()).toMatch(/Job \S+ succeeded in .* \(attempt 1\/3\)/);
     expect(output()).toContain("report | 10 words in 3 sentences");
