@@ -10,11 +10,17 @@ import { chmodSync, cpSync, mkdirSync, readFileSync, writeFileSync } from "node:
 import { join } from "node:path";
 import type { Command } from "commander";
 import { execa } from "execa";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { CANCEL_DELAY_DOC } from "../../client/cli/cancel-delay.ts";
 import { createProgram } from "../../client/cli/program.ts";
 import { flowyClient } from "../helpers/client-cli.ts";
-import { checkArgs, invocations, type ShellBlock, shellBlocks } from "../helpers/doc-commands.ts";
+import {
+  checkArgs,
+  helpCommands,
+  invocations,
+  type ShellBlock,
+  shellBlocks,
+} from "../helpers/doc-commands.ts";
 import { cleanEnv, NODE } from "../helpers/processes.ts";
 import { spawnServerProcess } from "../helpers/server-process.ts";
 import { tmpDir } from "../helpers/tmp.ts";
@@ -38,15 +44,32 @@ function clientHelp(path: string[]): string {
   return command.helpInformation();
 }
 
-const helpCache = new Map<string, string>();
-function binaryHelp(cli: string, path: string[]): string {
-  const key = [cli, ...path].join(" ");
-  let help = helpCache.get(key);
-  if (help === undefined) {
-    help = execFileSync(NODE, [join(ROOT, cli), ...path, "--help"], { encoding: "utf8", env: cleanEnv() });
-    helpCache.set(key, help);
+/** No FLOWY_* setting of the developer's changes what --help says (defaults come from them). */
+const HELP_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("FLOWY_")));
+
+/** `--help` of every command of a real binary, keyed by command path ("", "keys", "keys create"). */
+async function helpTree(cli: string): Promise<Map<string, string>> {
+  const tree = new Map<string, string>();
+  let level: string[][] = [[]];
+  while (level.length > 0) {
+    const helps = await Promise.all(
+      level.map((path) =>
+        execa(NODE, [join(ROOT, cli), ...path, "--help"], { env: HELP_ENV, extendEnv: false }),
+      ),
+    );
+    const next: string[][] = [];
+    helps.forEach(({ stdout }, i) => {
+      tree.set(level[i]!.join(" "), stdout);
+      for (const name of helpCommands(stdout)) if (name !== "help") next.push([...level[i]!, name]);
+    });
+    level = next;
   }
-  return help;
+  return tree;
+}
+
+const binaries = new Map<string, Map<string, string>>();
+function binaryHelp(cli: string, path: string[]): string {
+  return binaries.get(cli)?.get(path.join(" ")) ?? "";
 }
 
 function problemWith(program: string, args: string[]): string | undefined {
@@ -63,6 +86,11 @@ function problemWith(program: string, args: string[]): string | undefined {
 }
 
 describe("the commands in the docs", () => {
+  // Under load each start of a binary takes seconds: all at once, before the checks.
+  beforeAll(async () => {
+    for (const cli of ["server/cli.ts", "daemon/cli.ts"]) binaries.set(cli, await helpTree(cli));
+  }, 120_000);
+
   it("name only commands, options and npm scripts that exist", () => {
     const problems: string[] = [];
     let checked = 0;
