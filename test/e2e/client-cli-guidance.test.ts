@@ -1,7 +1,8 @@
 /**
  * flowy-client tells a person what is going on and what to do: a pending job no worker can take,
  * an attempt that never ran, a move its state forbids, and where a job runs (--cwd). The real
- * binary against a real server, with the test playing the worker.
+ * binary against a real server, with the test playing the worker. Each test starts several
+ * client processes: generous timeouts, for a loaded machine.
  */
 import { mkdirSync, realpathSync } from "node:fs";
 import { join } from "node:path";
@@ -14,7 +15,7 @@ import { startServer } from "../helpers/server.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 
 describe("a pending job whose tags no live worker offers", () => {
-  it("show and wait say so and how to start such a worker", async () => {
+  it("show and wait say so and how to start such a worker", { timeout: 120_000 }, async () => {
     const { url, api } = await startServer();
     await fakeWorker(api, "plain-worker").register([]);
     const id = (await post(`${api}/jobs`, makeJobSpec({ tags: ["linux"] }))).body.id;
@@ -34,7 +35,7 @@ describe("a pending job whose tags no live worker offers", () => {
 });
 
 describe("flowy-client logs --attempt", () => {
-  it("refuses an attempt that never ran, with the range there is", async () => {
+  it("refuses an attempt that never ran, with the range there is", { timeout: 120_000 }, async () => {
     const { url, api } = await startServer();
     const id = (await post(`${api}/jobs`, makeJobSpec())).body.id;
     const notRun = await flowyClient(url, ["logs", id, "--attempt", "1"]);
@@ -55,7 +56,9 @@ describe("flowy-client logs --attempt", () => {
 });
 
 describe("a move the job's state forbids", () => {
-  it("delete of a running job says to cancel it first, in commands, not internal event names", async () => {
+  it("delete of a running job says to cancel it first, in commands, not internal event names", {
+    timeout: 120_000,
+  }, async () => {
     const { url, api } = await startServer();
     const id = (await post(`${api}/jobs`, makeJobSpec())).body.id;
     await fakeWorker(api).claim();
@@ -74,7 +77,7 @@ describe("a move the job's state forbids", () => {
 });
 
 describe("a job whose parent did not succeed", () => {
-  it("ends canceled, and wait says why", async () => {
+  it("ends canceled, and wait says why", { timeout: 120_000 }, async () => {
     const { url, api } = await startServer();
     const parent = (await post(`${api}/jobs`, makeJobSpec({ max_attempts: 1 }))).body.id;
     const child = await flowyClient(url, ["submit", "-q", "--after", parent, "--", "true"]);
@@ -87,7 +90,9 @@ describe("a job whose parent did not succeed", () => {
 });
 
 describe("flowy-client submit --workflow", () => {
-  it("names the job after the workflow file, and its flow when one is picked", async () => {
+  it("names the job after the workflow file, and its flow when one is picked", {
+    timeout: 120_000,
+  }, async () => {
     const { url, api } = await startServer();
     const file = join(import.meta.dirname, "..", "..", "docs", "examples", "report.yaml");
     const plain = await flowyClient(url, ["submit", "-q", "--workflow", file]);
@@ -101,7 +106,7 @@ describe("flowy-client submit --workflow", () => {
 });
 
 describe("flowy-client submit --cwd", () => {
-  it("sends the directory, made absolute, as the job's cwd", async () => {
+  it("sends the directory, made absolute, as the job's cwd", { timeout: 120_000 }, async () => {
     const { url, api } = await startServer();
     const here = realpathSync(tmpDir());
     mkdirSync(join(here, "work"));

@@ -96,7 +96,7 @@ describe("daemon-flowy config", () => {
     expect(text).not.toContain("sekret");
   });
 
-  it("shows the worker id the state dir keeps, and says where it is", () => {
+  it("shows the worker id the state dir keeps, and says where it is", { timeout: 120_000 }, () => {
     const state = tmpDir();
     const fresh = runConfig([], { FLOWY_STATE_DIR: state });
     expect(fresh.stdout).toMatch(/^worker_id +\(a new one on first start\) +default$/m);
@@ -135,7 +135,7 @@ describe("daemon-flowy config", () => {
     expect(flag.stderr).toContain("--max-jobs");
   });
 
-  it("refuses an unknown key, naming it and the nearest valid one", () => {
+  it("refuses an unknown key, naming it and the nearest valid one", { timeout: 120_000 }, () => {
     const file = join(tmpDir(), "flowy.yaml");
     writeFileSync(file, "server: http://127.0.0.1:7411\nmax-jobs: 4\n");
     const result = runConfig([], { FLOWY_CONFIG: file });

@@ -63,7 +63,7 @@ describe("flowy-server and a --db it cannot use", () => {
     });
   const hint = /hint: Give --db \(or FLOWY_DB\) a file this user can write, .*StateDirectory=flowy-server/;
 
-  it("says what to do when a part of the path is a file", async () => {
+  it("says what to do when a part of the path is a file", { timeout: 120_000 }, async () => {
     const file = join(tmpDir(), "not-a-dir");
     writeFileSync(file, "");
     const result = await start(join(file, "flowy.db"));
@@ -74,7 +74,7 @@ describe("flowy-server and a --db it cannot use", () => {
     expect(result.stderr).toMatch(hint);
   });
 
-  it("says what to do when this user may not write there (EACCES)", async () => {
+  it("says what to do when this user may not write there (EACCES)", { timeout: 120_000 }, async () => {
     const parent = join(tmpDir(), "locked");
     mkdirSync(parent);
     chmodSync(parent, 0o555);
