@@ -29,6 +29,8 @@ const POLL_SLACK_MS = 15_000;
 export interface FlowyClientOptions {
   /** Base URL of flowy-server (default http://127.0.0.1:7411); /api/v1 is added. */
   server?: string;
+  /** Where `server` came from, named when it cannot be reached (the CLI passes its config layer). */
+  serverSource?: string;
   apiKey?: string;
   /** Per-request timeout (ms) for calls that do not long-poll. */
   timeoutMs?: number;
@@ -83,6 +85,7 @@ export class FlowyClient {
     this.server = (options.server ?? DEFAULT_SERVER).replace(/\/+$/, "");
     this.http = new HttpTransport({
       baseUrl: `${this.server}/api/v1`,
+      serverSource: options.serverSource,
       apiKey: options.apiKey,
       timeoutMs: options.timeoutMs ?? 30_000,
       retry: options.retry,

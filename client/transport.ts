@@ -24,6 +24,8 @@ export interface RetryOptions {
 
 export interface TransportOptions {
   baseUrl: string;
+  /** Where the server URL came from ("--server", "server in ~/.flowy"…), for the unreachable hint. */
+  serverSource?: string;
   apiKey?: string;
   timeoutMs?: number;
   retry?: Partial<RetryOptions>;
@@ -61,11 +63,13 @@ interface Answer {
 
 export class HttpTransport {
   readonly baseUrl: string;
+  private readonly serverSource: string | undefined;
   private readonly options: TransportOptions;
   private readonly agent: HttpAgent;
 
   constructor(options: TransportOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, "");
+    this.serverSource = options.serverSource;
     this.options = options;
     // Sockets are reused between calls; an idle one is closed before the server's 75 s would.
     const agentOptions = { keepAlive: true, timeout: 60_000 };
@@ -117,7 +121,7 @@ export class HttpTransport {
           this.options.onRetry?.({ method, path, attempt: attemptNumber, error }),
       },
     ).catch((error: unknown) => {
-      throw toUnreachable(error, this.baseUrl);
+      throw toUnreachable(error, this.baseUrl, this.serverSource);
     });
   }
 
@@ -151,7 +155,7 @@ export class HttpTransport {
       return { headers: response.headers, chunks: this.unreachableOnError(stream as AsyncIterable<string>) };
     } catch (error) {
       stream.destroy();
-      throw toUnreachable(error, this.baseUrl);
+      throw toUnreachable(error, this.baseUrl, this.serverSource);
     }
   }
 
@@ -159,7 +163,7 @@ export class HttpTransport {
     try {
       yield* chunks;
     } catch (error) {
-      throw toUnreachable(error, this.baseUrl);
+      throw toUnreachable(error, this.baseUrl, this.serverSource);
     }
   }
 
@@ -280,12 +284,16 @@ function codeForStatus(status: number): ErrorCode {
   return "internal";
 }
 
-function toUnreachable(error: unknown, baseUrl: string): unknown {
+function toUnreachable(error: unknown, baseUrl: string, source: string | undefined): unknown {
   if (error instanceof RequestError || error instanceof NetworkError) {
+    const where =
+      source === undefined || source === "default"
+        ? "Start one with: flowy-server start, or point --server, FLOWY_SERVER or `server:` in ~/.flowy at yours."
+        : `That URL comes from ${source}: fix it there, or start one with: flowy-server start`;
     return new FlowyError(
       "unreachable",
       `Cannot reach the flowy server at ${baseUrl}: ${error.code ?? error.message}`,
-      "Is flowy-server running there? Check --server / FLOWY_SERVER, or start one with: flowy-server start",
+      `Is flowy-server running there? ${where}`,
       { cause_code: error.code },
     );
   }

@@ -9,12 +9,14 @@
  *   3    drain timeout passed: the jobs still running were stopped and reported failed (retried)
  *   130  a second SIGTERM/SIGINT: stopped at once, jobs killed
  */
+import { join } from "node:path";
 import { Command } from "commander";
 import { FlowyError } from "../shared/errors.ts";
 import { createLogger } from "../shared/logging.ts";
 import { CONFIG_KEYS, type ConfigKey } from "./config-schema.ts";
 import { describeConfig, type LoadedConfig, loadConfig } from "./config.ts";
 import { DAEMON_VERSION, type Daemon, startDaemon } from "./daemon.ts";
+import { readPersistedWorkerId } from "./state-dir.ts";
 
 export const EXIT = { ok: 0, startFailed: 1, drainTimedOut: 3, stoppedAtOnce: 130 } as const;
 /** How long reports of killed jobs may take when told to stop at once. */
@@ -75,6 +77,15 @@ function logSources(logger: ReturnType<typeof createLogger>, loaded: LoadedConfi
   logger.debug({ config_file: loaded.file, sources: loaded.sources }, "config loaded");
 }
 
+/** Unset in the config, the worker id is the one the state dir keeps: show that one. */
+async function showPersistedWorkerId(loaded: LoadedConfig): Promise<void> {
+  if (loaded.config.worker_id !== undefined) return;
+  const persisted = await readPersistedWorkerId(loaded.config.state_dir);
+  if (persisted === undefined) return;
+  loaded.config.worker_id = persisted;
+  loaded.sources.worker_id = { kind: "state_dir", path: join(loaded.config.state_dir, "worker-id") };
+}
+
 function exitAfterLogs(logger: ReturnType<typeof createLogger>, code: number): void {
   logger.flush(() => process.exit(code));
 }
@@ -106,6 +117,7 @@ program
     try {
       const all = command.optsWithGlobals() as Record<string, string | undefined> & { json?: boolean };
       const loaded = await loadConfig({ flags: flagsFrom(all) });
+      await showPersistedWorkerId(loaded);
       if (all.json) {
         const config = { ...loaded.config, api_key: loaded.config.api_key ? "[redacted]" : undefined };
         process.stdout.write(

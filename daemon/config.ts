@@ -23,6 +23,7 @@ export type Source =
   | { kind: "flag"; name: string }
   | { kind: "env"; name: string }
   | { kind: "file"; path: string }
+  | { kind: "state_dir"; path: string }
   | { kind: "default" };
 
 export interface LoadedConfig {
@@ -106,10 +107,44 @@ async function readConfigFile(
   if (typeof raw !== "object" || Array.isArray(raw)) {
     throw configError(`${found.filepath} must hold a mapping of keys to values`, found.filepath);
   }
-  // ~/.flowy is shared with flowy-client; only the keys the daemon knows are checked here.
+  refuseUnknownKeys(raw, found.filepath);
+  // ~/.flowy is shared with flowy-client, whose keys (server, api_key, api_key_file) are the daemon's too.
   const known = Object.fromEntries(CONFIG_KEYS.filter((k) => k.key in raw).map((k) => [k.key, raw[k.key]]));
   assertValid(known, (key) => `${key} in ${found.filepath}`, found.filepath);
   return { path: found.filepath, values: known as DaemonFileConfig };
+}
+
+/** A misspelt key (`max-jobs:`) would be ignored without a word: refuse it, naming the nearest. */
+function refuseUnknownKeys(raw: Record<string, unknown>, file: string): void {
+  const names = CONFIG_KEYS.map((k) => k.key as string);
+  const unknown = Object.keys(raw).find((key) => !names.includes(key));
+  if (unknown === undefined) return;
+  const nearest = names.reduce((best, name) =>
+    editDistance(normalise(unknown), name) < editDistance(normalise(unknown), best) ? name : best,
+  );
+  const near = editDistance(normalise(unknown), nearest) <= Math.max(2, nearest.length / 3);
+  throw new FlowyError(
+    "invalid-request",
+    `Invalid daemon config: unknown key ${JSON.stringify(unknown)} in ${file}`,
+    `${near ? `Did you mean ${nearest}? ` : ""}Keys are: ${names.join(", ")} (snake_case).`,
+  );
+}
+
+const normalise = (key: string) => key.toLowerCase().replaceAll("-", "_");
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++)
+      row[j] = Math.min(
+        previous[j]! + 1,
+        row[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    previous = row;
+  }
+  return previous[b.length]!;
 }
 
 /** Turns string values (env vars, flags) into typed ones and checks them. */
@@ -165,7 +200,9 @@ export function describeConfig(loaded: LoadedConfig): string {
     const value = loaded.config[spec.key];
     const shown =
       value === undefined
-        ? "(unset)"
+        ? spec.key === "worker_id"
+          ? "(a new one on first start)"
+          : "(unset)"
         : spec.secret
           ? "[redacted]"
           : Array.isArray(value)
@@ -182,5 +219,6 @@ function describeSource(source: Source): string {
   if (source.kind === "flag") return `flag ${source.name}`;
   if (source.kind === "env") return `env ${source.name}`;
   if (source.kind === "file") return `file ${source.path}`;
+  if (source.kind === "state_dir") return `persisted in ${source.path}`;
   return "default";
 }

@@ -22,10 +22,15 @@ export async function prepareStateDir(stateDir: string): Promise<void> {
   }
 }
 
+/** The id a previous start persisted here, if any (read only: `daemon-flowy config` shows it). */
+export async function readPersistedWorkerId(stateDir: string): Promise<string | undefined> {
+  return (await readFile(join(stateDir, "worker-id"), "utf8").catch(() => "")).trim() || undefined;
+}
+
 /** The worker id: the configured one, else the one persisted here, else a new one (persisted). */
 export async function resolveWorkerId(stateDir: string, configured: string | undefined): Promise<string> {
   const path = join(stateDir, "worker-id");
-  const persisted = (await readFile(path, "utf8").catch(() => "")).trim();
+  const persisted = (await readPersistedWorkerId(stateDir)) ?? "";
   const id = configured ?? (persisted || newWorkerId(hostname()));
   if (id !== persisted) await writeFile(path, `${id}\n`);
   return id;

@@ -10,6 +10,7 @@ import { createFlowyServer, FLOWY_VERSION } from "./flowy-server.ts";
 import { parseTrustProxy, type TrustProxy } from "./http/trust-proxy.ts";
 import { addKeysCommand } from "./keys-command.ts";
 import { DEFAULT_MAX_LOG_BYTES } from "./store/log-chunks.ts";
+import { keysCommandLine } from "./model/keys-command-line.ts";
 import { openReplication, openStore } from "./store/open-store.ts";
 
 export const DEFAULT_PORT = 7411;
@@ -78,7 +79,7 @@ async function start(opts: StartOptions): Promise<void> {
       throw new FlowyError(
         "invalid-request",
         `Refusing to listen on ${opts.host} without API keys: anyone who can reach it could run commands on your workers`,
-        `Create a key first (flowy-server keys create --db ${opts.db} --role admin --name me), or listen on 127.0.0.1, or pass --insecure-no-auth if something else guards the network.`,
+        `Create a key first (${keysCommandLine("create --role admin --name me", opts.db)}), or listen on 127.0.0.1, or pass --insecure-no-auth if something else guards the network.`,
       );
     }
   }
@@ -119,7 +120,7 @@ async function start(opts: StartOptions): Promise<void> {
     "flowy server listening",
   );
   process.stdout.write(
-    `flowy server listening on ${address} (db: ${store.kind === "sqlite" ? opts.db : "postgres"})\n`,
+    `flowy server listening on ${boundUrl(opts.host, address)} (db: ${store.kind === "sqlite" ? opts.db : "postgres"})\n`,
   );
   const daemon = opts.withDaemon ? startDaemonChild(address, logger) : undefined;
   let stopping = false;
@@ -143,6 +144,13 @@ async function start(opts: StartOptions): Promise<void> {
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
+}
+
+/** What the server listens on: `address` is one reachable URL (fastify picks 127.0.0.1 for 0.0.0.0). */
+function boundUrl(host: string, address: string): string {
+  if (isLoopback(host)) return address;
+  const url = new URL(address);
+  return `${url.protocol}//${host.includes(":") ? `[${host}]` : host}:${url.port} (from this machine: ${address})`;
 }
 
 function dbOption(): Option {
@@ -231,7 +239,10 @@ addKeysCommand(program, dbOption);
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  const message = error instanceof FlowyError ? `${error.message}\n${error.hint ?? ""}` : String(error);
+  const message =
+    error instanceof FlowyError
+      ? `${error.message}${error.hint ? `\nhint: ${error.hint}` : ""}`
+      : String(error);
   process.stderr.write(`flowy-server: ${message}\n`);
   process.exit(1);
 }

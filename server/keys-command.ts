@@ -1,16 +1,19 @@
 /** `flowy-server keys create|list|revoke`: key management straight on the database. */
+import { existsSync } from "node:fs";
 import { type Command, Option } from "commander";
 import { createLogger } from "../shared/logging.ts";
 import type { Role } from "./model/records.ts";
 import { systemClock } from "./service/clock.ts";
 import { KeyService, offlineAdminKeyHint, ROLES } from "./service/key-service.ts";
 import { openStore } from "./store/open-store.ts";
+import { isPostgresUrl } from "./store/postgres/pg-config.ts";
 
 interface KeyCommandOptions {
   db: string;
 }
 
 async function withKeys<T>(db: string, run: (keys: KeyService) => Promise<T>): Promise<T> {
+  if (!isPostgresUrl(db) && !existsSync(db)) warnNewDatabase(db);
   const store = await openStore(db, createLogger("flowy-server", "warn"));
   try {
     return await run(new KeyService(store, systemClock));
@@ -19,8 +22,20 @@ async function withKeys<T>(db: string, run: (keys: KeyService) => Promise<T>): P
   }
 }
 
+/** Keys live in the database: one the server does not read makes keys it never sees. */
+function warnNewDatabase(db: string): void {
+  process.stderr.write(
+    `warning: ${db} did not exist: creating a new database there. A server started with another ` +
+      "--db (or FLOWY_DB) will not see these keys: give keys commands the server's --db.\n",
+  );
+}
+
 export function addKeysCommand(program: Command, dbOption: () => Option): void {
-  const keys = program.command("keys").description("Manage API keys (roles: admin, client, worker).");
+  const keys = program
+    .command("keys")
+    .description(
+      "Manage API keys (roles: admin, client, worker). Keys live in the database: give the server's --db (or FLOWY_DB).",
+    );
   keys
     .command("create")
     .description("Create a key and print it. It is shown only this once: store it now.")

@@ -136,6 +136,14 @@ export function allowedEvents(state: JobState): JobEvent[] {
   return Object.keys(TRANSITIONS[state]) as JobEvent[];
 }
 
+/** The events a person triggers (flowy-client cancel, delete, requeue); the others are the system's. */
+export const USER_EVENTS: readonly JobEvent[] = ["cancel", "delete", "requeue"];
+
+/** What a person may do to a job in `state`, for hints ("a failed job can be: delete, requeue"). */
+export function userActions(state: JobState): JobEvent[] {
+  return allowedEvents(state).filter((event) => USER_EVENTS.includes(event));
+}
+
 /** Every (from, event, to) triple, for docs and tests. */
 export function transitionTable(): Array<{ from: JobState; event: JobEvent; to: JobState }> {
   return JOB_STATES.flatMap((from) =>

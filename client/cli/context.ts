@@ -33,6 +33,7 @@ export async function createContext(flags: GlobalFlags, printer: Printer, io: Io
   });
   const client = new FlowyClient({
     server: config.server,
+    serverSource: config.serverSource,
     apiKey: config.apiKey,
     retry: CLI_RETRY,
     userAgent: `flowy-client/${flowyVersion()}`,

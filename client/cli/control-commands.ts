@@ -4,6 +4,7 @@
  */
 import type { Command } from "commander";
 import type { Job } from "../../shared/protocol.ts";
+import { cancelDelayNote } from "./cancel-delay.ts";
 import type { CliContext } from "./context.ts";
 import { EXIT } from "./exit-codes.ts";
 import type { Act } from "./act.ts";
@@ -25,7 +26,7 @@ const CONTROLS: Control[] = [
     call: (ctx, id) => ctx.client.cancel(id),
     done: (job) =>
       job.state === "cancelling"
-        ? ["🛑", `Cancellation requested for job ${job.id}: its worker is stopping it.`]
+        ? ["🛑", `Cancellation requested for job ${job.id}: ${cancelDelayNote(job)}.`]
         : job.state === "succeeded"
           ? ["✅", `Job ${job.id} had already succeeded.`]
           : ["🛑", `Job ${job.id} canceled.`],

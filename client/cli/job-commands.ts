@@ -1,10 +1,14 @@
 /** `wait ID`, `show ID` and `logs ID [-f]`: one job, looked at. */
 import type { Command } from "commander";
+import { FlowyError } from "../../shared/errors.ts";
+import type { Job } from "../../shared/protocol.ts";
+import { isTerminal } from "../../shared/states.ts";
 import type { CliContext } from "./context.ts";
 import { requireDuration } from "./duration.ts";
 import { EXIT } from "./exit-codes.ts";
 import { formatJobDetails } from "./job-details.ts";
 import { positiveInteger } from "./option-parsers.ts";
+import { unmatchedTagsNote } from "./tag-coverage.ts";
 import { checkTaskOf, TaskLogFilter } from "./task-log-filter.ts";
 import type { Act } from "./act.ts";
 import { waitForOutcome } from "./wait-for-outcome.ts";
@@ -48,6 +52,8 @@ async function show(ctx: CliContext, id: string): Promise<number> {
   const job = await ctx.client.get(id);
   if (ctx.printer.style === "json") ctx.printer.json(job);
   else ctx.printer.out(formatJobDetails(job, ctx.printer.pretty));
+  const note = await unmatchedTagsNote(ctx.client, job);
+  if (note) ctx.printer.note(`${ctx.printer.icon("⚠️")}${note}`);
   return EXIT.succeeded;
 }
 
@@ -60,7 +66,11 @@ interface LogsOptions {
 /** Text as it is; with --output json one {"attempt", "data"} object per line (NDJSON). */
 async function logs(ctx: CliContext, id: string, options: LogsOptions) {
   const { client, printer } = ctx;
-  if (options.task !== undefined) checkTaskOf(await client.get(id), options.task);
+  if (options.task !== undefined || options.attempt !== undefined) {
+    const job = await client.get(id);
+    if (options.task !== undefined) checkTaskOf(job, options.task);
+    if (options.attempt !== undefined) checkAttemptOf(job, options.attempt, Boolean(options.follow));
+  }
   const filter = options.task === undefined ? undefined : new TaskLogFilter(options.task);
   const controller = new AbortController();
   const interrupt = () => controller.abort();
@@ -91,4 +101,19 @@ async function logs(ctx: CliContext, id: string, options: LogsOptions) {
     process.off("SIGINT", interrupt);
   }
   return controller.signal.aborted ? EXIT.interrupted : EXIT.succeeded;
+}
+
+/** An attempt that never ran has no log: say so, with the range there is (a followed job may run it yet). */
+function checkAttemptOf(job: Job, attempt: number, follow: boolean): void {
+  if (attempt <= job.attempt || (follow && !isTerminal(job.state))) return;
+  throw new FlowyError(
+    "invalid-request",
+    job.attempt === 0
+      ? `Job ${job.id} has not run yet, so it has no attempt ${attempt}`
+      : `Job ${job.id} has no attempt ${attempt}: it ran ${job.attempt === 1 ? "once" : `${job.attempt} times`}`,
+    job.attempt === 0
+      ? `Wait for it to start: flowy-client logs ${job.id} -f`
+      : `Give --attempt 1 to ${job.attempt} (or leave it out for the latest).`,
+    { job_id: job.id, attempts: job.attempt },
+  );
 }

@@ -4,6 +4,7 @@
  * scheduling options. Every mistake is a FlowyError with a hint that shows the right form.
  */
 import { readFileSync } from "node:fs";
+import { basename, extname, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { FlowyError } from "../../shared/errors.ts";
 import type { JobSpec, SubmitJob } from "../../shared/protocol.ts";
@@ -25,6 +26,7 @@ export interface SubmitFlags {
   timeout?: string;
   at?: string;
   after?: string;
+  cwd?: string;
 }
 
 const usage = (detail: string, hint: string) => new FlowyError("invalid-request", detail, hint);
@@ -32,8 +34,8 @@ const usage = (detail: string, hint: string) => new FlowyError("invalid-request"
 export function buildSubmitBody(argv: string[], flags: SubmitFlags, now: number = Date.now()): SubmitJob {
   const inputs = collectInputs(flags);
   const body: SubmitJob = {
-    spec: buildSpec(argv, flags, inputs),
-    ...(flags.name ? { name: flags.name } : {}),
+    spec: withCwd(buildSpec(argv, flags, inputs), flags.cwd),
+    ...(flags.name ? { name: flags.name } : flags.workflow ? { name: workflowJobName(flags) } : {}),
     ...(flags.tag?.length ? { tags: [...new Set(flags.tag)] } : {}),
     ...(flags.priority !== undefined ? { priority: flags.priority } : {}),
     ...(flags.maxAttempts !== undefined ? { max_attempts: flags.maxAttempts } : {}),
@@ -78,6 +80,24 @@ function buildSpec(argv: string[], flags: SubmitFlags, inputs: Record<string, un
     flags.command ? "--command needs the command after --" : "Nothing to run",
     "Put the command after --: flowy-client submit --command -- echo hello  (or --shell 'CMD', or --workflow FILE)",
   );
+}
+
+/** A workflow job is named after its file (`report.yaml` → `report`), and its flow when one is picked. */
+function workflowJobName(flags: Pick<SubmitFlags, "workflow" | "flow">): string {
+  const file = basename(flags.workflow!, extname(flags.workflow!));
+  return flags.flow ? `${file}/${flags.flow}` : file;
+}
+
+/**
+ * --cwd: made absolute here, so `--cwd .` means this directory; the worker runs the job there (a
+ * local daemon sees the same path; a remote one needs it to exist on its host).
+ */
+function withCwd(spec: JobSpec, cwd: string | undefined): JobSpec {
+  if (cwd === undefined) return spec;
+  if (spec.workflow) {
+    throw usage("--cwd applies to a command or a shell line", "Set `cwd:` on the workflow's tasks instead.");
+  }
+  return { ...spec, cwd: resolve(cwd) };
 }
 
 /** --params-file, then --params, then each --param (later ones win); `run` takes the same. */

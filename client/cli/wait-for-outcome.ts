@@ -9,6 +9,7 @@ import { EXIT, exitCodeForJob } from "./exit-codes.ts";
 import { errorLines, outcomeLine } from "./job-format.ts";
 import type { Printer } from "./output.ts";
 import { createProgress, type ProgressMode } from "./progress.ts";
+import { unmatchedTagsNote } from "./tag-coverage.ts";
 
 export interface WaitFlags {
   timeoutMs?: number;
@@ -19,6 +20,9 @@ export interface WaitFlags {
 
 export async function waitForOutcome(ctx: CliContext, id: string, flags: WaitFlags): Promise<number> {
   const { client, printer } = ctx;
+  const initial = flags.initial ?? (await client.get(id));
+  const note = await unmatchedTagsNote(client, initial);
+  if (note) printer.note(`${printer.icon("⚠️")}${note}`);
   const progress = createProgress(progressMode(printer, flags), printer.stderr);
   const controller = new AbortController();
   const interrupt = () => controller.abort();
@@ -27,7 +31,7 @@ export async function waitForOutcome(ctx: CliContext, id: string, flags: WaitFla
     const logs = flags.follow ? printLogs(ctx, id, controller.signal) : undefined;
     const job = await client.wait(id, {
       timeoutMs: flags.timeoutMs,
-      initial: flags.initial,
+      initial,
       signal: controller.signal,
       onProgress: (next) => progress.update(next),
       onReconnect: ({ error, delayMs }) => progress.reconnecting(error, delayMs),

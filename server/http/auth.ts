@@ -10,6 +10,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { FlowyError } from "../../shared/errors.ts";
+import { keysCommandLine } from "../model/keys-command-line.ts";
 import type { Role } from "../model/records.ts";
 import { type KeyService, offlineAdminKeyHint } from "../service/key-service.ts";
 import { FailureLimiter } from "./failure-limiter.ts";
@@ -98,7 +99,7 @@ async function authorize(
     return new FlowyError(
       "unauthorized",
       "This server requires an API key",
-      "Pass one with --api-key or FLOWY_API_KEY (header: Authorization: Bearer <key>). An admin creates keys with: flowy-server keys create --role client|worker --name NAME",
+      `Pass one with --api-key or FLOWY_API_KEY (header: Authorization: Bearer <key>). An admin creates keys with: ${keysCommandLine("create --role client|worker --name NAME")}`,
     );
   }
   const record = await keys.authenticate(key);
@@ -130,7 +131,7 @@ async function refuseInvalidKey(
   }
   limiter.recordFailure(request.ip);
   const hint = (await keys.anyActive())
-    ? "Check the key you pass; an admin can list keys with: flowy-server keys list"
+    ? `Check the key you pass; an admin can list keys with: ${keysCommandLine("list")}`
     : `No active key is left on this server; ${offlineAdminKeyHint()}`;
   return new FlowyError("unauthorized", "The API key is not valid (unknown or revoked)", hint);
 }

@@ -41,7 +41,8 @@ function processMetrics(): Registry {
 export function createMetrics(sources: MetricsSources): Metrics {
   const registry = new Registry();
   const observer = createJobMetrics(registry);
-  registerScrapeGauges(registry, sources);
+  const pool = { atScrapeStart: undefined as PoolStats | undefined };
+  registerScrapeGauges(registry, sources, pool);
   const process = processMetrics();
   return {
     observer,
@@ -49,6 +50,9 @@ export function createMetrics(sources: MetricsSources): Metrics {
     contentType: registry.contentType,
     installHttp: (app) => installHttpMetrics(app, registry),
     async render() {
+      // Read before the scrape's own queries take pool clients: the gauges collect concurrently,
+      // and those queries would show as `waiting` on an idle replica, firing any alert on it.
+      pool.atScrapeStart = sources.poolStats?.();
       return `${await registry.metrics()}\n${await process.metrics()}`;
     },
   };
@@ -67,8 +71,11 @@ function createStreamMetrics(registry: Registry): StreamObserver {
   });
   return { opened: () => open.inc(), closed: () => open.dec(), dropped: () => dropped.inc() };
 }
-
-function registerScrapeGauges(registry: Registry, sources: MetricsSources): void {
+function registerScrapeGauges(
+  registry: Registry,
+  sources: MetricsSources,
+  snapshot: { atScrapeStart: PoolStats | undefined },
+): void {
   const registers = [registry];
   new Gauge({
     name: "flowy_jobs",
@@ -96,7 +103,7 @@ function registerScrapeGauges(registry: Registry, sources: MetricsSources): void
     labelNames: ["state"],
     registers,
     collect() {
-      const pool = sources.poolStats?.();
+      const pool = snapshot.atScrapeStart ?? sources.poolStats?.();
       if (!pool) return;
       this.set({ state: "total" }, pool.total);
       this.set({ state: "idle" }, pool.idle);

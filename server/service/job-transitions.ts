@@ -5,7 +5,15 @@
  */
 import { FlowyError } from "../../shared/errors.ts";
 import { hasAttemptsLeft, retryDelayMs } from "../../shared/retry-policy.ts";
-import { allowedEvents, isTerminal, type JobEvent, nextState } from "../../shared/states.ts";
+import {
+  allowedEvents,
+  isLeased,
+  isTerminal,
+  type JobEvent,
+  nextState,
+  USER_EVENTS,
+  userActions,
+} from "../../shared/states.ts";
 import type { JobPatch, JobRecord, Transition } from "../store/store.ts";
 
 export interface TransitionContext {
@@ -31,15 +39,32 @@ export function planTransition(
 }
 
 export function illegalTransition(job: JobRecord, event: JobEvent): FlowyError {
-  const allowed = allowedEvents(job.state);
   return new FlowyError(
     "illegal-transition",
     `Job ${job.id} is ${job.state}; it cannot ${event.replaceAll("_", " ")}`,
-    allowed.length
-      ? `A ${job.state} job allows: ${allowed.join(", ")}.`
-      : `A ${job.state} job cannot be changed.`,
+    USER_EVENTS.includes(event) ? userHint(job, event) : systemHint(job),
     { state: job.state, job_id: job.id },
   );
+}
+
+/** For a person: what they can do instead, as commands. */
+function userHint(job: JobRecord, event: JobEvent): string {
+  if (job.state === "running")
+    return `It is running: cancel it first (flowy-client cancel ${job.id}), then ${event} it once it has stopped.`;
+  if (isLeased(job.state))
+    return `Its worker is stopping it: wait for that (flowy-client wait ${job.id}), then ${event} it.`;
+  const actions = userActions(job.state).filter((action) => action !== event);
+  return actions.length
+    ? `A ${job.state} job can be: ${actions.map((a) => `flowy-client ${a} ${job.id}`).join(", ")}.`
+    : `A ${job.state} job cannot be changed.`;
+}
+
+/** For a worker's report: the moves the state machine allows. */
+function systemHint(job: JobRecord): string {
+  const allowed = allowedEvents(job.state);
+  return allowed.length
+    ? `A ${job.state} job allows: ${allowed.join(", ")}.`
+    : `A ${job.state} job cannot be changed.`;
 }
 
 const LEASE_CLEARED: JobPatch = { leaseExpiresAt: null, deadlineAt: null };

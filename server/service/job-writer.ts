@@ -97,7 +97,12 @@ export class JobWriter {
           : planTransition(
               job,
               "parent_unsuccessful",
-              {},
+              // The error is what `wait` and `show` print: without it the job just says "canceled".
+              {
+                error: {
+                  message: `Not run: its parent job ${job.parentId} ${parentState.replace("_", " ")}`,
+                },
+              },
               { now, reason: `parent ${job.parentId} is ${parentState}` },
             ),
       );

@@ -4,6 +4,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { FlowyError } from "../../shared/errors.ts";
+import { keysCommandLine } from "../model/keys-command-line.ts";
 import type { ApiKeyRecord, Role } from "../model/records.ts";
 import type { Store } from "../store/store.ts";
 import type { Clock } from "./clock.ts";
@@ -65,7 +66,7 @@ export class KeyService {
       throw new FlowyError(
         "invalid-request",
         `A key named "${name}" already exists`,
-        `Revoke it first (flowy-server keys revoke ${name}) or pick another name.`,
+        `Revoke it first (${keysCommandLine(`revoke ${name}`)}) or pick another name.`,
       );
     }
     const key = `${KEY_PREFIX}${randomBytes(32).toString("base64url")}`;
@@ -91,7 +92,7 @@ export class KeyService {
       throw new FlowyError(
         "not-found",
         `No active key is named "${name}"`,
-        "List keys with: flowy-server keys list",
+        `List keys with: ${keysCommandLine("list")}`,
       );
     }
   }

@@ -11,6 +11,7 @@ import { createPgChangeFeed } from "./postgres/pg-change-feed.ts";
 import { isPostgresUrl } from "./postgres/pg-config.ts";
 import { createPgLeadership } from "./postgres/pg-leadership.ts";
 import { PostgresStore } from "./postgres/postgres-store.ts";
+import { dataPathError } from "./sqlite/data-path-error.ts";
 import { SqliteStore } from "./sqlite/sqlite-store.ts";
 import type { Store } from "./store.ts";
 
@@ -30,11 +31,15 @@ export interface Replication {
 
 export async function openStore(db: string, logger: Logger, options: OpenStoreOptions = {}): Promise<Store> {
   if (isPostgresUrl(db)) return PostgresStore.open({ url: db, poolSize: options.poolSize });
-  return new SqliteStore({
-    path: db,
-    onFatal: options.onFatal,
-    onWarning: (message) => logger.warn({ db }, message),
-  });
+  try {
+    return new SqliteStore({
+      path: db,
+      onFatal: options.onFatal,
+      onWarning: (message) => logger.warn({ db }, message),
+    });
+  } catch (error) {
+    throw dataPathError(db, error) ?? error;
+  }
 }
 
 export async function openReplication(store: Store, logger: Logger): Promise<Replication> {

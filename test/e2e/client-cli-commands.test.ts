@@ -303,7 +303,9 @@ describe("flowy-client show, list, cancel, requeue, delete", () => {
     await fakeWorker(api).claim();
 
     const cancel = await flowyClient(url, ["cancel", running, "--pretty"]);
-    expect(cancel.stdout).toBe(`🛑 Cancellation requested for job ${running}: its worker is stopping it.\n`);
+    expect(cancel.stdout).toBe(
+      `🛑 Cancellation requested for job ${running}: its worker stops it at its next heartbeat, within 30s (half the job's lease).\n`,
+    );
     const deleteRunning = await flowyClient(url, ["delete", running]);
     expect(deleteRunning.exitCode).toBe(1);
     expect(deleteRunning.stderr).toMatch(/^error: .*cancelling/m);
@@ -416,7 +418,19 @@ describe("flowy-client without a server, with config, help and completion", () =
     expect(run.stderr).toMatch(
       /^error: Cannot reach the flowy server at http:\/\/127.0.0.1:9\/api\/v1: ECONNREFUSED$/m,
     );
-    expect(run.stderr).toMatch(/^hint: Is flowy-server running there\? Check --server \/ FLOWY_SERVER/m);
+    expect(run.stderr).toMatch(
+      /^hint: Is flowy-server running there\? That URL comes from FLOWY_SERVER: fix it there/m,
+    );
+  });
+
+  it("names ~/.flowy in the unreachable hint when the URL came from there", async () => {
+    const home = tmpDir();
+    writeFileSync(join(home, ".flowy"), "server: http://127.0.0.1:9\n");
+    const run = await flowyClient(undefined, ["list"], { env: { HOME: home } });
+    expect(run.exitCode).toBe(5);
+    expect(run.stderr).toContain(
+      `hint: Is flowy-server running there? That URL comes from server in ${join(home, ".flowy")}: fix it there`,
+    );
   });
 
   it("takes the server from --server over FLOWY_SERVER over ~/.flowy, and refuses a bad config", async () => {

@@ -82,10 +82,7 @@ describe("daemon-flowy config", () => {
 
   it("prints each key with where it came from: flag > env > file > default", () => {
     const file = join(tmpDir(), "flowy.yaml");
-    writeFileSync(
-      file,
-      "max_jobs: 3\ntags: [a, b]\ndrain_timeout: 5\napi_key: sekret\nclient_only: ignored\n",
-    );
+    writeFileSync(file, "max_jobs: 3\ntags: [a, b]\ndrain_timeout: 5\napi_key: sekret\n");
     const result = runConfig(["--json", "--drain-timeout", "9"], { FLOWY_CONFIG: file, FLOWY_MAX_JOBS: "4" });
     expect(result.status).toBe(0);
     const { config, sources } = JSON.parse(result.stdout);
@@ -97,6 +94,22 @@ describe("daemon-flowy config", () => {
     const text = runConfig([], { FLOWY_CONFIG: file }).stdout;
     expect(text).toMatch(/max_jobs\s+3\s+file /);
     expect(text).not.toContain("sekret");
+  });
+
+  it("shows the worker id the state dir keeps, and says where it is", { timeout: 120_000 }, () => {
+    const state = tmpDir();
+    const fresh = runConfig([], { FLOWY_STATE_DIR: state });
+    expect(fresh.stdout).toMatch(/^worker_id +\(a new one on first start\) +default$/m);
+    writeFileSync(join(state, "worker-id"), "host-1-abc\n");
+    const text = runConfig([], { FLOWY_STATE_DIR: state }).stdout;
+    expect(text).toMatch(
+      new RegExp(`^worker_id +host-1-abc +persisted in ${join(state, "worker-id")}$`, "m"),
+    );
+    const flag = JSON.parse(runConfig(["--json", "--worker-id", "mine"], { FLOWY_STATE_DIR: state }).stdout);
+    expect([flag.config.worker_id, flag.sources.worker_id]).toEqual([
+      "mine",
+      { kind: "flag", name: "--worker-id" },
+    ]);
   });
 
   it("reads ~/.flowy as JSON too", () => {
@@ -120,5 +133,18 @@ describe("daemon-flowy config", () => {
     const flag = runConfig(["--max-jobs", "0"], {});
     expect(flag.status).toBe(1);
     expect(flag.stderr).toContain("--max-jobs");
+  });
+
+  it("refuses an unknown key, naming it and the nearest valid one", { timeout: 120_000 }, () => {
+    const file = join(tmpDir(), "flowy.yaml");
+    writeFileSync(file, "server: http://127.0.0.1:7411\nmax-jobs: 4\n");
+    const result = runConfig([], { FLOWY_CONFIG: file });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`unknown key "max-jobs" in ${file}`);
+    expect(result.stderr).toContain("hint: Did you mean max_jobs? Keys are: server, api_key,");
+    writeFileSync(file, "colour: blue\n");
+    const far = runConfig([], { FLOWY_CONFIG: file });
+    expect(far.stderr).toContain('unknown key "colour"');
+    expect(far.stderr).not.toContain("Did you mean");
   });
 });

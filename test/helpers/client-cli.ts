@@ -10,6 +10,8 @@ const CLI = join(ROOT, "client", "cli.ts");
 export interface CliOptions {
   env?: Record<string, string | undefined>;
   timeoutMs?: number;
+  /** The directory it runs in (default: the test's). */
+  cwd?: string;
 }
 
 /**
@@ -33,6 +35,7 @@ export function flowyClient(server: string | undefined, args: string[], options:
       ...options.env,
     },
     stdin: "ignore",
+    cwd: options.cwd,
     stripFinalNewline: false,
   });
 }

@@ -88,7 +88,7 @@ describe("job lifecycle over HTTP", () => {
     const refused = await post(`${api}/jobs/${done.id}/cancel`);
     expect(refused.status).toBe(409);
     expect(refused.body).toMatchObject({ code: "illegal-transition", state: "succeeded" });
-    expect(refused.body.hint).toMatch(/delete, requeue/);
+    expect(refused.body.hint).toMatch(/can be: flowy-client delete \S+, flowy-client requeue \S+\./);
   });
 
   it("lets a completion reported during cancelling stand", async () => {
