@@ -123,6 +123,12 @@ export const JobSchema = T.Object(
     error: Nullable(JobErrorSchema),
     tasks: Nullable(Tasks),
     version: T.Integer({ description: "Grows on every change; pass it back as ?version= to long-poll." }),
+    fence: T.Optional(
+      T.Integer({
+        description:
+          "Grows by one with every lease of the job, cluster-wide; the attempt gets it as $FLOWY_FENCE.",
+      }),
+    ),
     history: T.Optional(T.Array(HistoryEntrySchema)),
   },
   { title: "Job" },

@@ -37,6 +37,7 @@ export function toWireJob(job: JobRecord, history?: HistoryRecord[]): Job {
     error: job.error,
     tasks: job.tasks,
     version: job.version,
+    fence: job.fence,
     ...(history ? { history: history.map(toWireHistory) } : {}),
   };
 }

@@ -47,6 +47,8 @@ export interface JobRecord {
   tasks: Task[] | null;
   /** Which report the holder of `leaseToken` made ("complete" | "failed"), so a repeat gets the same answer. */
   reported: "complete" | "failed" | null;
+  /** Grows by one with every lease of the job (claim), cluster-wide: the attempt's FLOWY_FENCE. */
+  fence: number;
   version: number;
 }
 

@@ -54,6 +54,7 @@ export function rowToJob(row: Row): JobRecord {
     error: jsonOrNull(row.error),
     tasks: jsonOrNull(row.tasks),
     reported: (row.reported as JobRecord["reported"]) ?? null,
+    fence: num(row.fence ?? 0),
     version: num(row.version),
   };
 }

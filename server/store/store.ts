@@ -21,7 +21,8 @@ export type {
   WorkerRecord,
 } from "../model/records.ts";
 
-export type NewJob = Omit<JobRecord, "version" | "updatedAt">;
+/** A job as submitted; its fence starts at 0 (the column default) and only claims move it. */
+export type NewJob = Omit<JobRecord, "version" | "updatedAt" | "fence">;
 
 /** Columns a transition may change; the store bumps `version` and sets `updatedAt` itself. */
 export type JobPatch = Partial<

@@ -151,6 +151,30 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
       expect(claimed?.deadlineAt).toBe(T0 + 5000);
     });
 
+    it("raises the job's fence with every lease, and not when a claim is only answered again", async () => {
+      const job = await insert();
+      expect(job.fence).toBe(0);
+      const claim = { workerId: "w1", tags: [], capacity: 1, now: T0, claimId: "f-1" };
+      const [first] = (await store.claimJobs(claim)) as [JobRecord];
+      expect(first.fence).toBe(1);
+      const [again] = (await store.claimJobs({ ...claim, now: T0 + 5, repeated: true })) as [JobRecord];
+      expect(again.fence).toBe(1);
+      // Back to the queue (as after a lease expiry or a requeue): the next lease gets a higher fence.
+      const [back] = await store.applyTransitions(
+        [{ job: again, patch: { state: "pending", leaseToken: null, workerId: null }, history: null }],
+        T0 + 10,
+      );
+      expect(back?.fence).toBe(1);
+      const [second] = (await store.claimJobs({
+        ...claim,
+        workerId: "w2",
+        claimId: "f-2",
+        now: T0 + 20,
+      })) as [JobRecord];
+      expect(second.fence).toBe(2);
+      expect((await store.getJob(job.id))?.fence).toBe(2);
+    });
+
     it("answers a claim repeated under the same claim id with the jobs it leased, not more", async () => {
       for (let i = 0; i < 5; i++) await insert({ createdAt: T0 + i });
       const claim = { workerId: "w1", tags: [], capacity: 2, now: T0 + 10, claimId: "c-1" };

@@ -28,7 +28,7 @@ function historyFrom(source: string, v: HistoryValues): string {
 }
 
 /**
- * The settings flowy_claim (PostgreSQL migration 6) runs under. The planner guesses that `tags <@ $2` keeps 0.1% of
+ * The settings flowy_claim (created by PostgreSQL migration 6, replaced by later ones) runs under. The planner guesses that `tags <@ $2` keeps 0.1% of
  * rows whatever the data, and with statistics not yet gathered (a queue just filled) it then
  * prefers to fetch every pending job and sort them: 24 ms a claim at 20,000 pending, growing with
  * the queue. Without bitmap scans and sorts to choose, it walks jobs_claim in order and stops after
@@ -58,7 +58,7 @@ export const CLAIM_BODY = `
   ), claimed AS (
     UPDATE jobs SET
       state = 'running', attempt = attempt + 1, worker_id = $1, claim_id = $5::text,
-      lease_token = replace(gen_random_uuid()::text, '-', ''),
+      lease_token = replace(gen_random_uuid()::text, '-', ''), fence = fence + 1,
       lease_expires_at = $4 + trunc(lease_s * 1000)::bigint,
       deadline_at = CASE WHEN timeout_s IS NULL THEN NULL ELSE $4 + trunc(timeout_s * 1000)::bigint END,
       started_at = $4, updated_at = $4, finished_at = NULL, result = NULL, error = NULL,

@@ -169,4 +169,13 @@ export const SQLITE_MIGRATIONS: Array<{ version: number; name: string; sql: stri
         WHERE to_state IN ('succeeded', 'failed', 'timed_out', 'canceled');
     `,
   },
+  {
+    version: 8,
+    name: "fencing tokens",
+    sql: `
+      -- FLOWY_FENCE: a number that grows with every lease of a job, so a job can make its own
+      -- writes conditional on it. The claim raises it in the statement that leases the job.
+      ALTER TABLE jobs ADD COLUMN fence INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];
