@@ -52,6 +52,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<Daemon> 
     apiKey: config.api_key ?? (config.api_key_file ? readApiKeyFile(config.api_key_file) : undefined),
     workerId,
     userAgent: `daemon-flowy/${DAEMON_VERSION}`,
+    killGraceS: config.kill_grace,
   });
   const reporter = new Reporter({ send: (items) => client.report(items) });
   const keeper = new LeaseKeeper({ send: (item) => reporter.send(item), now, logger });

@@ -18,6 +18,8 @@ export interface ServerClientOptions {
   retry?: Partial<RetryOptions>;
   userAgent?: string;
   onRetry?: (info: { method: string; path: string; attempt: number; error: Error }) => void;
+  /** Announced with every claim: the server waits this long past a job's timeout before it steps in. */
+  killGraceS?: number;
 }
 
 export interface RegisterInfo {
@@ -37,10 +39,12 @@ export class ServerClient {
   readonly workerId: string;
   private readonly http: HttpTransport;
   private readonly timeoutMs: number;
+  private readonly killGraceS: number | undefined;
 
   constructor(options: ServerClientOptions) {
     this.workerId = options.workerId;
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.killGraceS = options.killGraceS;
     this.http = new HttpTransport({
       baseUrl: `${options.server.replace(/\/+$/, "")}/api/v1`,
       apiKey: options.apiKey,
@@ -65,7 +69,14 @@ export class ServerClient {
    */
   async claim(tags: string[], capacity: number, waitS: number, signal?: AbortSignal): Promise<ClaimedJob[]> {
     const answer = await this.http.json<{ jobs: ClaimedJob[] }>("POST", "/jobs/claim", {
-      body: { worker_id: this.workerId, tags, capacity, wait_s: waitS, claim_id: randomUUID() },
+      body: {
+        worker_id: this.workerId,
+        tags,
+        capacity,
+        wait_s: waitS,
+        claim_id: randomUUID(),
+        ...(this.killGraceS === undefined ? {} : { kill_grace_s: this.killGraceS }),
+      },
       timeoutMs: waitS * 1000 + CLAIM_SLACK_MS,
       retry: CLAIM_RETRY,
       signal,

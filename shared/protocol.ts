@@ -152,6 +152,13 @@ const ClaimId = T.String({
     "The worker's id for this claim: sent again with the flowy-attempt header (its answer was lost), it gets the jobs the first one leased.",
 });
 
+const KillGrace = T.Number({
+  minimum: 0,
+  maximum: 86_400,
+  description:
+    "The worker's grace between SIGTERM and SIGKILL when it stops a job: the server waits past a job's timeout_s at least this long (plus a margin) before it times the job out itself.",
+});
+
 export const ClaimBody = T.Object(
   {
     worker_id: Id,
@@ -159,6 +166,7 @@ export const ClaimBody = T.Object(
     capacity: T.Integer({ minimum: 1, maximum: 1000 }),
     wait_s: T.Optional(T.Number({ minimum: 0, maximum: 120 })),
     claim_id: T.Optional(ClaimId),
+    kill_grace_s: T.Optional(KillGrace),
   },
   Strict,
 );
@@ -225,6 +233,7 @@ export const ReportClaimSchema = T.Object(
     capacity: T.Integer({ minimum: 1, maximum: 1000 }),
     tags: T.Optional(Tags),
     claim_id: T.Optional(ClaimId),
+    kill_grace_s: T.Optional(KillGrace),
   },
   Strict,
 );

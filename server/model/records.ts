@@ -49,6 +49,12 @@ export interface JobRecord {
   reported: "complete" | "failed" | null;
   /** Grows by one with every lease of the job (claim), cluster-wide: the attempt's FLOWY_FENCE. */
   fence: number;
+  /**
+   * The SIGTERM-to-SIGKILL grace the lease holder announced at claim (null: it said nothing): the
+   * reaper waits this long past the execution deadline, plus its margin, so it never requeues a
+   * job whose worker is still stopping it.
+   */
+  killGraceMs: number | null;
   version: number;
 }
 

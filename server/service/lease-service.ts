@@ -81,6 +81,7 @@ export class LeaseService {
           now,
           claimId: body.claim_id ?? null,
           repeated,
+          killGraceMs: body.kill_grace_s === undefined ? null : Math.round(body.kill_grace_s * 1000),
         });
         this.writer.observer.claimed(jobs, (performance.now() - started) / 1000, now);
         this.writer.published(jobs);

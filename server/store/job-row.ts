@@ -55,6 +55,7 @@ export function rowToJob(row: Row): JobRecord {
     tasks: jsonOrNull(row.tasks),
     reported: (row.reported as JobRecord["reported"]) ?? null,
     fence: num(row.fence ?? 0),
+    killGraceMs: numOrNull(row.kill_grace_ms),
     version: num(row.version),
   };
 }
@@ -103,6 +104,7 @@ const COLUMN_OF: Record<string, string> = {
   updatedAt: "updated_at",
   startedAt: "started_at",
   finishedAt: "finished_at",
+  killGraceMs: "kill_grace_ms",
 };
 
 export function columnOf(field: string): string {

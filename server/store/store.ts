@@ -21,8 +21,8 @@ export type {
   WorkerRecord,
 } from "../model/records.ts";
 
-/** A job as submitted; its fence starts at 0 (the column default) and only claims move it. */
-export type NewJob = Omit<JobRecord, "version" | "updatedAt" | "fence">;
+/** A job as submitted; its fence starts at 0 and only claims move it (and set its kill grace). */
+export type NewJob = Omit<JobRecord, "version" | "updatedAt" | "fence" | "killGraceMs">;
 
 /** Columns a transition may change; the store bumps `version` and sets `updatedAt` itself. */
 export type JobPatch = Partial<
@@ -75,6 +75,8 @@ export interface ClaimRequest {
    * still held, answer with them instead of leasing more.
    */
   repeated?: boolean;
+  /** The worker's kill grace (SIGTERM to SIGKILL), stored on the jobs it leases. */
+  killGraceMs?: number | null;
 }
 
 export interface JobFilter {
@@ -136,7 +138,10 @@ export interface Store {
     tasks: Task[] | null,
   ): Promise<JobRecord | undefined>;
 
-  /** Leased jobs whose lease expired by `leaseBefore` or whose execution deadline passed by `deadlineBefore`. */
+  /**
+   * Leased jobs whose lease expired by `leaseBefore`, or whose execution deadline plus the kill
+   * grace its holder announced passed by `deadlineBefore`.
+   */
   findExpired(leaseBefore: number, deadlineBefore: number, limit: number): Promise<JobRecord[]>;
   /** Moves scheduled jobs that are due to pending; returns them. */
   promoteDue(now: number, limit: number): Promise<JobRecord[]>;

@@ -314,6 +314,22 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
       expect((await store.findExpired(T0 + 10_000, T0, 10)).map((j) => j.leaseS)).toEqual([10]);
     });
 
+    it("waits past a deadline for the kill grace the lease holder announced", async () => {
+      const job = await insert({ leaseS: 100, timeoutS: 5 });
+      const [claimed] = await store.claimJobs({
+        workerId: "w",
+        tags: [],
+        capacity: 1,
+        now: T0,
+        killGraceMs: 20_000,
+      });
+      expect(claimed?.killGraceMs).toBe(20_000);
+      expect((await store.getJob(job.id))?.killGraceMs).toBe(20_000);
+      // Deadline T0 + 5 s: not due until the 20 s grace has passed too.
+      expect(await store.findExpired(T0, T0 + 24_999, 10)).toEqual([]);
+      expect((await store.findExpired(T0, T0 + 25_000, 10)).map((j) => j.id)).toEqual([job.id]);
+    });
+
     it("promotes scheduled jobs when due and knows the next due time", async () => {
       const soon = await insert({ state: "scheduled", runAt: T0 + 1000 });
       await insert({ state: "scheduled", runAt: T0 + 5000 });

@@ -37,7 +37,7 @@ function historyFrom(source: string, v: HistoryValues): string {
  */
 
 // $1 worker id, $2 the worker's tags (jsonb array), $3 capacity, $4 now, $5 claim id (or null),
-// $6 whether the worker sent this claim before.
+// $6 whether the worker sent this claim before, $7 the worker's kill grace in ms (or null).
 // One statement per batch: lock up to $3 pending jobs in claim order (skipping rows another claim
 // holds), lease each with a fresh token, record the claims, return them in claim order. The
 // partial index jobs_claim is walked in order, so the cost does not grow with the queue. A claim
@@ -58,7 +58,7 @@ export const CLAIM_BODY = `
   ), claimed AS (
     UPDATE jobs SET
       state = 'running', attempt = attempt + 1, worker_id = $1, claim_id = $5::text,
-      lease_token = replace(gen_random_uuid()::text, '-', ''), fence = fence + 1,
+      lease_token = replace(gen_random_uuid()::text, '-', ''), fence = fence + 1, kill_grace_ms = $7::bigint,
       lease_expires_at = $4 + trunc(lease_s * 1000)::bigint,
       deadline_at = CASE WHEN timeout_s IS NULL THEN NULL ELSE $4 + trunc(timeout_s * 1000)::bigint END,
       started_at = $4, updated_at = $4, finished_at = NULL, result = NULL, error = NULL,
@@ -73,7 +73,7 @@ export const CLAIM_BODY = `
 // The claim is CLAIM_BODY run by the function flowy_claim under the settings above, in one round
 // trip; the function's body and settings are read back for EXPLAIN and for the test that keeps
 // them equal to CLAIM_BODY.
-export const CLAIM = sql("SELECT * FROM flowy_claim($1, $2::jsonb, $3, $4, $5, $6)");
+export const CLAIM = sql("SELECT * FROM flowy_claim($1, $2::jsonb, $3, $4, $5, $6, $7)");
 export const CLAIM_FUNCTION = sql("SELECT prosrc, proconfig FROM pg_proc WHERE oid = 'flowy_claim'::regproc");
 
 // $1 id, $2 lease token, $3 now, $4 tasks (jsonb, or null to keep them).
@@ -99,10 +99,11 @@ export const PROMOTE_DUE = sql(`
   )
   SELECT * FROM promoted`);
 
-// $1 lease expired by, $2 deadline passed by, $3 limit.
+// $1 lease expired by, $2 deadline (plus the holder's kill grace) passed by, $3 limit.
 export const FIND_EXPIRED = sql(`
   SELECT * FROM jobs
-  WHERE state IN ${LEASED} AND (lease_expires_at <= $1 OR deadline_at <= $2)
+  WHERE state IN ${LEASED}
+    AND (lease_expires_at <= $1 OR (deadline_at <= $2 AND deadline_at + coalesce(kill_grace_ms, 0) <= $2))
   LIMIT $3`);
 
 // No parameters: the soonest run_at among scheduled jobs.

@@ -82,7 +82,7 @@ export class PostgresStore implements Store {
   async explainClaim(): Promise<string> {
     const { settings } = await this.claimFunction();
     const rows = await this.db.transaction(
-      (tx) => tx.query({ name: "", text: `EXPLAIN ${q.CLAIM_BODY}` }, ["w", "[]", 10, 0, null, false]),
+      (tx) => tx.query({ name: "", text: `EXPLAIN ${q.CLAIM_BODY}` }, ["w", "[]", 10, 0, null, false, null]),
       settings.map((setting) => `SET LOCAL ${setting.replace("=", " = ")}`).join("; "),
     );
     return rows.map((r) => String(r["QUERY PLAN"])).join("\n");
@@ -143,6 +143,7 @@ export class PostgresStore implements Store {
       req.now,
       req.claimId ?? null,
       Boolean(req.claimId && req.repeated),
+      req.killGraceMs ?? null,
     ]);
     return rows.map(rowToJob);
   }

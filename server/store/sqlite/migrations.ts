@@ -178,4 +178,14 @@ export const SQLITE_MIGRATIONS: Array<{ version: number; name: string; sql: stri
       ALTER TABLE jobs ADD COLUMN fence INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 9,
+    name: "kill grace at claim",
+    sql: `
+      -- The kill grace (SIGTERM to SIGKILL) the lease holder announced at claim: the reaper waits
+      -- past the execution deadline at least this long, so it never requeues a job whose worker is
+      -- still stopping it.
+      ALTER TABLE jobs ADD COLUMN kill_grace_ms INTEGER;
+    `,
+  },
 ];

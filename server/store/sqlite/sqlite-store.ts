@@ -178,6 +178,7 @@ export class SqliteStore implements Store {
     return this.all(
       `SELECT * FROM jobs INDEXED BY jobs_lease WHERE state IN ${LEASED} AND lease_expires_at <= +:lease
        UNION SELECT * FROM jobs INDEXED BY jobs_deadline WHERE state IN ${LEASED} AND deadline_at <= +:deadline
+         AND deadline_at + coalesce(kill_grace_ms, 0) <= +:deadline
        LIMIT +:limit`,
       { lease: leaseBefore, deadline: deadlineBefore, limit },
     ).map(rowToJob);

@@ -22,7 +22,7 @@ import { LEASED, Statements } from "./sqlite-connection.ts";
 export const CLAIM_SQL = `
   UPDATE jobs SET
     state = 'running', attempt = attempt + 1, worker_id = +:worker_id, claim_id = +:claim_id,
-    lease_token = lower(hex(randomblob(16))), fence = fence + 1,
+    lease_token = lower(hex(randomblob(16))), fence = fence + 1, kill_grace_ms = :kill_grace_ms,
     lease_expires_at = +:now + CAST(lease_s * 1000 AS INTEGER),
     deadline_at = CASE WHEN timeout_s IS NULL THEN NULL ELSE +:now + CAST(timeout_s * 1000 AS INTEGER) END,
     started_at = +:now, updated_at = +:now, finished_at = NULL, result = NULL, error = NULL,
@@ -88,7 +88,7 @@ export class SqliteWrites {
       });
       if (existing) return { job: rowToJob(existing), created: false };
     }
-    const stored: JobRecord = { ...job, updatedAt: job.createdAt, version: 1, fence: 0 };
+    const stored: JobRecord = { ...job, updatedAt: job.createdAt, version: 1, fence: 0, killGraceMs: null };
     const columns = jobToColumns(stored);
     // No RETURNING: the row is exactly the record (as with transitions, it costs more than the insert).
     const sql = `INSERT INTO jobs (${columns.map(([c]) => c).join(", ")})
@@ -117,6 +117,7 @@ export class SqliteWrites {
       now: req.now,
       worker_tags: JSON.stringify(req.tags),
       capacity: req.capacity,
+      kill_grace_ms: req.killGraceMs ?? null,
     });
     const jobs = rows.map(rowToJob).sort(byPriorityThenAge);
     const claimed: HistoryInput = { event: "claim", from: "pending", to: "running", workerId: req.workerId };

@@ -179,6 +179,20 @@ describe("leases, retries and fencing", () => {
     expect((await get(`${api}/jobs/${job.id}`)).body).toMatchObject({ state: "timed_out" });
   });
 
+  it("leaves a job past its timeout to a worker still inside the kill grace it announced", async () => {
+    const { api, clock, server } = await setup();
+    await post(`${api}/jobs`, makeJobSpec({ timeout_s: 1, lease_s: 600 }));
+    const { body } = await post(`${api}/jobs/claim`, { worker_id: "w1", capacity: 1, kill_grace_s: 30 });
+    const job = body.jobs[0];
+    // Past timeout_s plus the old fixed 5 s grace, the worker may still be in its 30 s SIGTERM grace.
+    clock.advance(1_000 + 30_000);
+    await server.reaper.tick();
+    expect((await get(`${api}/jobs/${job.id}`)).body.state).toBe("running");
+    clock.advance(5_000);
+    await server.reaper.tick();
+    expect((await get(`${api}/jobs/${job.id}`)).body.state).toBe("timed_out");
+  });
+
   it("takes a batch of heartbeats and outcomes in one call, each with its own answer", async () => {
     const { api } = await setup();
     for (let i = 0; i < 3; i++) await post(`${api}/jobs`, makeJobSpec({ max_attempts: 1 }));
