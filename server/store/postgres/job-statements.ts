@@ -120,6 +120,9 @@ export const RUNNING_FOR_WORKER = sql(
   `SELECT * FROM jobs WHERE worker_id = $1 AND state IN ${LEASED} ORDER BY id`,
 );
 
+// No parameters: the database's clock (epoch ms), which every replica's times are taken from.
+export const DATABASE_NOW = sql("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS now");
+
 // $1 id.
 export const GET_JOB = sql("SELECT * FROM jobs WHERE id = $1");
 // $1 job ids (text array).

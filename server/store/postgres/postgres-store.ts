@@ -88,6 +88,12 @@ export class PostgresStore implements Store {
     return rows.map((r) => String(r["QUERY PLAN"])).join("\n");
   }
 
+  /** The database's clock, epoch ms: what replicas stamp leases and run_at times with. */
+  async databaseNow(): Promise<number> {
+    const [row] = await this.db.read(q.DATABASE_NOW);
+    return Number(row?.now);
+  }
+
   /** flowy_claim as the database has it: its source and its settings (`name=value`). */
   async claimFunction(): Promise<{ source: string; settings: string[] }> {
     const [row] = await this.db.read(q.CLAIM_FUNCTION);
