@@ -135,7 +135,22 @@ export const JobSchema = T.Object(
 );
 export type Job = Static<typeof JobSchema>;
 
-export const ClaimedJobSchema = T.Intersect([JobSchema, T.Object({ lease_token: T.String() })]);
+/**
+ * How much of a lease is left, in ms, when the server answers. A worker counts it from when it
+ * *sent* the request, on its monotonic clock: the server granted or renewed the lease no earlier
+ * than that, so the worker's deadline is never later than the server's, whatever the two wall
+ * clocks say and however slow the answer was.
+ */
+const LeaseMs = T.Integer({
+  minimum: 0,
+  description:
+    "Milliseconds left on the lease when the server answered; count it from when the request was sent.",
+});
+
+export const ClaimedJobSchema = T.Intersect([
+  JobSchema,
+  T.Object({ lease_token: T.String(), lease_ms: T.Optional(LeaseMs) }),
+]);
 export type ClaimedJob = Static<typeof ClaimedJobSchema>;
 
 /**
@@ -179,6 +194,7 @@ export const HeartbeatBody = T.Object({ ...LeaseHolder, tasks: T.Optional(Tasks)
 export type Heartbeat = Static<typeof HeartbeatBody>;
 export const HeartbeatResponse = T.Object({
   lease_expires_at: T.String(),
+  lease_ms: T.Optional(LeaseMs),
   cancel_requested: T.Boolean(),
 });
 export type HeartbeatResult = Static<typeof HeartbeatResponse>;
@@ -260,6 +276,7 @@ export const ReportResultSchema = T.Object({
   ok: T.Boolean(),
   state: T.Optional(JobStateSchema),
   lease_expires_at: T.Optional(T.String()),
+  lease_ms: T.Optional(LeaseMs),
   cancel_requested: T.Optional(T.Boolean()),
   error: T.Optional(ProblemSchema),
 });

@@ -1,5 +1,5 @@
 /** The one mapping from the service's records (camelCase, epoch ms) to the wire (snake_case, ISO-8601). */
-import type { HistoryEntry, Job, Worker } from "../../shared/protocol.ts";
+import type { ClaimedJob, HistoryEntry, Job, Worker } from "../../shared/protocol.ts";
 import type { HistoryRecord, JobRecord, WorkerRecord } from "../model/records.ts";
 
 export const WORKER_LOST_AFTER_MS = 60_000;
@@ -40,6 +40,16 @@ export function toWireJob(job: JobRecord, history?: HistoryRecord[]): Job {
     fence: job.fence,
     ...(history ? { history: history.map(toWireHistory) } : {}),
   };
+}
+
+/** What the server says about a lease it holds for a worker: its token and the time left on it. */
+export function toWireClaimedJob(job: JobRecord, now: number): ClaimedJob {
+  return { ...toWireJob(job), lease_token: job.leaseToken!, lease_ms: leaseLeftMs(job, now) };
+}
+
+/** The lease's time left at `now`, in whole ms (0 once it ran out). */
+export function leaseLeftMs(job: JobRecord, now: number): number {
+  return Math.max(0, Math.floor((job.leaseExpiresAt ?? now) - now));
 }
 
 function toWireHistory(entry: HistoryRecord): HistoryEntry {

@@ -190,7 +190,8 @@ export class LeaseService {
             item.lease_token,
             item.tasks ?? null,
           );
-          results[index] = ok(job, { cancel_requested: cancelRequested });
+          const leaseMs = Math.max(0, (job.leaseExpiresAt ?? 0) - this.writer.now());
+          results[index] = ok(job, { lease_ms: Math.floor(leaseMs), cancel_requested: cancelRequested });
         } catch (error) {
           results[index] = failedResult(item.job_id, error);
         }

@@ -31,7 +31,7 @@ import type { JobRecord } from "../../model/records.ts";
 import type { Outcome } from "../../service/lease-service.ts";
 import { abortOnClose } from "../abort-on-close.ts";
 import type { Services } from "../services.ts";
-import { toWireJob, toWireWorker } from "../wire.ts";
+import { leaseLeftMs, toWireClaimedJob, toWireJob, toWireWorker } from "../wire.ts";
 
 type IdParams = Static<typeof JobIdParams>;
 const ClaimedJobs = ClaimResponse;
@@ -42,12 +42,12 @@ function isRetry(headers: Record<string, string | string[] | undefined>): boolea
   return Number(headers[ATTEMPT_HEADER] ?? 1) > 1;
 }
 
-function toClaimed(jobs: JobRecord[]) {
-  return jobs.map((job) => ({ ...toWireJob(job), lease_token: job.leaseToken! }));
-}
-
 export function registerWorkerRoutes(app: FastifyInstance, services: Services): void {
   const { leases, clock } = services;
+  const toClaimed = (jobs: JobRecord[]) => {
+    const now = clock();
+    return jobs.map((job) => toWireClaimedJob(job, now));
+  };
 
   app.post<{ Body: RegisterWorker }>(
     "/workers/register",
@@ -122,6 +122,7 @@ export function registerWorkerRoutes(app: FastifyInstance, services: Services): 
       );
       return {
         lease_expires_at: new Date(job.leaseExpiresAt!).toISOString(),
+        lease_ms: leaseLeftMs(job, clock()),
         cancel_requested: cancelRequested,
       };
     },
@@ -202,7 +203,7 @@ export function registerWorkerRoutes(app: FastifyInstance, services: Services): 
     },
     async (request) => {
       const jobs = await leases.running(request.query.worker_id);
-      return { jobs: jobs.map((job) => ({ ...toWireJob(job), lease_token: job.leaseToken! })) };
+      return { jobs: toClaimed(jobs) };
     },
   );
 }

@@ -179,6 +179,29 @@ describe("leases, retries and fencing", () => {
     expect((await get(`${api}/jobs/${job.id}`)).body).toMatchObject({ state: "timed_out" });
   });
 
+  it("tells the worker how many ms are left on each lease it holds, as of the answer", async () => {
+    const { api, clock, claimOne } = await setup();
+    await post(`${api}/jobs`, makeJobSpec({ lease_s: 20 }));
+    const job = await claimOne();
+    expect(job.lease_ms).toBe(20_000);
+    clock.advance(4_000);
+    const running = (await get(`${api}/jobs/running?worker_id=w1`)).body.jobs;
+    expect(running.map((j: { id: string; lease_ms: number }) => [j.id, j.lease_ms])).toEqual([
+      [job.id, 16_000],
+    ]);
+    const beat = await post(`${api}/jobs/${job.id}/heartbeat`, {
+      worker_id: "w1",
+      lease_token: job.lease_token,
+    });
+    expect(beat.body.lease_ms).toBe(20_000);
+    clock.advance(1_000);
+    const report = await post(`${api}/jobs/report`, {
+      worker_id: "w1",
+      items: [{ kind: "heartbeat", job_id: job.id, lease_token: job.lease_token }],
+    });
+    expect(report.body.results[0]).toMatchObject({ ok: true, lease_ms: 20_000 });
+  });
+
   it("leaves a job past its timeout to a worker still inside the kill grace it announced", async () => {
     const { api, clock, server } = await setup();
     await post(`${api}/jobs`, makeJobSpec({ timeout_s: 1, lease_s: 600 }));
