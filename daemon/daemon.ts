@@ -55,7 +55,8 @@ export async function startDaemon(options: StartDaemonOptions): Promise<Daemon> 
     killGraceS: config.kill_grace,
   });
   const reporter = new Reporter({ send: (items) => client.report(items) });
-  const keeper = new LeaseKeeper({ send: (item) => reporter.send(item), now, logger });
+  // Lease deadlines run on the monotonic clock (the keeper's default), never on the wall clock.
+  const keeper = new LeaseKeeper({ send: (item) => reporter.send(item), logger });
   const context: RunContext = {
     jobsRoot: jobsRoot(config.state_dir),
     client,

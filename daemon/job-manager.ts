@@ -110,10 +110,11 @@ export class JobManager {
         continue;
       }
       try {
+        // Leases are counted from here, before the request leaves: the server stamps them later.
+        const sentAt = context.keeper.clock();
         const jobs = await client.claim(tags, free, claimWaitS, this.abort.signal);
-        const grantedAt = context.now();
         failures = 0;
-        for (const job of jobs) this.launch(new JobRun(job, context), (run) => run.runClaimed(grantedAt));
+        for (const job of jobs) this.launch(new JobRun(job, context), (run) => run.runClaimed(sentAt));
       } catch (error) {
         if (!this.claiming) break;
         failures++;

@@ -15,7 +15,7 @@ import {
   UnrunnableJobError,
 } from "./executor.ts";
 import { JobDir } from "./job-dir.ts";
-import { killMargin, type LeaseKeeper, type LossReason } from "./lease-keeper.ts";
+import { killMargin, type LeaseHandlers, type LeaseKeeper, type LossReason } from "./lease-keeper.ts";
 import { LogShipper } from "./log-shipper.ts";
 import { decideOutcome, type StopReason, setupFailure } from "./outcome.ts";
 import { selectExecutor } from "./select-executor.ts";
@@ -58,10 +58,10 @@ export class JobRun {
     this.log = ctx.logger.child({ job_id: job.id, attempt: job.attempt, lease_token: job.lease_token });
   }
 
-  /** Runs a job this daemon just claimed; `grantedAt` is when the claim answer arrived. */
-  async runClaimed(grantedAt: number): Promise<void> {
+  /** Runs a job this daemon just claimed; `sentAt` is when the claim was sent (on the keeper's clock). */
+  async runClaimed(sentAt: number): Promise<void> {
     this.log.info({ event: "claimed", name: this.job.name }, "job claimed");
-    this.keepLease(grantedAt);
+    this.keepLease(sentAt, this.job.lease_ms);
     let dir: JobDir | undefined;
     try {
       dir = new JobDir(this.ctx.jobsRoot, this.job.id);
@@ -82,7 +82,7 @@ export class JobRun {
    */
   async runAdopted(dir: JobDir, startedAt: number): Promise<void> {
     // Heartbeat at once: the lease may have little left after the restart.
-    this.keepLease(this.ctx.now() - (this.job.lease_s * 1000) / 2);
+    this.keepLease(this.ctx.keeper.clock() - (this.job.lease_s * 1000) / 2);
     const saved = await dir.readResult();
     if (saved && saved.lease_token === this.job.lease_token) {
       this.log.info(
@@ -120,8 +120,8 @@ export class JobRun {
     void this.execution.stop(grace);
   }
 
-  private keepLease(grantedAt: number): void {
-    this.ctx.keeper.track(this.job.id, this.job.lease_token, this.job.lease_s, grantedAt, {
+  private keepLease(sentAt: number, leftMs?: number): void {
+    const handlers: LeaseHandlers = {
       onCancel: () => {
         this.log.info({ event: "canceled" }, "cancel requested by the server");
         this.stop({ kind: "cancel" });
@@ -133,7 +133,8 @@ export class JobRun {
         this.log.warn({ event: "lease_lost", reason, detail }, "lease lost: stopping the job");
         this.stop({ kind: "lease", detail });
       },
-    });
+    };
+    this.ctx.keeper.track(this.job.id, this.job.lease_token, this.job.lease_s, sentAt, handlers, leftMs);
   }
 
   /** Waits for the running executor while shipping its log and enforcing its timeout. */
@@ -226,7 +227,8 @@ export class JobRun {
   private mayRetrySettle(error: unknown): boolean {
     const text = isFlowyError(error) ? `${error.code}: ${error.message}` : String(error);
     const expiresAt = this.lost?.expiresAt ?? this.ctx.keeper.expiresAt(this.job.id);
-    const retry = this.lost?.reason !== "lease-lost" && expiresAt !== undefined && this.ctx.now() < expiresAt;
+    const retry =
+      this.lost?.reason !== "lease-lost" && expiresAt !== undefined && this.ctx.keeper.clock() < expiresAt;
     this.log.warn({ event: "report_failed", err: text, retrying: retry }, "could not report the outcome");
     return retry;
   }
