@@ -40,6 +40,8 @@ export class JobRun {
   private readonly log: Logger;
   private execution: Execution | undefined;
   private stopped: StopReason | undefined;
+  /** The grace the first stop asked for: applied when the process exists, if it came before. */
+  private stopGraceMs = 0;
   private lost: { reason: LossReason; expiresAt: number } | undefined;
   /** The job's process has ended; only its report is left. */
   private ended = false;
@@ -68,8 +70,12 @@ export class JobRun {
       const executor = selectExecutor(this.job.spec);
       const startedAt = this.ctx.now();
       await dir.stage(this.job, startedAt);
-      this.execution = await executor.start(dir, this.job);
-      this.log.info({ event: "started", pid: this.execution.pid, executor: executor.kind }, "job started");
+      this.stopIfPastKillPoint();
+      // Stopped while it was being staged (cancel, lease lost, shutdown): it never starts.
+      if (this.stopped)
+        return await this.finish(dir, { exitCode: null, signal: null }, startedAt, this.stopped);
+      this.attach(await executor.start(dir, this.job));
+      this.log.info({ event: "started", pid: this.execution!.pid, executor: executor.kind }, "job started");
       await this.follow(dir, startedAt, false);
     } catch (error) {
       await this.failSetup(dir, error);
@@ -97,7 +103,7 @@ export class JobRun {
       return this.finish(dir, { exitCode: null, signal: null }, startedAt, { kind: "vanished" });
     }
     const executor = selectExecutor(this.job.spec);
-    this.execution = executor.adopt?.(dir, pid ?? 0) ?? adoptExecution(dir, pid ?? 0);
+    this.attach(executor.adopt?.(dir, pid ?? 0) ?? adoptExecution(dir, pid ?? 0));
     this.log.info({ event: "readopted", pid, exited: status !== undefined }, "job re-adopted");
     await this.follow(dir, startedAt, true);
   }
@@ -107,17 +113,42 @@ export class JobRun {
    * running out leaves less grace than usual: the job must be gone before the lease is.
    */
   stop(reason: StopReason, graceMs = this.ctx.killGraceMs): void {
-    if (!this.execution || this.ended) return;
+    if (this.ended) return;
     if (this.stopped) {
       // A second, harder stop (shutdown at once): skip the rest of the grace period.
-      if (graceMs === 0) void this.execution.stop(0);
+      if (graceMs === 0) {
+        this.stopGraceMs = 0;
+        void this.execution?.stop(0);
+      }
       return;
     }
     this.stopped = reason;
-    const grace =
+    this.stopGraceMs =
       reason.kind === "lease" ? Math.min(graceMs, killMargin(this.job.lease_s * 1000) / 2) : graceMs;
-    this.log.warn({ event: "stopping", reason: reason.kind, grace_ms: grace }, "stopping the job");
-    void this.execution.stop(grace);
+    this.log.warn(
+      { event: "stopping", reason: reason.kind, grace_ms: this.stopGraceMs, started: !!this.execution },
+      "stopping the job",
+    );
+    // A job still starting is stopped the moment its process exists (attach), or never starts.
+    void this.execution?.stop(this.stopGraceMs);
+  }
+
+  /** The job's process exists from now on: a stop that came while it was starting applies now. */
+  private attach(execution: Execution): void {
+    this.execution = execution;
+    if (this.stopped) void execution.stop(this.stopGraceMs);
+  }
+
+  /** About to start with the lease already at its kill point: the job must not run at all. */
+  private stopIfPastKillPoint(): void {
+    const expiresAt = this.ctx.keeper.expiresAt(this.job.id);
+    if (expiresAt === undefined) return; // no longer kept: onLost has recorded the stop
+    const left = expiresAt - this.ctx.keeper.clock();
+    if (left > killMargin(this.job.lease_s * 1000)) return;
+    this.stop({
+      kind: "lease",
+      detail: `the lease had ${Math.max(0, Math.round(left))} ms left when the job was to start`,
+    });
   }
 
   private keepLease(sentAt: number, leftMs?: number): void {
