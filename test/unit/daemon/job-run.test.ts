@@ -5,11 +5,15 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import pino from "pino";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { JobRun, type RunContext } from "../../../daemon/job-run.ts";
-import { LeaseKeeper } from "../../../daemon/lease-keeper.ts";
+import { createExecutors } from "../../../daemon/executors.ts";
+import { LeaseKeeper } from "../../../daemon/leases/lease-keeper.ts";
 import type { ClaimedJob, ReportItem, ReportResult } from "../../../shared/protocol.ts";
 import { tmpDir } from "../../helpers/tmp.ts";
+
+const executors = createExecutors(pino({ level: "silent" }));
+afterAll(() => executors.close());
 
 function setup() {
   const reports: ReportItem[] = [];
@@ -26,6 +30,7 @@ function setup() {
     logger: pino({ level: "silent" }),
     killGraceMs: 1_000,
     now: Date.now,
+    selectExecutor: executors.select,
   };
   const marker = join(tmpDir(), "ran");
   const job = {

@@ -15,9 +15,9 @@
  * without sleeping.
  */
 import type { Logger } from "pino";
-import { isFlowyError } from "../shared/errors.ts";
-import type { ReportItem, ReportResult, Task } from "../shared/protocol.ts";
-import { retryDelayMs } from "../shared/retry-policy.ts";
+import { isFlowyError } from "../../shared/errors.ts";
+import type { ReportItem, ReportResult, Task } from "../../shared/protocol.ts";
+import { retryDelayMs } from "../../shared/retry-policy.ts";
 
 export type LossReason = "lease-lost" | "unrenewable";
 
