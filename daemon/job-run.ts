@@ -87,9 +87,13 @@ export class JobRun {
    * Carries on with a job a previous daemon process started: re-adopt its executor if it still
    * runs, collect its result if it ended, or report it failed if it vanished.
    */
-  async runAdopted(dir: JobDir, startedAt: number): Promise<void> {
-    // Heartbeat at once: the lease may have little left after the restart.
-    this.keepLease(this.ctx.keeper.clock() - (this.job.lease_s * 1000) / 2);
+  async runAdopted(dir: JobDir, startedAt: number, askedAt: number): Promise<void> {
+    if (this.job.lease_ms !== undefined) this.keepLease(askedAt, this.job.lease_ms);
+    // A server that does not say what is left: assume half a lease, and heartbeat at once.
+    else this.keepLease(this.ctx.keeper.clock() - (this.job.lease_s * 1000) / 2);
+    // A lease at its kill point (or expired: the reaper has not run yet) is not re-adopted: its
+    // process is stopped the moment it is attached below, and the job reported for a retry.
+    this.stopIfPastKillPoint();
     const saved = await dir.readResult();
     if (saved && saved.lease_token === this.job.lease_token) {
       this.log.info(

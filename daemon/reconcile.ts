@@ -3,7 +3,9 @@
  * directories left in the state dir by a previous daemon process.
  *
  * - held by us and staged with the same lease token: re-adopt (still running), or collect and
- *   report its result (ended while we were down);
+ *   report its result (ended while we were down); its lease is counted from before the question
+ *   was sent, for the `lease_ms` the server says is left — one at its kill point or expired is
+ *   not re-adopted but stopped at once and reported for a retry;
  * - held by us but not staged (or staged for another attempt): report it failed, retryable;
  * - staged but no longer ours (the lease ran out meanwhile): stop whatever still runs there and
  *   remove the directory — another worker may be running the job now.
@@ -32,6 +34,8 @@ export interface ReconcileSummary {
 
 export async function reconcile(options: ReconcileOptions): Promise<ReconcileSummary> {
   const { client, manager, context, logger } = options;
+  // The leases /jobs/running reports are counted from before it was asked (see LeaseKeeper).
+  const askedAt = context.keeper.clock();
   const held = await client.running();
   const local = new Set(await listJobDirs(context.jobsRoot));
   const summary: ReconcileSummary = { readopted: 0, vanished: 0, discarded: 0 };
@@ -51,7 +55,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileSum
       if (staged) await discard(dir, context.killGraceMs, logger);
       summary.vanished++;
     } else summary.readopted++;
-    manager.adopt(run, (r) => r.runAdopted(dir, staged?.started_at ?? context.now()));
+    manager.adopt(run, (r) => r.runAdopted(dir, staged?.started_at ?? context.now(), askedAt));
   }
   for (const id of local) {
     await discard(new JobDir(context.jobsRoot, id), context.killGraceMs, logger);

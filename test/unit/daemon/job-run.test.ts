@@ -9,7 +9,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import { JobRun, type RunContext } from "../../../daemon/job-run.ts";
 import { createExecutors } from "../../../daemon/executors.ts";
 import { LeaseKeeper } from "../../../daemon/leases/lease-keeper.ts";
+import { JobDir } from "../../../daemon/process/job-dir.ts";
 import type { ClaimedJob, ReportItem, ReportResult } from "../../../shared/protocol.ts";
+import { isAlive, waitFor } from "../../helpers/processes.ts";
 import { tmpDir } from "../../helpers/tmp.ts";
 
 const executors = createExecutors(pino({ level: "silent" }));
@@ -64,6 +66,22 @@ describe("JobRun", () => {
     // The claim was sent 58 s ago (a hung daemon, say): 2 s of a 60 s lease left, inside its kill margin.
     await run.runClaimed(keeper.clock() - 58_000);
     expect(existsSync(marker)).toBe(false);
+    expect(reports.filter((r) => r.kind !== "heartbeat")).toMatchObject([
+      { kind: "failed", message: expect.stringContaining("lease"), retryable: true },
+    ]);
+  });
+
+  it("does not re-adopt a job whose lease expired while the daemon was down: it stops it", async () => {
+    const { reports, keeper, context, marker, job } = setup();
+    // A previous daemon process started the job; its process still runs.
+    const dir = new JobDir(context.jobsRoot, job.id);
+    await dir.stage(job, Date.now());
+    const execution = await executors.select(job.spec).start(dir, job);
+    await waitFor("the job to run", () => existsSync(marker));
+    // The server still lists it (its reaper has not run yet), with nothing left on the lease.
+    const run = new JobRun({ ...job, lease_ms: 0 }, context);
+    await run.runAdopted(dir, Date.now(), keeper.clock());
+    await waitFor("the job's process to be gone", () => !isAlive(execution.pid), 20_000);
     expect(reports.filter((r) => r.kind !== "heartbeat")).toMatchObject([
       { kind: "failed", message: expect.stringContaining("lease"), retryable: true },
     ]);
