@@ -76,6 +76,7 @@ export class JobRun {
       if (this.stopped)
         return await this.finish(dir, { exitCode: null, signal: null }, startedAt, this.stopped);
       this.attach(await executor.start(dir, this.job));
+      dir.writeIdentity(this.execution!.pid);
       this.log.info({ event: "started", pid: this.execution!.pid, executor: executor.kind }, "job started");
       await this.follow(dir, startedAt, false);
     } catch (error) {
@@ -102,7 +103,8 @@ export class JobRun {
       );
       return this.settle(dir, saved);
     }
-    const pid = await dir.readPid();
+    // A pid that now names another process (a reboot, a long downtime) is treated as gone.
+    const pid = await dir.readTrustedPid();
     const status = await dir.readExitStatus();
     if (pid === undefined && status === undefined) {
       return this.finish(dir, { exitCode: null, signal: null }, startedAt, { kind: "vanished" });

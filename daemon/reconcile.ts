@@ -67,11 +67,21 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileSum
 
 /** A job directory that is not (or no longer) ours: stop what runs there and remove it. */
 async function discard(dir: JobDir, graceMs: number, logger: Logger): Promise<void> {
-  const pid = await dir.readPid();
+  // Only a pid that still names the process the job started is signaled (process-identity.ts).
+  const pid = await dir.readTrustedPid();
   const alive = pid !== undefined && isProcessAlive(pid);
-  if (alive) await stopGroup(pid, graceMs);
-  // A workflow's tasks run in their own process groups: whatever its executor left running goes too.
-  for (const taskPid of runningTaskPids(dir.path)) signalGroup(taskPid, "SIGKILL");
+  try {
+    if (alive) await stopGroup(pid, graceMs);
+    // A workflow's tasks run in their own process groups: whatever its executor left running goes too.
+    if (await dir.sameBoot())
+      for (const taskPid of runningTaskPids(dir.path)) signalGroup(taskPid, "SIGKILL");
+  } catch (error) {
+    // EPERM: the pid is someone else's now. Not ours to stop, and no reason not to start.
+    logger.warn(
+      { event: "discard_failed", job_id: dir.jobId, pid, err: (error as Error).message },
+      "could not stop what runs in a job directory left from before the restart",
+    );
+  }
   logger.warn(
     { event: "discarded", job_id: dir.jobId, pid, was_running: alive },
     "job directory left from before the restart is no longer ours: stopped and removed",
