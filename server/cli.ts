@@ -99,7 +99,8 @@ async function start(opts: StartOptions): Promise<void> {
   // Replicas take time from their shared database, not from their hosts' clocks (DESIGN §8).
   const clock = databaseNow
     ? await createDatabaseClock(databaseNow, {
-        onError: (err) => logger.warn({ err }, "could not read the database's clock; keeping the last reading"),
+        onError: (err) =>
+          logger.warn({ err }, "could not read the database's clock; keeping the last reading"),
       })
     : undefined;
   const server = await createFlowyServer({

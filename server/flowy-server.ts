@@ -19,6 +19,7 @@ import { JobWriter } from "./service/job-writer.ts";
 import { KeyService } from "./service/key-service.ts";
 import { LeaseService } from "./service/lease-service.ts";
 import { Reaper } from "./service/reaper.ts";
+import { WorkerControl } from "./service/worker-control.ts";
 import type { JobDefaults } from "./service/submit-plan.ts";
 import type { Store, WorkerRecord } from "./store/store.ts";
 
@@ -75,6 +76,7 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
   const jobs = new JobService(store, writer, feed, { ...DEFAULT_JOB_DEFAULTS, ...options.defaults }, handOff);
   const leases = new LeaseService(store, writer, waiters);
   const keys = new KeyService(store, clock);
+  const control = new WorkerControl(store, writer, feed);
   const { leadership } = options;
   const reaper = new Reaper(store, writer, {
     intervalMs: options.reaperIntervalMs ?? 1000,
@@ -87,6 +89,7 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
       jobs,
       leases,
       keys,
+      control,
       clock,
       metrics,
       ready: async () => {
@@ -121,6 +124,7 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
     close() {
       closing ??= (async () => {
         waiters.close();
+        control.close();
         await reaper.stop();
         await leadership?.close();
         await app.close();

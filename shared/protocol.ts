@@ -319,6 +319,25 @@ export const RegisterWorkerBody = T.Object(
 );
 export type RegisterWorker = Static<typeof RegisterWorkerBody>;
 
+export const WorkerIdParams = T.Object({ id: Id });
+export const ControlBody = T.Object(
+  {
+    wait_s: T.Optional(T.Number({ minimum: 0, maximum: 120 })),
+    known_cancel: T.Optional(
+      T.Array(Id, { maxItems: 10_000, description: "Cancels the worker already acted on." }),
+    ),
+    known_drain: T.Optional(T.Boolean({ description: "The worker already knows it is draining." })),
+  },
+  Strict,
+);
+export const ControlResponse = T.Object({
+  cancel: T.Array(T.String(), {
+    description: "Jobs the worker holds that are being canceled: stop them now.",
+  }),
+  drain: T.Boolean({ description: "Stop claiming, finish the running jobs, exit." }),
+});
+export type ControlAnswer = Static<typeof ControlResponse>;
+
 export const WorkerSchema = T.Object({
   id: T.String(),
   hostname: T.String(),
@@ -329,6 +348,9 @@ export const WorkerSchema = T.Object({
   registered_at: T.String(),
   last_seen_at: T.String(),
   status: T.Union([T.Literal("active"), T.Literal("lost")]),
+  draining: T.Optional(
+    T.Boolean({ description: "An operator asked it to drain (flowy-client workers drain)." }),
+  ),
 });
 export type Worker = Static<typeof WorkerSchema>;
 export const WorkersResponse = T.Object({ workers: T.Array(WorkerSchema) });

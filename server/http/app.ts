@@ -16,6 +16,7 @@ import { registerMetricsRoute, registerMonitorRoutes } from "./routes/monitor-ro
 import { registerClientRoutes } from "./routes/client-routes.ts";
 import { registerHealthRoutes, registerStatsRoutes } from "./routes/ops-routes.ts";
 import { registerWorkerRoutes } from "./routes/worker-routes.ts";
+import { registerControlRoutes } from "./routes/control-routes.ts";
 import type { Services } from "./services.ts";
 import { installValidators } from "./validators.ts";
 
@@ -64,6 +65,7 @@ export async function createApp(services: Services, options: AppOptions): Promis
     async (api) => {
       registerClientRoutes(api, services);
       registerWorkerRoutes(api, services);
+      registerControlRoutes(api, services);
       registerStatsRoutes(api, services);
       registerKeyRoutes(api, services);
       registerMonitorRoutes(api, services);

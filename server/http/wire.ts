@@ -75,5 +75,6 @@ export function toWireWorker(worker: WorkerRecord, now: number): Worker {
     registered_at: iso(worker.registeredAt),
     last_seen_at: iso(worker.lastSeenAt),
     status: now - worker.lastSeenAt > WORKER_LOST_AFTER_MS ? "lost" : "active",
+    draining: worker.drainRequestedAt !== null,
   };
 }

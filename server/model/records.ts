@@ -77,6 +77,8 @@ export interface WorkerRecord {
   registeredAt: number;
   lastSeenAt: number;
   running: number;
+  /** When an operator asked the worker to drain (stop claiming, finish, exit); null otherwise. */
+  drainRequestedAt: number | null;
 }
 
 export type Role = "admin" | "client" | "worker";

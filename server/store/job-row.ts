@@ -144,6 +144,7 @@ export function rowToWorker(row: Row): WorkerRecord {
     registeredAt: num(row.registered_at),
     lastSeenAt: num(row.last_seen_at),
     running: num(row.running ?? 0),
+    drainRequestedAt: numOrNull(row.drain_requested_at),
   };
 }
 

@@ -160,7 +160,13 @@ export interface Store {
     maxBytes: number,
   ): Promise<{ data: string; length: number }>;
 
-  upsertWorker(worker: Omit<WorkerRecord, "running" | "registeredAt">, now: number): Promise<WorkerRecord>;
+  /** Registers the worker (again); registering ends a drain asked of its previous run. */
+  upsertWorker(
+    worker: Omit<WorkerRecord, "running" | "registeredAt" | "drainRequestedAt">,
+    now: number,
+  ): Promise<WorkerRecord>;
+  /** Marks the worker as asked to drain; undefined when there is no such worker. */
+  requestDrain(id: string, now: number): Promise<WorkerRecord | undefined>;
   touchWorkers(ids: string[], now: number): Promise<void>;
   getWorker(id: string): Promise<WorkerRecord | undefined>;
   listWorkers(): Promise<WorkerRecord[]>;

@@ -388,6 +388,15 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
       expect(await store.listJobs({ limit: 10, states: ["running"] })).toEqual([]);
     });
 
+    it("marks a worker as asked to drain until it registers again", async () => {
+      const worker = { id: "w1", hostname: "h", tags: [], capacity: 1, version: null, lastSeenAt: T0 };
+      expect((await store.upsertWorker(worker, T0)).drainRequestedAt).toBeNull();
+      expect((await store.requestDrain("w1", T0 + 5))?.drainRequestedAt).toBe(T0 + 5);
+      expect((await store.getWorker("w1"))?.drainRequestedAt).toBe(T0 + 5);
+      expect(await store.requestDrain("nope", T0)).toBeUndefined();
+      expect((await store.upsertWorker(worker, T0 + 10)).drainRequestedAt).toBeNull();
+    });
+
     it("registers workers and counts what they run", async () => {
       await store.upsertWorker(
         { id: "w1", hostname: "h", tags: ["a"], capacity: 4, version: "1", lastSeenAt: T0 },

@@ -152,8 +152,11 @@ export const UPSERT_WORKER = sql(`
   INSERT INTO workers (id, hostname, tags, capacity, version, registered_at, last_seen_at)
   VALUES ($1, $2, $3, $4, $5, $6, $6)
   ON CONFLICT (id) DO UPDATE SET hostname = excluded.hostname, tags = excluded.tags,
-    capacity = excluded.capacity, version = excluded.version, last_seen_at = excluded.last_seen_at
+    capacity = excluded.capacity, version = excluded.version, last_seen_at = excluded.last_seen_at,
+    drain_requested_at = NULL
   RETURNING *`);
+// $1 worker id, $2 now: the worker is asked to drain.
+export const REQUEST_DRAIN = sql("UPDATE workers SET drain_requested_at = $2 WHERE id = $1 RETURNING id");
 // $1 worker ids (text[]), $2 now.
 export const TOUCH_WORKERS = sql("UPDATE workers SET last_seen_at = $2 WHERE id = ANY($1::text[])");
 

@@ -274,4 +274,13 @@ export const PG_MIGRATIONS: Migration[] = [
       $claim$;
     `,
   },
+  {
+    version: 9,
+    name: "worker drain",
+    sql: `
+      -- An operator's request that a worker drain (flowy-client workers drain): its daemon hears of
+      -- it on its control request, stops claiming, finishes its jobs and exits. Registering clears it.
+      ALTER TABLE workers ADD COLUMN drain_requested_at bigint;
+    `,
+  },
 ];

@@ -259,6 +259,11 @@ export class PostgresStore implements Store {
     if (ids.length > 0) await this.db.read(q.TOUCH_WORKERS, [ids, now]);
   }
 
+  async requestDrain(id: string, now: number): Promise<WorkerRecord | undefined> {
+    const rows = await this.db.write(q.REQUEST_DRAIN, [id, now]);
+    return rows.length > 0 ? this.getWorker(id) : undefined;
+  }
+
   async getWorker(id: string): Promise<WorkerRecord | undefined> {
     const [row] = await this.db.read(q.GET_WORKER, [id]);
     return row ? rowToWorker(row) : undefined;

@@ -188,4 +188,13 @@ export const SQLITE_MIGRATIONS: Array<{ version: number; name: string; sql: stri
       ALTER TABLE jobs ADD COLUMN kill_grace_ms INTEGER;
     `,
   },
+  {
+    version: 10,
+    name: "worker drain",
+    sql: `
+      -- An operator's request that a worker drain (flowy-client workers drain): its daemon hears of
+      -- it on its control request, stops claiming, finishes its jobs and exits. Registering clears it.
+      ALTER TABLE workers ADD COLUMN drain_requested_at INTEGER;
+    `,
+  },
 ];

@@ -234,8 +234,15 @@ export class SqliteStore implements Store {
     );
   }
 
-  upsertWorker(worker: Omit<WorkerRecord, "running" | "registeredAt">, now: number): Promise<WorkerRecord> {
+  upsertWorker(
+    worker: Omit<WorkerRecord, "running" | "registeredAt" | "drainRequestedAt">,
+    now: number,
+  ): Promise<WorkerRecord> {
     return this.write("upsertWorker", worker, now);
+  }
+
+  async requestDrain(id: string, now: number): Promise<WorkerRecord | undefined> {
+    return (await this.write("requestDrain", id, now)) ? this.getWorker(id) : undefined;
   }
 
   touchWorkers(ids: string[], now: number): Promise<void> {

@@ -197,12 +197,16 @@ export class SqliteWrites {
     return plan.length;
   }
 
-  upsertWorker(worker: Omit<WorkerRecord, "running" | "registeredAt">, now: number): WorkerRecord {
+  upsertWorker(
+    worker: Omit<WorkerRecord, "running" | "registeredAt" | "drainRequestedAt">,
+    now: number,
+  ): WorkerRecord {
     const row = this.q.get(
       `INSERT INTO workers (id, hostname, tags, capacity, version, registered_at, last_seen_at)
        VALUES (:id, :hostname, :tags, :capacity, :version, :now, :now)
        ON CONFLICT (id) DO UPDATE SET hostname = excluded.hostname, tags = excluded.tags,
-         capacity = excluded.capacity, version = excluded.version, last_seen_at = excluded.last_seen_at
+         capacity = excluded.capacity, version = excluded.version, last_seen_at = excluded.last_seen_at,
+         drain_requested_at = NULL
        RETURNING *`,
       {
         id: worker.id,
@@ -214,6 +218,14 @@ export class SqliteWrites {
       },
     )!;
     return rowToWorker(row);
+  }
+
+  requestDrain(id: string, now: number): boolean {
+    const row = this.q.get("UPDATE workers SET drain_requested_at = :now WHERE id = +:id RETURNING id", {
+      id,
+      now,
+    });
+    return row !== undefined;
   }
 
   touchWorkers(ids: string[], now: number): void {
