@@ -46,6 +46,11 @@ export class JobManager {
     this.loop = this.claimLoop();
   }
 
+  /** The server is canceling this job (control request): stop it now. */
+  cancel(jobId: string): void {
+    this.runs.get(jobId)?.run.stop({ kind: "cancel" });
+  }
+
   /** Runs a job handed over by reconcile; it takes a slot like any other. */
   adopt(run: JobRun, body: (run: JobRun) => Promise<void>): void {
     this.launch(run, body);

@@ -7,7 +7,14 @@
  */
 import { randomUUID } from "node:crypto";
 import { HttpTransport, type RetryOptions } from "../../client/transport.ts";
-import type { ClaimedJob, HeartbeatResult, ReportItem, ReportResult, Worker } from "../../shared/protocol.ts";
+import type {
+  ClaimedJob,
+  ControlAnswer,
+  HeartbeatResult,
+  ReportItem,
+  ReportResult,
+  Worker,
+} from "../../shared/protocol.ts";
 
 export interface ServerClientOptions {
   server: string;
@@ -109,6 +116,23 @@ export class ServerClient {
       { body: { worker_id: this.workerId, lease_token: leaseToken, offset, data }, retry: REPORT_RETRY },
     );
     return answer.length;
+  }
+
+  /**
+   * Long-polls for what this worker must do now (cancels of its jobs, a drain); answers at once
+   * with anything `known` lacks, else when `waitS` passes.
+   */
+  control(
+    known: { cancel: string[]; drain: boolean },
+    waitS: number,
+    signal?: AbortSignal,
+  ): Promise<ControlAnswer> {
+    return this.http.json<ControlAnswer>("POST", `/workers/${encodeURIComponent(this.workerId)}/control`, {
+      body: { wait_s: waitS, known_cancel: known.cancel, known_drain: known.drain },
+      timeoutMs: waitS * 1000 + CLAIM_SLACK_MS,
+      retry: CLAIM_RETRY,
+      signal,
+    });
   }
 
   /** The jobs the server thinks this worker holds (reconcile after a restart). */
