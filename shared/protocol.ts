@@ -136,15 +136,16 @@ export const JobSchema = T.Object(
 export type Job = Static<typeof JobSchema>;
 
 /**
- * How much of a lease is left, in ms, when the server answers. A worker counts it from when it
- * *sent* the request, on its monotonic clock: the server granted or renewed the lease no earlier
- * than that, so the worker's deadline is never later than the server's, whatever the two wall
- * clocks say and however slow the answer was.
+ * How much of a lease is left, in ms, counted from when the server began on the request (for a
+ * long-poll claim: before it waited; otherwise as it answers). A worker counts it from when it
+ * *sent* the request, on its monotonic clock: it sent it before the server began on it, so the
+ * worker's deadline is never later than the server's, whatever the two wall clocks say and
+ * however slow the answer was.
  */
 const LeaseMs = T.Integer({
   minimum: 0,
   description:
-    "Milliseconds left on the lease when the server answered; count it from when the request was sent.",
+    "Milliseconds left on the lease, counted from when the server began on the request; count it from when the request was sent.",
 });
 
 export const ClaimedJobSchema = T.Intersect([

@@ -119,7 +119,8 @@ export class LeaseKeeper {
       leaseToken,
       leaseMs,
       expiresAt: sentAt + leftMs,
-      nextBeatAt: Math.min(sentAt + leaseMs / 2, sentAt + leftMs / 2),
+      // Half a lease before it runs out (a long-poll claim's lease may run longer than lease_s from the send).
+      nextBeatAt: sentAt + leftMs - leaseMs / 2,
       inFlight: false,
       failures: 0,
       done: false,

@@ -28,7 +28,7 @@ export function registerControlRoutes(app: FastifyInstance, services: Services):
     },
     async (request, reply) => {
       const known = { cancel: request.body.known_cancel ?? [], drain: request.body.known_drain ?? false };
-      return control.wait(request.params.id, known, request.body.wait_s ?? 30, abortOnClose(reply));
+      return control.wait(request.params.id, known, request.body.wait_s ?? 0, abortOnClose(reply));
     },
   );
 

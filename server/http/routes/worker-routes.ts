@@ -44,10 +44,13 @@ function isRetry(headers: Record<string, string | string[] | undefined>): boolea
 
 export function registerWorkerRoutes(app: FastifyInstance, services: Services): void {
   const { leases, clock } = services;
-  const toClaimed = (jobs: JobRecord[]) => {
-    const now = clock();
-    return jobs.map((job) => toWireClaimedJob(job, now));
-  };
+  /**
+   * lease_ms counts from `receivedAt`, when this server began on the request (never earlier than
+   * the worker sent it): a long-poll claim's lease was stamped when its job came, maybe seconds
+   * later, and the worker, counting from its send, must not take that wait off the lease.
+   */
+  const toClaimed = (jobs: JobRecord[], receivedAt = clock()) =>
+    jobs.map((job) => toWireClaimedJob(job, receivedAt));
 
   app.post<{ Body: RegisterWorker }>(
     "/workers/register",
@@ -73,10 +76,11 @@ export function registerWorkerRoutes(app: FastifyInstance, services: Services): 
       },
     },
     async (request, reply) => {
+      const receivedAt = clock();
       const hungUp = abortOnClose(reply);
       const jobs = await leases.claim(request.body, hungUp, isRetry(request.headers));
       if (jobs.length > 0) releaseIfUndelivered(jobs, hungUp, request.log);
-      return { jobs: toClaimed(jobs) };
+      return { jobs: toClaimed(jobs, receivedAt) };
     },
   );
 

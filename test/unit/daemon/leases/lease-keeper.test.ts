@@ -60,7 +60,7 @@ describe("LeaseKeeper", () => {
     t.advance(1_500);
     t.keeper.track("j1", "tok", 4, sentAt, t.handlers, 3_500);
     expect(t.keeper.expiresAt("j1")).toBe(sentAt + 3_500);
-    t.advance(250); // heartbeat due at half of what is left
+    t.advance(250); // half a lease before it runs out: due already
     expect(t.sent).toHaveLength(1);
     const beatAt = t.now();
     t.answers[0]!.resolve({ job_id: "j1", ok: true, lease_ms: 3_000, cancel_requested: false });
