@@ -219,6 +219,11 @@ export class FlowyClient {
     return (await this.http.json<{ workers: Worker[] }>("GET", "/workers")).workers;
   }
 
+  /** Asks a worker to drain: its daemon stops claiming, finishes its running jobs and exits. */
+  drainWorker(id: string): Promise<Worker> {
+    return this.http.json<Worker>("POST", `/workers/${encodeURIComponent(id)}/drain`);
+  }
+
   stats(): Promise<Stats> {
     return this.http.json<Stats>("GET", "/stats");
   }

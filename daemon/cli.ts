@@ -44,6 +44,25 @@ async function run(opts: Record<string, string | undefined>): Promise<void> {
   const starting = new AbortController();
   let daemon: Daemon | undefined;
   let signals = 0;
+  let drainAsked = false;
+  const drain = (running: Daemon, why: string) => {
+    logger.info(
+      { why, drain_timeout_s: loaded.config.drain_timeout },
+      "draining: no new jobs; waiting for running ones",
+    );
+    void running.drain(loaded.config.drain_timeout * 1000).then((result) => {
+      // A second signal decides the exit: the drain ends too once it kills the jobs.
+      if (signals > 1) return;
+      logger.info({ result }, "daemon-flowy stopped");
+      exitAfterLogs(logger, result === "drained" ? EXIT.ok : EXIT.drainTimedOut);
+    });
+  };
+  // Asked by the server (flowy-client workers drain): like a first SIGTERM, once start-up is done.
+  const onDrainRequested = () => {
+    if (drainAsked || signals > 0) return;
+    drainAsked = true;
+    if (daemon) drain(daemon, "an operator asked");
+  };
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;
     if (!daemon) {
@@ -51,17 +70,13 @@ async function run(opts: Record<string, string | undefined>): Promise<void> {
       starting.abort();
       process.exit(signals > 1 ? EXIT.stoppedAtOnce : EXIT.ok);
     }
-    if (signals === 1) {
+    if (signals === 1 && !drainAsked) {
+      drain(daemon, signal);
+    } else if (signals === 1) {
       logger.info(
-        { signal, drain_timeout_s: loaded.config.drain_timeout },
-        "draining: no new jobs; waiting for running ones",
+        { signal },
+        "already draining (an operator asked); a second signal stops every job at once",
       );
-      void daemon.drain(loaded.config.drain_timeout * 1000).then((result) => {
-        // A second signal decides the exit: the drain ends too once it kills the jobs.
-        if (signals > 1) return;
-        logger.info({ result }, "daemon-flowy stopped");
-        exitAfterLogs(logger, result === "drained" ? EXIT.ok : EXIT.drainTimedOut);
-      });
     } else {
       logger.warn({ signal }, "second signal: stopping every job at once");
       void daemon.stopNow(STOP_NOW_REPORT_MS).then(() => exitAfterLogs(logger, EXIT.stoppedAtOnce));
@@ -70,7 +85,8 @@ async function run(opts: Record<string, string | undefined>): Promise<void> {
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
   logSources(logger, loaded);
-  daemon = await startDaemon({ config: loaded.config, logger, signal: starting.signal });
+  daemon = await startDaemon({ config: loaded.config, logger, signal: starting.signal, onDrainRequested });
+  if (drainAsked) drain(daemon, "an operator asked");
 }
 
 function logSources(logger: ReturnType<typeof createLogger>, loaded: LoadedConfig): void {

@@ -12,6 +12,7 @@ import type { DaemonConfig } from "./config-schema.ts";
 import { jobsRoot } from "./process/job-dir.ts";
 import { type DrainResult, JobManager } from "./job-manager.ts";
 import type { RunContext } from "./job-run.ts";
+import { ControlChannel } from "./leases/control-channel.ts";
 import { LeaseKeeper } from "./leases/lease-keeper.ts";
 import { reconcile } from "./reconcile.ts";
 import { Reporter } from "./leases/reporter.ts";
@@ -35,6 +36,8 @@ export interface StartDaemonOptions {
   now?: () => number;
   /** Aborts the wait for an unreachable server at start-up. */
   signal?: AbortSignal;
+  /** An operator asked this worker to drain (flowy-client workers drain): drain as on SIGTERM. */
+  onDrainRequested?: () => void;
 }
 
 const STARTUP_BACKOFF = { initial_s: 0.5, max_s: 10, factor: 2 };
@@ -52,9 +55,11 @@ export async function startDaemon(options: StartDaemonOptions): Promise<Daemon> 
     apiKey: config.api_key ?? (config.api_key_file ? readApiKeyFile(config.api_key_file) : undefined),
     workerId,
     userAgent: `daemon-flowy/${DAEMON_VERSION}`,
+    killGraceS: config.kill_grace,
   });
   const reporter = new Reporter({ send: (items) => client.report(items) });
-  const keeper = new LeaseKeeper({ send: (item) => reporter.send(item), now, logger });
+  // Lease deadlines run on the monotonic clock (the keeper's default), never on the wall clock.
+  const keeper = new LeaseKeeper({ send: (item) => reporter.send(item), logger });
   const context: RunContext = {
     jobsRoot: jobsRoot(config.state_dir),
     client,
@@ -91,6 +96,19 @@ export async function startDaemon(options: StartDaemonOptions): Promise<Daemon> 
     throw error;
   }
   manager.start();
+  const control = new ControlChannel({
+    control: (known, waitS, signal) => client.control(known, waitS, signal),
+    onCancel: (jobId) => {
+      logger.info({ event: "cancel_heard", job_id: jobId }, "the server is canceling a job: stopping it");
+      manager.cancel(jobId);
+    },
+    onDrain: () => {
+      logger.info({ event: "drain_requested" }, "an operator asked this worker to drain");
+      options.onDrainRequested?.();
+    },
+    logger,
+  });
+  control.start();
   logger.info(
     {
       event: "ready",
@@ -102,6 +120,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<Daemon> 
     "daemon-flowy is claiming jobs",
   );
   const finish = async () => {
+    await control.stop();
     keeper.stop();
     executors.close();
     await unlock();

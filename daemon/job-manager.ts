@@ -46,6 +46,11 @@ export class JobManager {
     this.loop = this.claimLoop();
   }
 
+  /** The server is canceling this job (control request): stop it now. */
+  cancel(jobId: string): void {
+    this.runs.get(jobId)?.run.stop({ kind: "cancel" });
+  }
+
   /** Runs a job handed over by reconcile; it takes a slot like any other. */
   adopt(run: JobRun, body: (run: JobRun) => Promise<void>): void {
     this.launch(run, body);
@@ -110,10 +115,11 @@ export class JobManager {
         continue;
       }
       try {
+        // Leases are counted from here, before the request leaves: the server stamps them later.
+        const sentAt = context.keeper.clock();
         const jobs = await client.claim(tags, free, claimWaitS, this.abort.signal);
-        const grantedAt = context.now();
         failures = 0;
-        for (const job of jobs) this.launch(new JobRun(job, context), (run) => run.runClaimed(grantedAt));
+        for (const job of jobs) this.launch(new JobRun(job, context), (run) => run.runClaimed(sentAt));
       } catch (error) {
         if (!this.claiming) break;
         failures++;

@@ -15,7 +15,7 @@ import {
   UnrunnableJobError,
 } from "./process/executor.ts";
 import { JobDir } from "./process/job-dir.ts";
-import { killMargin, type LeaseKeeper, type LossReason } from "./leases/lease-keeper.ts";
+import { killMargin, type LeaseHandlers, type LeaseKeeper, type LossReason } from "./leases/lease-keeper.ts";
 import { LogShipper } from "./leases/log-shipper.ts";
 import { decideOutcome, type StopReason, setupFailure } from "./outcome.ts";
 import type { SelectExecutor } from "./executors.ts";
@@ -41,6 +41,8 @@ export class JobRun {
   private readonly log: Logger;
   private execution: Execution | undefined;
   private stopped: StopReason | undefined;
+  /** The grace the first stop asked for: applied when the process exists, if it came before. */
+  private stopGraceMs = 0;
   private lost: { reason: LossReason; expiresAt: number } | undefined;
   /** The job's process has ended; only its report is left. */
   private ended = false;
@@ -59,18 +61,23 @@ export class JobRun {
     this.log = ctx.logger.child({ job_id: job.id, attempt: job.attempt, lease_token: job.lease_token });
   }
 
-  /** Runs a job this daemon just claimed; `grantedAt` is when the claim answer arrived. */
-  async runClaimed(grantedAt: number): Promise<void> {
+  /** Runs a job this daemon just claimed; `sentAt` is when the claim was sent (on the keeper's clock). */
+  async runClaimed(sentAt: number): Promise<void> {
     this.log.info({ event: "claimed", name: this.job.name }, "job claimed");
-    this.keepLease(grantedAt);
+    this.keepLease(sentAt, this.job.lease_ms);
     let dir: JobDir | undefined;
     try {
       dir = new JobDir(this.ctx.jobsRoot, this.job.id);
       const executor = this.ctx.selectExecutor(this.job.spec);
       const startedAt = this.ctx.now();
       await dir.stage(this.job, startedAt);
-      this.execution = await executor.start(dir, this.job);
-      this.log.info({ event: "started", pid: this.execution.pid, executor: executor.kind }, "job started");
+      this.stopIfPastKillPoint();
+      // Stopped while it was being staged (cancel, lease lost, shutdown): it never starts.
+      if (this.stopped)
+        return await this.finish(dir, { exitCode: null, signal: null }, startedAt, this.stopped);
+      this.attach(await executor.start(dir, this.job));
+      dir.writeIdentity(this.execution!.pid);
+      this.log.info({ event: "started", pid: this.execution!.pid, executor: executor.kind }, "job started");
       await this.follow(dir, startedAt, false);
     } catch (error) {
       await this.failSetup(dir, error);
@@ -81,9 +88,13 @@ export class JobRun {
    * Carries on with a job a previous daemon process started: re-adopt its executor if it still
    * runs, collect its result if it ended, or report it failed if it vanished.
    */
-  async runAdopted(dir: JobDir, startedAt: number): Promise<void> {
-    // Heartbeat at once: the lease may have little left after the restart.
-    this.keepLease(this.ctx.now() - (this.job.lease_s * 1000) / 2);
+  async runAdopted(dir: JobDir, startedAt: number, askedAt: number): Promise<void> {
+    if (this.job.lease_ms !== undefined) this.keepLease(askedAt, this.job.lease_ms);
+    // A server that does not say what is left: assume half a lease, and heartbeat at once.
+    else this.keepLease(this.ctx.keeper.clock() - (this.job.lease_s * 1000) / 2);
+    // A lease at its kill point (or expired: the reaper has not run yet) is not re-adopted: its
+    // process is stopped the moment it is attached below, and the job reported for a retry.
+    this.stopIfPastKillPoint();
     const saved = await dir.readResult();
     if (saved && saved.lease_token === this.job.lease_token) {
       this.log.info(
@@ -92,13 +103,14 @@ export class JobRun {
       );
       return this.settle(dir, saved);
     }
-    const pid = await dir.readPid();
+    // A pid that now names another process (a reboot, a long downtime) is treated as gone.
+    const pid = await dir.readTrustedPid();
     const status = await dir.readExitStatus();
     if (pid === undefined && status === undefined) {
       return this.finish(dir, { exitCode: null, signal: null }, startedAt, { kind: "vanished" });
     }
     const executor = this.ctx.selectExecutor(this.job.spec);
-    this.execution = executor.adopt?.(dir, pid ?? 0) ?? adoptExecution(dir, pid ?? 0);
+    this.attach(executor.adopt?.(dir, pid ?? 0) ?? adoptExecution(dir, pid ?? 0));
     this.log.info({ event: "readopted", pid, exited: status !== undefined }, "job re-adopted");
     await this.follow(dir, startedAt, true);
   }
@@ -108,21 +120,46 @@ export class JobRun {
    * running out leaves less grace than usual: the job must be gone before the lease is.
    */
   stop(reason: StopReason, graceMs = this.ctx.killGraceMs): void {
-    if (!this.execution || this.ended) return;
+    if (this.ended) return;
     if (this.stopped) {
       // A second, harder stop (shutdown at once): skip the rest of the grace period.
-      if (graceMs === 0) void this.execution.stop(0);
+      if (graceMs === 0) {
+        this.stopGraceMs = 0;
+        void this.execution?.stop(0);
+      }
       return;
     }
     this.stopped = reason;
-    const grace =
+    this.stopGraceMs =
       reason.kind === "lease" ? Math.min(graceMs, killMargin(this.job.lease_s * 1000) / 2) : graceMs;
-    this.log.warn({ event: "stopping", reason: reason.kind, grace_ms: grace }, "stopping the job");
-    void this.execution.stop(grace);
+    this.log.warn(
+      { event: "stopping", reason: reason.kind, grace_ms: this.stopGraceMs, started: !!this.execution },
+      "stopping the job",
+    );
+    // A job still starting is stopped the moment its process exists (attach), or never starts.
+    void this.execution?.stop(this.stopGraceMs);
   }
 
-  private keepLease(grantedAt: number): void {
-    this.ctx.keeper.track(this.job.id, this.job.lease_token, this.job.lease_s, grantedAt, {
+  /** The job's process exists from now on: a stop that came while it was starting applies now. */
+  private attach(execution: Execution): void {
+    this.execution = execution;
+    if (this.stopped) void execution.stop(this.stopGraceMs);
+  }
+
+  /** About to start with the lease already at its kill point: the job must not run at all. */
+  private stopIfPastKillPoint(): void {
+    const expiresAt = this.ctx.keeper.expiresAt(this.job.id);
+    if (expiresAt === undefined) return; // no longer kept: onLost has recorded the stop
+    const left = expiresAt - this.ctx.keeper.clock();
+    if (left > killMargin(this.job.lease_s * 1000)) return;
+    this.stop({
+      kind: "lease",
+      detail: `the lease had ${Math.max(0, Math.round(left))} ms left when the job was to start`,
+    });
+  }
+
+  private keepLease(sentAt: number, leftMs?: number): void {
+    const handlers: LeaseHandlers = {
       onCancel: () => {
         this.log.info({ event: "canceled" }, "cancel requested by the server");
         this.stop({ kind: "cancel" });
@@ -134,7 +171,8 @@ export class JobRun {
         this.log.warn({ event: "lease_lost", reason, detail }, "lease lost: stopping the job");
         this.stop({ kind: "lease", detail });
       },
-    });
+    };
+    this.ctx.keeper.track(this.job.id, this.job.lease_token, this.job.lease_s, sentAt, handlers, leftMs);
   }
 
   /** Waits for the running executor while shipping its log and enforcing its timeout. */
@@ -227,7 +265,8 @@ export class JobRun {
   private mayRetrySettle(error: unknown): boolean {
     const text = isFlowyError(error) ? `${error.code}: ${error.message}` : String(error);
     const expiresAt = this.lost?.expiresAt ?? this.ctx.keeper.expiresAt(this.job.id);
-    const retry = this.lost?.reason !== "lease-lost" && expiresAt !== undefined && this.ctx.now() < expiresAt;
+    const retry =
+      this.lost?.reason !== "lease-lost" && expiresAt !== undefined && this.ctx.keeper.clock() < expiresAt;
     this.log.warn({ event: "report_failed", err: text, retrying: retry }, "could not report the outcome");
     return retry;
   }

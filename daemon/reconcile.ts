@@ -3,7 +3,9 @@
  * directories left in the state dir by a previous daemon process.
  *
  * - held by us and staged with the same lease token: re-adopt (still running), or collect and
- *   report its result (ended while we were down);
+ *   report its result (ended while we were down); its lease is counted from before the question
+ *   was sent, for the `lease_ms` the server says is left — one at its kill point or expired is
+ *   not re-adopted but stopped at once and reported for a retry;
  * - held by us but not staged (or staged for another attempt): report it failed, retryable;
  * - staged but no longer ours (the lease ran out meanwhile): stop whatever still runs there and
  *   remove the directory — another worker may be running the job now.
@@ -32,6 +34,8 @@ export interface ReconcileSummary {
 
 export async function reconcile(options: ReconcileOptions): Promise<ReconcileSummary> {
   const { client, manager, context, logger } = options;
+  // The leases /jobs/running reports are counted from before it was asked (see LeaseKeeper).
+  const askedAt = context.keeper.clock();
   const held = await client.running();
   const local = new Set(await listJobDirs(context.jobsRoot));
   const summary: ReconcileSummary = { readopted: 0, vanished: 0, discarded: 0 };
@@ -51,7 +55,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileSum
       if (staged) await discard(dir, context.killGraceMs, logger);
       summary.vanished++;
     } else summary.readopted++;
-    manager.adopt(run, (r) => r.runAdopted(dir, staged?.started_at ?? context.now()));
+    manager.adopt(run, (r) => r.runAdopted(dir, staged?.started_at ?? context.now(), askedAt));
   }
   for (const id of local) {
     await discard(new JobDir(context.jobsRoot, id), context.killGraceMs, logger);
@@ -63,11 +67,21 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileSum
 
 /** A job directory that is not (or no longer) ours: stop what runs there and remove it. */
 async function discard(dir: JobDir, graceMs: number, logger: Logger): Promise<void> {
-  const pid = await dir.readPid();
+  // Only a pid that still names the process the job started is signaled (process-identity.ts).
+  const pid = await dir.readTrustedPid();
   const alive = pid !== undefined && isProcessAlive(pid);
-  if (alive) await stopGroup(pid, graceMs);
-  // A workflow's tasks run in their own process groups: whatever its executor left running goes too.
-  for (const taskPid of runningTaskPids(dir.path)) signalGroup(taskPid, "SIGKILL");
+  try {
+    if (alive) await stopGroup(pid, graceMs);
+    // A workflow's tasks run in their own process groups: whatever its executor left running goes too.
+    if (await dir.sameBoot())
+      for (const taskPid of runningTaskPids(dir.path)) signalGroup(taskPid, "SIGKILL");
+  } catch (error) {
+    // EPERM: the pid is someone else's now. Not ours to stop, and no reason not to start.
+    logger.warn(
+      { event: "discard_failed", job_id: dir.jobId, pid, err: (error as Error).message },
+      "could not stop what runs in a job directory left from before the restart",
+    );
+  }
   logger.warn(
     { event: "discarded", job_id: dir.jobId, pid, was_running: alive },
     "job directory left from before the restart is no longer ours: stopped and removed",

@@ -7,6 +7,7 @@ import { defaultDbPath } from "../shared/platform-paths.ts";
 import { DASHBOARD_LANG_SETTINGS, type DashboardLangSetting } from "./http/dashboard/language.ts";
 import { startDaemonChild } from "./daemon-child.ts";
 import { createFlowyServer, FLOWY_VERSION } from "./flowy-server.ts";
+import { createDatabaseClock } from "./service/clock.ts";
 import { parseTrustProxy, type TrustProxy } from "./http/trust-proxy.ts";
 import { addKeysCommand } from "./keys-command.ts";
 import { DEFAULT_MAX_LOG_BYTES } from "./store/log-chunks.ts";
@@ -100,11 +101,19 @@ async function start(opts: StartOptions): Promise<void> {
       process.exit(70);
     },
   });
-  const { feed, leadership } = await openReplication(store, logger);
+  const { feed, leadership, databaseNow } = await openReplication(store, logger);
+  // Replicas take time from their shared database, not from their hosts' clocks (DESIGN §8).
+  const clock = databaseNow
+    ? await createDatabaseClock(databaseNow, {
+        onError: (err) =>
+          logger.warn({ err }, "could not read the database's clock; keeping the last reading"),
+      })
+    : undefined;
   const server = await createFlowyServer({
     store,
     feed,
     leadership,
+    clock: clock?.now,
     logger,
     defaults: { leaseS: opts.leaseS, maxAttempts: opts.maxAttempts },
     reaperIntervalMs: opts.reaperIntervalMs,

@@ -21,6 +21,7 @@ import { JobWriter } from "./service/job-writer.ts";
 import { KeyService } from "./service/key-service.ts";
 import { LeaseService } from "./service/lease-service.ts";
 import { Reaper } from "./service/reaper.ts";
+import { WorkerControl } from "./service/worker-control.ts";
 import type { JobDefaults } from "./service/submit-plan.ts";
 import type { Store, WorkerRecord } from "./store/store.ts";
 
@@ -91,6 +92,7 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
   });
   const bulk = new BulkActions(store, writer);
   const keys = new KeyService(store, clock, { requireKeys: options.requireKeys });
+  const control = new WorkerControl(store, writer, feed);
   const { leadership } = options;
   const reaper = new Reaper(store, writer, {
     intervalMs: options.reaperIntervalMs ?? 1000,
@@ -104,6 +106,7 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
       bulk,
       leases,
       keys,
+      control,
       clock,
       metrics,
       streamLimits: options.streamLimits,
@@ -140,6 +143,7 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
     close() {
       closing ??= (async () => {
         waiters.close();
+        control.close();
         await reaper.stop();
         await leadership?.close();
         await app.close();

@@ -123,13 +123,35 @@ export const JobSchema = T.Object(
     error: Nullable(JobErrorSchema),
     tasks: Nullable(Tasks),
     version: T.Integer({ description: "Grows on every change; pass it back as ?version= to long-poll." }),
+    fence: T.Optional(
+      T.Integer({
+        description:
+          "Grows by one with every lease of the job, cluster-wide; the attempt gets it as $FLOWY_FENCE.",
+      }),
+    ),
     history: T.Optional(T.Array(HistoryEntrySchema)),
   },
   { title: "Job" },
 );
 export type Job = Static<typeof JobSchema>;
 
-export const ClaimedJobSchema = T.Intersect([JobSchema, T.Object({ lease_token: T.String() })]);
+/**
+ * How much of a lease is left, in ms, counted from when the server began on the request (for a
+ * long-poll claim: before it waited; otherwise as it answers). A worker counts it from when it
+ * *sent* the request, on its monotonic clock: it sent it before the server began on it, so the
+ * worker's deadline is never later than the server's, whatever the two wall clocks say and
+ * however slow the answer was.
+ */
+const LeaseMs = T.Integer({
+  minimum: 0,
+  description:
+    "Milliseconds left on the lease, counted from when the server began on the request; count it from when the request was sent.",
+});
+
+export const ClaimedJobSchema = T.Intersect([
+  JobSchema,
+  T.Object({ lease_token: T.String(), lease_ms: T.Optional(LeaseMs) }),
+]);
 export type ClaimedJob = Static<typeof ClaimedJobSchema>;
 
 /**
@@ -146,6 +168,13 @@ const ClaimId = T.String({
     "The worker's id for this claim: sent again with the flowy-attempt header (its answer was lost), it gets the jobs the first one leased.",
 });
 
+const KillGrace = T.Number({
+  minimum: 0,
+  maximum: 86_400,
+  description:
+    "The worker's grace between SIGTERM and SIGKILL when it stops a job: the server waits past a job's timeout_s at least this long (plus a margin) before it times the job out itself.",
+});
+
 export const ClaimBody = T.Object(
   {
     worker_id: Id,
@@ -153,6 +182,7 @@ export const ClaimBody = T.Object(
     capacity: T.Integer({ minimum: 1, maximum: 1000 }),
     wait_s: T.Optional(T.Number({ minimum: 0, maximum: 120 })),
     claim_id: T.Optional(ClaimId),
+    kill_grace_s: T.Optional(KillGrace),
   },
   Strict,
 );
@@ -165,6 +195,7 @@ export const HeartbeatBody = T.Object({ ...LeaseHolder, tasks: T.Optional(Tasks)
 export type Heartbeat = Static<typeof HeartbeatBody>;
 export const HeartbeatResponse = T.Object({
   lease_expires_at: T.String(),
+  lease_ms: T.Optional(LeaseMs),
   cancel_requested: T.Boolean(),
 });
 export type HeartbeatResult = Static<typeof HeartbeatResponse>;
@@ -219,6 +250,7 @@ export const ReportClaimSchema = T.Object(
     capacity: T.Integer({ minimum: 1, maximum: 1000 }),
     tags: T.Optional(Tags),
     claim_id: T.Optional(ClaimId),
+    kill_grace_s: T.Optional(KillGrace),
   },
   Strict,
 );
@@ -245,6 +277,7 @@ export const ReportResultSchema = T.Object({
   ok: T.Boolean(),
   state: T.Optional(JobStateSchema),
   lease_expires_at: T.Optional(T.String()),
+  lease_ms: T.Optional(LeaseMs),
   cancel_requested: T.Optional(T.Boolean()),
   error: T.Optional(ProblemSchema),
 });
@@ -287,6 +320,25 @@ export const RegisterWorkerBody = T.Object(
 );
 export type RegisterWorker = Static<typeof RegisterWorkerBody>;
 
+export const WorkerIdParams = T.Object({ id: Id });
+export const ControlBody = T.Object(
+  {
+    wait_s: T.Optional(T.Number({ minimum: 0, maximum: 120 })),
+    known_cancel: T.Optional(
+      T.Array(Id, { maxItems: 10_000, description: "Cancels the worker already acted on." }),
+    ),
+    known_drain: T.Optional(T.Boolean({ description: "The worker already knows it is draining." })),
+  },
+  Strict,
+);
+export const ControlResponse = T.Object({
+  cancel: T.Array(T.String(), {
+    description: "Jobs the worker holds that are being canceled: stop them now.",
+  }),
+  drain: T.Boolean({ description: "Stop claiming, finish the running jobs, exit." }),
+});
+export type ControlAnswer = Static<typeof ControlResponse>;
+
 export const WorkerSchema = T.Object({
   id: T.String(),
   hostname: T.String(),
@@ -297,6 +349,9 @@ export const WorkerSchema = T.Object({
   registered_at: T.String(),
   last_seen_at: T.String(),
   status: T.Union([T.Literal("active"), T.Literal("lost")]),
+  draining: T.Optional(
+    T.Boolean({ description: "An operator asked it to drain (flowy-client workers drain)." }),
+  ),
 });
 export type Worker = Static<typeof WorkerSchema>;
 export const WorkersResponse = T.Object({ workers: T.Array(WorkerSchema) });

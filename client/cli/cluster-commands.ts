@@ -9,7 +9,15 @@ import type { Act } from "./act.ts";
 import { renderTable } from "./table.ts";
 
 export function registerCluster(program: Command, act: Act): void {
-  program.command("workers").summary("list the workers the server knows").action(act<[]>(workers));
+  const list = program
+    .command("workers")
+    .summary("list the workers the server knows")
+    .action(act<[]>(workers));
+  list
+    .command("drain")
+    .summary("ask a worker to drain: it stops claiming, finishes its running jobs and exits")
+    .argument("<id>", "worker id (see `flowy-client workers`)")
+    .action(act<[string]>(drain));
   program
     .command("stats")
     .summary("count jobs by state, queued jobs by tags, and workers")
@@ -29,13 +37,31 @@ async function workers(ctx: CliContext): Promise<number> {
 export function workerTable(all: Worker[], pretty: boolean, now: number = Date.now()): string {
   const rows = all.map((w) => [
     w.id,
-    pretty ? `${w.status === "active" ? "🐜" : "💤"} ${w.status}` : w.status,
+    workerStatus(w, pretty),
     `${w.running}/${w.capacity}`,
     w.tags.join(",") || "-",
     w.hostname,
     `${formatDuration(now - Date.parse(w.last_seen_at))} ago`,
   ]);
   return renderTable(["ID", "STATUS", "RUNNING", "TAGS", "HOST", "LAST SEEN"], rows);
+}
+
+async function drain(ctx: CliContext, id: string): Promise<number> {
+  const worker = await ctx.client.drainWorker(id);
+  const { printer } = ctx;
+  if (printer.style === "json") printer.json(worker);
+  else if (!printer.quiet) {
+    printer.out(
+      `${printer.icon("🚰")}Worker ${worker.id} is draining: no new jobs; it exits once its ${worker.running} running job(s) finish.`,
+    );
+  }
+  return EXIT.succeeded;
+}
+
+function workerStatus(w: Worker, pretty: boolean): string {
+  const status = w.draining && w.status === "active" ? "draining" : w.status;
+  if (!pretty) return status;
+  return `${status === "active" ? "🐜" : status === "draining" ? "🚰" : "💤"} ${status}`;
 }
 
 async function stats(ctx: CliContext): Promise<number> {

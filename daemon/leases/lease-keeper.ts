@@ -3,12 +3,16 @@
  * batching reporter, so many jobs share one call), retried with backoff when it fails.
  *
  * The rule that matters: two workers never run one job. The lease keeper counts each lease down
- * on the local clock from when the renewal was *sent* (the server renewed it later than that,
- * never earlier), and when a lease cannot be renewed in time it tells the job to stop
+ * on the monotonic clock (a step of the wall clock changes nothing) from when the request that
+ * granted or renewed it was *sent* (claim, heartbeat, the re-adoption's /jobs/running): the server
+ * stamped it later than that, never earlier. It counts the time the server says is left
+ * (`lease_ms`, as of its answer), so a slow answer or a server that was slow to commit only makes
+ * the local deadline earlier. When a lease cannot be renewed in time it tells the job to stop
  * `killMargin` before the lease would run out, so the job is gone before the server can hand it
  * to someone else. A `lease-lost` answer or `cancel_requested` stops the job too.
  *
- * Time is injected (`now`), and `tick()` is public, so tests drive it without sleeping.
+ * Time is injected (`now`, monotonic by default), and `tick()` is public, so tests drive it
+ * without sleeping.
  */
 import type { Logger } from "pino";
 import { isFlowyError } from "../../shared/errors.ts";
@@ -68,7 +72,12 @@ export class LeaseKeeper {
 
   constructor(options: LeaseKeeperOptions) {
     this.options = options;
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? (() => performance.now());
+  }
+
+  /** The keeper's clock: lease deadlines (`expiresAt`) are on it; take `sentAt` times from it. */
+  clock(): number {
+    return this.now();
   }
 
   /** Keeps the leases from now on; the clock only ticks while there are leases to keep. */
@@ -92,15 +101,26 @@ export class LeaseKeeper {
     }
   }
 
-  /** Starts keeping a lease that was granted (or renewed) no earlier than `grantedAt`. */
-  track(jobId: string, leaseToken: string, leaseS: number, grantedAt: number, handlers: LeaseHandlers): void {
+  /**
+   * Starts keeping a lease granted (or renewed) no earlier than `sentAt` (on `clock()`), with
+   * `leftMs` of it left as of then (the server's `lease_ms`; the whole lease when it said nothing).
+   */
+  track(
+    jobId: string,
+    leaseToken: string,
+    leaseS: number,
+    sentAt: number,
+    handlers: LeaseHandlers,
+    leftMs = leaseS * 1000,
+  ): void {
     const leaseMs = leaseS * 1000;
     this.leases.set(jobId, {
       jobId,
       leaseToken,
       leaseMs,
-      expiresAt: grantedAt + leaseMs,
-      nextBeatAt: grantedAt + leaseMs / 2,
+      expiresAt: sentAt + leftMs,
+      // Half a lease before it runs out (a long-poll claim's lease may run longer than lease_s from the send).
+      nextBeatAt: sentAt + leftMs - leaseMs / 2,
       inFlight: false,
       failures: 0,
       done: false,
@@ -173,7 +193,7 @@ export class LeaseKeeper {
         ...(tasks?.length ? { tasks } : {}),
       });
       if (lease.done) return;
-      if (result.ok) this.renewed(lease, sentAt, result.cancel_requested === true);
+      if (result.ok) this.renewed(lease, sentAt, result);
       else this.refused(lease, result);
     } catch (error) {
       if (!lease.done) this.failed(lease, error);
@@ -194,8 +214,9 @@ export class LeaseKeeper {
     );
   }
 
-  private renewed(lease: Lease, sentAt: number, cancelRequested: boolean): void {
-    lease.expiresAt = Math.max(lease.expiresAt, sentAt + lease.leaseMs);
+  private renewed(lease: Lease, sentAt: number, result: ReportResult): void {
+    const cancelRequested = result.cancel_requested === true;
+    lease.expiresAt = Math.max(lease.expiresAt, sentAt + (result.lease_ms ?? lease.leaseMs));
     // A change that came while this heartbeat was on its way goes out on the next tick.
     lease.nextBeatAt = lease.changed ? this.now() : sentAt + lease.leaseMs / 2;
     lease.failures = 0;

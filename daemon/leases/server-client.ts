@@ -7,7 +7,14 @@
  */
 import { randomUUID } from "node:crypto";
 import { HttpTransport, type RetryOptions } from "../../client/transport.ts";
-import type { ClaimedJob, ReportItem, ReportResult, Worker } from "../../shared/protocol.ts";
+import type {
+  ClaimedJob,
+  ControlAnswer,
+  HeartbeatResult,
+  ReportItem,
+  ReportResult,
+  Worker,
+} from "../../shared/protocol.ts";
 
 export interface ServerClientOptions {
   server: string;
@@ -18,6 +25,8 @@ export interface ServerClientOptions {
   retry?: Partial<RetryOptions>;
   userAgent?: string;
   onRetry?: (info: { method: string; path: string; attempt: number; error: Error }) => void;
+  /** Announced with every claim: the server waits this long past a job's timeout before it steps in. */
+  killGraceS?: number;
 }
 
 export interface RegisterInfo {
@@ -37,10 +46,12 @@ export class ServerClient {
   readonly workerId: string;
   private readonly http: HttpTransport;
   private readonly timeoutMs: number;
+  private readonly killGraceS: number | undefined;
 
   constructor(options: ServerClientOptions) {
     this.workerId = options.workerId;
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.killGraceS = options.killGraceS;
     this.http = new HttpTransport({
       baseUrl: `${options.server.replace(/\/+$/, "")}/api/v1`,
       apiKey: options.apiKey,
@@ -65,7 +76,14 @@ export class ServerClient {
    */
   async claim(tags: string[], capacity: number, waitS: number, signal?: AbortSignal): Promise<ClaimedJob[]> {
     const answer = await this.http.json<{ jobs: ClaimedJob[] }>("POST", "/jobs/claim", {
-      body: { worker_id: this.workerId, tags, capacity, wait_s: waitS, claim_id: randomUUID() },
+      body: {
+        worker_id: this.workerId,
+        tags,
+        capacity,
+        wait_s: waitS,
+        claim_id: randomUUID(),
+        ...(this.killGraceS === undefined ? {} : { kill_grace_s: this.killGraceS }),
+      },
       timeoutMs: waitS * 1000 + CLAIM_SLACK_MS,
       retry: CLAIM_RETRY,
       signal,
@@ -91,6 +109,23 @@ export class ServerClient {
       { body: { worker_id: this.workerId, lease_token: leaseToken, offset, data }, retry: REPORT_RETRY },
     );
     return answer.length;
+  }
+
+  /**
+   * Long-polls for what this worker must do now (cancels of its jobs, a drain); answers at once
+   * with anything `known` lacks, else when `waitS` passes.
+   */
+  control(
+    known: { cancel: string[]; drain: boolean },
+    waitS: number,
+    signal?: AbortSignal,
+  ): Promise<ControlAnswer> {
+    return this.http.json<ControlAnswer>("POST", `/workers/${encodeURIComponent(this.workerId)}/control`, {
+      body: { wait_s: waitS, known_cancel: known.cancel, known_drain: known.drain },
+      timeoutMs: waitS * 1000 + CLAIM_SLACK_MS,
+      retry: CLAIM_RETRY,
+      signal,
+    });
   }
 
   /** The jobs the server thinks this worker holds (reconcile after a restart). */

@@ -90,6 +90,8 @@ export function jobVariables(dir: JobDir, job: ClaimedJob): Record<string, strin
     ...vars,
     FLOWY_JOB_ID: job.id,
     FLOWY_ATTEMPT: String(job.attempt),
+    // Older servers send no fence; 0 is below every fence a lease ever gets.
+    FLOWY_FENCE: String(job.fence ?? 0),
     FLOWY_JOB_DIR: dir.path,
     FLOWY_INPUTS: dir.file("inputs"),
     FLOWY_OUTPUTS: dir.file("outputs"),

@@ -8,6 +8,8 @@
  *   output.log     stdout and stderr, interleaved as a terminal would show them
  *   run            the shell shim the launcher starts for a command job (daemon/process/shim-script.ts)
  *   pid            the shell shim's pid (= its process group), written by the shim itself
+ *   process.json   which process that pid is (start time, boot id), so a pid reused after a
+ *                  reboot or a long downtime is never signaled (daemon/process/process-identity.ts)
  *   exit_status    the command's exit status, written by the shim when the command ends
  *   log-offsets    how much of output.log the server has (file bytes -> server bytes)
  *   result.json    the outcome the daemon decided to report, kept until the server accepts it
@@ -20,6 +22,7 @@ import { readdir, readFile, rm, rmdir, unlink } from "node:fs/promises";
 import { join, resolve, sep } from "node:path";
 import { FlowyError } from "../../shared/errors.ts";
 import type { ClaimedJob, ReportItem } from "../../shared/protocol.ts";
+import { currentBootId, identify, type ProcessIdentity, verify, verifyByAge } from "./process-identity.ts";
 
 const SAFE_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
@@ -30,6 +33,7 @@ export const FILES = {
   log: "output.log",
   run: "run",
   pid: "pid",
+  identity: "process.json",
   exitStatus: "exit_status",
   logOffsets: "log-offsets",
   result: "result.json",
@@ -84,6 +88,31 @@ export class JobDir {
     const text = await readFile(this.file("pid"), "utf8").catch(() => "");
     const pid = Number(text.trim());
     return text.endsWith("\n") && Number.isInteger(pid) && pid > 1 ? pid : undefined;
+  }
+
+  /** Records which process the job's pid is, once it runs; where that cannot be read, nothing. */
+  writeIdentity(pid: number): void {
+    const identity = identify(pid);
+    if (identity) writeFileSync(this.file("identity"), JSON.stringify(identity));
+  }
+
+  /**
+   * The saved pid, only if the process there is still the one this job started (or it cannot be
+   * told, off Linux); undefined for none, or for a pid that now names another process.
+   */
+  async readTrustedPid(): Promise<number | undefined> {
+    const pid = await this.readPid();
+    if (pid === undefined) return undefined;
+    const saved = await readJson<ProcessIdentity>(this.file("identity"));
+    const verdict = saved?.pid === pid ? verify(saved) : verifyByAge(this.file("pid"));
+    return verdict === "different" ? undefined : pid;
+  }
+
+  /** Whether the job's processes were started in this boot (or it cannot be told): before that, none of its pids are. */
+  async sameBoot(): Promise<boolean> {
+    const saved = await readJson<ProcessIdentity>(this.file("identity"));
+    if (saved) return saved.boot_id === currentBootId() || currentBootId() === undefined;
+    return verifyByAge(this.file("pid")) !== "different";
   }
 
   /** Saves the outcome until the server accepts it; a job that never got a directory has none to save. */

@@ -17,6 +17,7 @@ import { registerBulkRoutes } from "./routes/bulk-routes.ts";
 import { registerClientRoutes } from "./routes/client-routes.ts";
 import { registerHealthRoutes, registerStatsRoutes } from "./routes/ops-routes.ts";
 import { registerWorkerRoutes } from "./routes/worker-routes.ts";
+import { registerControlRoutes } from "./routes/control-routes.ts";
 import type { Services } from "./services.ts";
 import { installValidators } from "./validators.ts";
 import { installJsonBodyParser } from "./json-body.ts";
@@ -68,6 +69,7 @@ export async function createApp(services: Services, options: AppOptions): Promis
       registerClientRoutes(api, services);
       registerBulkRoutes(api, services);
       registerWorkerRoutes(api, services);
+      registerControlRoutes(api, services);
       registerStatsRoutes(api, services);
       registerKeyRoutes(api, services);
       registerMonitorRoutes(api, services);

@@ -37,6 +37,8 @@ export const ROUTE_ROLES: Record<string, Access> = {
   "POST /api/v1/jobs/report": WORKER,
   "POST /api/v1/jobs/:id/logs": WORKER,
   "GET /api/v1/jobs/running": WORKER,
+  "POST /api/v1/workers/:id/control": WORKER,
+  "POST /api/v1/workers/:id/drain": CLIENT,
 
   "GET /api/v1/events": CLIENT,
   "GET /api/v1/stats/throughput": ALL,

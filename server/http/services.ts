@@ -4,6 +4,7 @@ import type { LeaseService } from "../service/lease-service.ts";
 import type { Clock } from "../service/clock.ts";
 import type { KeyService } from "../service/key-service.ts";
 import type { SseOptions, StreamObserver } from "./sse.ts";
+import type { WorkerControl } from "../service/worker-control.ts";
 
 /** What the routes may call: the services, never the store. */
 export interface Services {
@@ -11,6 +12,7 @@ export interface Services {
   bulk: BulkActions;
   leases: LeaseService;
   keys: KeyService;
+  control: WorkerControl;
   clock: Clock;
   ready: () => Promise<boolean>;
   /** Prometheus text exposition of the server's metrics, and what they count of live streams. */

@@ -151,6 +151,7 @@ export class ChangeStreams {
 
 /** Keeps the latest change per job; a state change outranks a log-only one. */
 function merge(pending: Map<string, WireChange>, change: JobChange): void {
+  if (change.kind === "drain") return; // about a worker, not a job
   const before = pending.get(change.jobId);
   const logOnly = change.kind === "log" && (before === undefined || before.kind === "log");
   pending.set(change.jobId, {

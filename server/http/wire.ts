@@ -6,6 +6,7 @@ import { FlowyError } from "../../shared/errors.ts";
 import type {
   BulkProgressWire,
   Claim,
+  ClaimedJob,
   Complete,
   Failed,
   HeartbeatResult,
@@ -65,8 +66,19 @@ export function toWireJob(job: JobRecord, history?: HistoryRecord[]): Job {
     error: job.error,
     tasks: job.tasks,
     version: job.version,
+    fence: job.fence,
     ...(history ? { history: history.map(toWireHistory) } : {}),
   };
+}
+
+/** What the server says about a lease it holds for a worker: its token and the time left on it. */
+export function toWireClaimedJob(job: JobRecord, now: number): ClaimedJob {
+  return { ...toWireJob(job), lease_token: job.leaseToken!, lease_ms: leaseLeftMs(job, now) };
+}
+
+/** The lease's time left at `now`, in whole ms (0 once it ran out). */
+export function leaseLeftMs(job: JobRecord, now: number): number {
+  return Math.max(0, Math.floor((job.leaseExpiresAt ?? now) - now));
 }
 
 function toWireHistory(entry: HistoryRecord): HistoryEntry {
@@ -92,6 +104,7 @@ export function toWireWorker(worker: WorkerRecord, now: number): Worker {
     registered_at: iso(worker.registeredAt),
     last_seen_at: iso(worker.lastSeenAt),
     status: now - worker.lastSeenAt > WORKER_LOST_AFTER_MS ? "lost" : "active",
+    draining: worker.drainRequestedAt !== null,
   };
 }
 
@@ -162,6 +175,7 @@ export function fromWireClaim(body: Claim): ClaimQuery {
     capacity: body.capacity,
     waitMs: (body.wait_s ?? 0) * 1000,
     claimId: body.claim_id ?? null,
+    killGraceMs: body.kill_grace_s === undefined ? null : Math.round(body.kill_grace_s * 1000),
   };
 }
 
@@ -191,11 +205,15 @@ export function fromWireReportItem(item: ReportItem): ReportEntry {
   return { kind: "outcome", ...lease, outcome: fromWireOutcome(item.kind, item) };
 }
 
-export function toWireHeartbeat({ job, cancelRequested }: HeartbeatAnswer): HeartbeatResult {
-  return { lease_expires_at: iso(job.leaseExpiresAt!), cancel_requested: cancelRequested };
+export function toWireHeartbeat({ job, cancelRequested }: HeartbeatAnswer, now: number): HeartbeatResult {
+  return {
+    lease_expires_at: iso(job.leaseExpiresAt!),
+    lease_ms: leaseLeftMs(job, now),
+    cancel_requested: cancelRequested,
+  };
 }
 
-export function toWireReportResult(answer: ReportAnswer): ReportResult {
+export function toWireReportResult(answer: ReportAnswer, now: number): ReportResult {
   if (!answer.ok) return { job_id: answer.jobId, ok: false, error: toProblem(answer.error) };
   const { job, cancelRequested } = answer;
   return {
@@ -203,7 +221,10 @@ export function toWireReportResult(answer: ReportAnswer): ReportResult {
     ok: true,
     state: job.state,
     ...(job.leaseExpiresAt !== null ? { lease_expires_at: iso(job.leaseExpiresAt) } : {}),
-    ...(cancelRequested !== undefined ? { cancel_requested: cancelRequested } : {}),
+    // Heartbeats are answered with the time left, which the worker counts from its send.
+    ...(cancelRequested !== undefined
+      ? { lease_ms: leaseLeftMs(job, now), cancel_requested: cancelRequested }
+      : {}),
   };
 }
 

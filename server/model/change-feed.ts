@@ -15,8 +15,10 @@ export interface JobChange {
   /**
    * "log" when only the job's log grew. "resync" when changes may have been missed (a replica's
    * link to the other replicas was down): every waiter should look again. A resync names no job.
+   * "drain" when worker `workerId` was asked to drain; it names no job either.
    */
-  kind?: "log" | "resync";
+  kind?: "log" | "resync" | "drain";
+  workerId?: string;
 }
 
 export type ChangeListener = (change: JobChange) => void;

@@ -21,6 +21,8 @@ export interface ClaimQuery {
   /** How long to wait for a job when none is pending (0: answer at once). */
   waitMs: number;
   claimId: string | null;
+  /** How long the worker waits between SIGTERM and SIGKILL (the reaper waits it out after a timeout). */
+  killGraceMs: number | null;
 }
 
 export type Outcome =

@@ -47,6 +47,14 @@ export interface JobRecord {
   tasks: Task[] | null;
   /** Which report the holder of `leaseToken` made ("complete" | "failed"), so a repeat gets the same answer. */
   reported: "complete" | "failed" | null;
+  /** Grows by one with every lease of the job (claim), cluster-wide: the attempt's FLOWY_FENCE. */
+  fence: number;
+  /**
+   * The SIGTERM-to-SIGKILL grace the lease holder announced at claim (null: it said nothing): the
+   * reaper waits this long past the execution deadline, plus its margin, so it never requeues a
+   * job whose worker is still stopping it.
+   */
+  killGraceMs: number | null;
   version: number;
 }
 
@@ -69,6 +77,8 @@ export interface WorkerRecord {
   registeredAt: number;
   lastSeenAt: number;
   running: number;
+  /** When an operator asked the worker to drain (stop claiming, finish, exit); null otherwise. */
+  drainRequestedAt: number | null;
 }
 
 export type Role = "admin" | "client" | "worker";

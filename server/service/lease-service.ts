@@ -96,6 +96,7 @@ export class LeaseService {
           now,
           claimId: query.claimId,
           repeated,
+          killGraceMs: query.killGraceMs,
         });
         this.writer.observer.claimed(jobs, (performance.now() - started) / 1000, now);
         this.writer.published(jobs);

@@ -10,8 +10,16 @@ import type { JobRecord, Store, Transition } from "../store/store.ts";
 import { planFailure, planTimeout } from "./job-transitions.ts";
 import type { JobWriter } from "./job-writer.ts";
 
-/** The worker enforces timeout_s itself and reports first; the server steps in after this grace. */
+/**
+ * The worker enforces timeout_s itself and reports first; the server steps in after the kill grace
+ * the lease holder announced (it may still be stopping the job until then) plus this margin.
+ */
 export const TIMEOUT_GRACE_MS = 5_000;
+
+/** When the server may time out a job that ran past its deadline; null when it has none. */
+export function timeoutReapAt(job: JobRecord): number | null {
+  return job.deadlineAt === null ? null : job.deadlineAt + (job.killGraceMs ?? 0) + TIMEOUT_GRACE_MS;
+}
 const BATCH = 500;
 
 export interface ReaperOptions {
@@ -132,7 +140,8 @@ export class Reaper {
 
   private planExpiry(job: JobRecord, now: number): Transition | null {
     const ctx = { now, workerId: job.workerId };
-    if (job.deadlineAt !== null && job.deadlineAt + TIMEOUT_GRACE_MS <= now) {
+    const reapAt = timeoutReapAt(job);
+    if (reapAt !== null && reapAt <= now) {
       return planTimeout(job, {}, { ...ctx, reason: `ran past its timeout of ${job.timeoutS}s` });
     }
     if (job.leaseExpiresAt !== null && job.leaseExpiresAt <= now) {

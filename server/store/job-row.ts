@@ -54,6 +54,8 @@ export function rowToJob(row: Row): JobRecord {
     error: jsonOrNull(row.error),
     tasks: jsonOrNull(row.tasks),
     reported: (row.reported as JobRecord["reported"]) ?? null,
+    fence: num(row.fence ?? 0),
+    killGraceMs: numOrNull(row.kill_grace_ms),
     version: num(row.version),
   };
 }
@@ -102,6 +104,7 @@ const COLUMN_OF: Record<string, string> = {
   updatedAt: "updated_at",
   startedAt: "started_at",
   finishedAt: "finished_at",
+  killGraceMs: "kill_grace_ms",
 };
 
 export function columnOf(field: string): string {
@@ -141,6 +144,7 @@ export function rowToWorker(row: Row): WorkerRecord {
     registeredAt: num(row.registered_at),
     lastSeenAt: num(row.last_seen_at),
     running: num(row.running ?? 0),
+    drainRequestedAt: numOrNull(row.drain_requested_at),
   };
 }
 

@@ -27,6 +27,8 @@ export interface Replication {
   feed?: ChangeFeed;
   /** Set when several replicas may run; otherwise this server always leads. */
   leadership?: Leadership;
+  /** Set when replicas share a database: its clock, which all of them stamp times with. */
+  databaseNow?: () => Promise<number>;
 }
 
 export async function openStore(db: string, logger: Logger, options: OpenStoreOptions = {}): Promise<Store> {
@@ -51,5 +53,5 @@ export async function openReplication(store: Store, logger: Logger): Promise<Rep
     onChange: (leading) =>
       logger.info({ leading }, leading ? "leading: this replica runs the reaper" : "no longer leading"),
   });
-  return { feed, leadership };
+  return { feed, leadership, databaseNow: () => store.databaseNow() };
 }

@@ -24,7 +24,8 @@ export type {
   WorkerRecord,
 } from "../model/records.ts";
 
-export type NewJob = Omit<JobRecord, "version" | "updatedAt">;
+/** A job as submitted; its fence starts at 0 and only claims move it (and set its kill grace). */
+export type NewJob = Omit<JobRecord, "version" | "updatedAt" | "fence" | "killGraceMs">;
 
 /** Columns a transition may change; the store bumps `version` and sets `updatedAt` itself. */
 export type JobPatch = Partial<
@@ -77,6 +78,8 @@ export interface ClaimRequest {
    * still held, answer with them instead of leasing more.
    */
   repeated?: boolean;
+  /** The worker's kill grace (SIGTERM to SIGKILL), stored on the jobs it leases. */
+  killGraceMs?: number | null;
 }
 
 export interface StoreStats {
@@ -131,7 +134,10 @@ export interface Store {
     tasks: Task[] | null,
   ): Promise<JobRecord | undefined>;
 
-  /** Leased jobs whose lease expired by `leaseBefore` or whose execution deadline passed by `deadlineBefore`. */
+  /**
+   * Leased jobs whose lease expired by `leaseBefore`, or whose execution deadline plus the kill
+   * grace its holder announced passed by `deadlineBefore`.
+   */
   findExpired(leaseBefore: number, deadlineBefore: number, limit: number): Promise<JobRecord[]>;
   /** Moves scheduled jobs that are due to pending; returns them. */
   promoteDue(now: number, limit: number): Promise<JobRecord[]>;
@@ -162,7 +168,13 @@ export interface Store {
     maxBytes: number,
   ): Promise<{ data: Buffer; length: number }>;
 
-  upsertWorker(worker: Omit<WorkerRecord, "running" | "registeredAt">, now: number): Promise<WorkerRecord>;
+  /** Registers the worker (again); registering ends a drain asked of its previous run. */
+  upsertWorker(
+    worker: Omit<WorkerRecord, "running" | "registeredAt" | "drainRequestedAt">,
+    now: number,
+  ): Promise<WorkerRecord>;
+  /** Marks the worker as asked to drain; undefined when there is no such worker. */
+  requestDrain(id: string, now: number): Promise<WorkerRecord | undefined>;
   touchWorkers(ids: string[], now: number): Promise<void>;
   getWorker(id: string): Promise<WorkerRecord | undefined>;
   listWorkers(): Promise<WorkerRecord[]>;

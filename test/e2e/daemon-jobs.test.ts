@@ -67,6 +67,22 @@ describe("daemon-flowy runs jobs end to end", () => {
     expect(history.filter((e) => e === "claim")).toHaveLength(2);
   });
 
+  it("gives each attempt a FLOWY_FENCE that grows with every lease of the job", async () => {
+    const server = await spawnServer();
+    spawnDaemon(server.url);
+    const fences = join(tmpDir(), "fences");
+    const id = await submit(server.api, {
+      // The first attempt fails, the second succeeds: two leases, two fences.
+      spec: { shell: `echo "$FLOWY_ATTEMPT $FLOWY_FENCE" >> ${fences}; [ "$FLOWY_ATTEMPT" -ge 2 ]` },
+      max_attempts: 2,
+      backoff: { initial_s: 0, max_s: 0, factor: 1 },
+    });
+    const job = await waitForState(server.api, id, ["succeeded", "failed"]);
+    expect(job.state).toBe("succeeded");
+    expect(readFileSync(fences, "utf8").trim().split("\n")).toEqual(["1 1", "2 2"]);
+    expect(job.fence).toBe(2);
+  });
+
   it("stops a job at its timeout and reports timed_out", async () => {
     const server = await spawnServer();
     spawnDaemon(server.url);

@@ -160,6 +160,30 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
       expect(claimed?.deadlineAt).toBe(T0 + 5000);
     });
 
+    it("raises the job's fence with every lease, and not when a claim is only answered again", async () => {
+      const job = await insert();
+      expect(job.fence).toBe(0);
+      const claim = { workerId: "w1", tags: [], capacity: 1, now: T0, claimId: "f-1" };
+      const [first] = (await store.claimJobs(claim)) as [JobRecord];
+      expect(first.fence).toBe(1);
+      const [again] = (await store.claimJobs({ ...claim, now: T0 + 5, repeated: true })) as [JobRecord];
+      expect(again.fence).toBe(1);
+      // Back to the queue (as after a lease expiry or a requeue): the next lease gets a higher fence.
+      const [back] = await store.applyTransitions(
+        [{ job: again, patch: { state: "pending", leaseToken: null, workerId: null }, history: null }],
+        T0 + 10,
+      );
+      expect(back?.fence).toBe(1);
+      const [second] = (await store.claimJobs({
+        ...claim,
+        workerId: "w2",
+        claimId: "f-2",
+        now: T0 + 20,
+      })) as [JobRecord];
+      expect(second.fence).toBe(2);
+      expect((await store.getJob(job.id))?.fence).toBe(2);
+    });
+
     it("answers a claim repeated under the same claim id with the jobs it leased, not more", async () => {
       for (let i = 0; i < 5; i++) await insert({ createdAt: T0 + i });
       const claim = { workerId: "w1", tags: [], capacity: 2, now: T0 + 10, claimId: "c-1" };
@@ -297,6 +321,22 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
       const expired = await store.findExpired(T0 + 10_000, T0 + 10_000, 10);
       expect(expired.map((j) => j.leaseS).sort((x, y) => x - y)).toEqual([10, 100]);
       expect((await store.findExpired(T0 + 10_000, T0, 10)).map((j) => j.leaseS)).toEqual([10]);
+    });
+
+    it("waits past a deadline for the kill grace the lease holder announced", async () => {
+      const job = await insert({ leaseS: 100, timeoutS: 5 });
+      const [claimed] = await store.claimJobs({
+        workerId: "w",
+        tags: [],
+        capacity: 1,
+        now: T0,
+        killGraceMs: 20_000,
+      });
+      expect(claimed?.killGraceMs).toBe(20_000);
+      expect((await store.getJob(job.id))?.killGraceMs).toBe(20_000);
+      // Deadline T0 + 5 s: not due until the 20 s grace has passed too.
+      expect(await store.findExpired(T0, T0 + 24_999, 10)).toEqual([]);
+      expect((await store.findExpired(T0, T0 + 25_000, 10)).map((j) => j.id)).toEqual([job.id]);
     });
 
     it("promotes scheduled jobs when due and knows the next due time", async () => {
@@ -457,6 +497,15 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
       expect(await pages("duration", "desc")).toEqual(["d5", "d2", "d0", "d3", "d4", "d1"]);
       expect(await pages("duration", "asc")).toEqual(["d1", "d4", "d3", "d0", "d2", "d5"]);
       expect(await pages("finished", "desc")).toEqual(["d5", "d2", "d0", "d3", "d4", "d1"]);
+    });
+
+    it("marks a worker as asked to drain until it registers again", async () => {
+      const worker = { id: "w1", hostname: "h", tags: [], capacity: 1, version: null, lastSeenAt: T0 };
+      expect((await store.upsertWorker(worker, T0)).drainRequestedAt).toBeNull();
+      expect((await store.requestDrain("w1", T0 + 5))?.drainRequestedAt).toBe(T0 + 5);
+      expect((await store.getWorker("w1"))?.drainRequestedAt).toBe(T0 + 5);
+      expect(await store.requestDrain("nope", T0)).toBeUndefined();
+      expect((await store.upsertWorker(worker, T0 + 10)).drainRequestedAt).toBeNull();
     });
 
     it("registers workers and counts what they run", async () => {

@@ -35,6 +35,7 @@ import {
   fromWireOutcome,
   fromWireRegistration,
   fromWireReportItem,
+  toWireClaimedJob,
   toWireHeartbeat,
   toWireJob,
   toWireReportResult,
@@ -50,12 +51,15 @@ function isRetry(headers: Record<string, string | string[] | undefined>): boolea
   return Number(headers[ATTEMPT_HEADER] ?? 1) > 1;
 }
 
-function toClaimed(jobs: JobRecord[]) {
-  return jobs.map((job) => ({ ...toWireJob(job), lease_token: job.leaseToken! }));
-}
-
 export function registerWorkerRoutes(app: FastifyInstance, services: Services): void {
   const { leases, clock } = services;
+  /**
+   * lease_ms counts from `receivedAt`, when this server began on the request (never earlier than
+   * the worker sent it): a long-poll claim's lease was stamped when its job came, maybe seconds
+   * later, and the worker, counting from its send, must not take that wait off the lease.
+   */
+  const toClaimed = (jobs: JobRecord[], receivedAt = clock()) =>
+    jobs.map((job) => toWireClaimedJob(job, receivedAt));
 
   app.post<{ Body: RegisterWorker }>(
     "/workers/register",
@@ -81,10 +85,11 @@ export function registerWorkerRoutes(app: FastifyInstance, services: Services): 
       },
     },
     async (request, reply) => {
+      const receivedAt = clock();
       const hungUp = abortOnClose(reply);
       const jobs = await leases.claim(fromWireClaim(request.body), hungUp, isRetry(request.headers));
       if (jobs.length > 0) releaseIfUndelivered(jobs, hungUp, request.log);
-      return { jobs: toClaimed(jobs) };
+      return { jobs: toClaimed(jobs, receivedAt) };
     },
   );
 
@@ -125,6 +130,7 @@ export function registerWorkerRoutes(app: FastifyInstance, services: Services): 
     async (request) =>
       toWireHeartbeat(
         await leases.heartbeat(request.params.id, request.body.lease_token, request.body.tasks ?? null),
+        clock(),
       ),
   );
 
@@ -157,6 +163,7 @@ export function registerWorkerRoutes(app: FastifyInstance, services: Services): 
       },
     },
     async (request) => {
+      const receivedAt = clock();
       const { worker_id, items, claim } = request.body;
       // Started together, the claim shares the report's group commit.
       const [answers, jobs] = await Promise.all([
@@ -169,7 +176,11 @@ export function registerWorkerRoutes(app: FastifyInstance, services: Services): 
             )
           : undefined,
       ]);
-      return { results: answers.map(toWireReportResult), ...(jobs ? { jobs: toClaimed(jobs) } : {}) };
+      const now = clock();
+      return {
+        results: answers.map((answer) => toWireReportResult(answer, now)),
+        ...(jobs ? { jobs: toClaimed(jobs, receivedAt) } : {}),
+      };
     },
   );
 
@@ -207,7 +218,7 @@ export function registerWorkerRoutes(app: FastifyInstance, services: Services): 
     },
     async (request) => {
       const jobs = await leases.running(request.query.worker_id);
-      return { jobs: jobs.map((job) => ({ ...toWireJob(job), lease_token: job.leaseToken! })) };
+      return { jobs: toClaimed(jobs) };
     },
   );
 }

@@ -27,7 +27,7 @@ function historyFrom(source: string, v: HistoryValues): string {
 }
 
 /**
- * The settings flowy_claim (PostgreSQL migration 6) runs under. The planner guesses that `tags <@ $2` keeps 0.1% of
+ * The settings flowy_claim (created by PostgreSQL migration 6, replaced by later ones) runs under. The planner guesses that `tags <@ $2` keeps 0.1% of
  * rows whatever the data, and with statistics not yet gathered (a queue just filled) it then
  * prefers to fetch every pending job and sort them: 24 ms a claim at 20,000 pending, growing with
  * the queue. Without bitmap scans and sorts to choose, it walks jobs_claim in order and stops after
@@ -36,7 +36,7 @@ function historyFrom(source: string, v: HistoryValues): string {
  */
 
 // $1 worker id, $2 the worker's tags (jsonb array), $3 capacity, $4 now, $5 claim id (or null),
-// $6 whether the worker sent this claim before.
+// $6 whether the worker sent this claim before, $7 the worker's kill grace in ms (or null).
 // One statement per batch: lock up to $3 pending jobs in claim order (skipping rows another claim
 // holds), lease each with a fresh token, record the claims, return them in claim order. The
 // partial index jobs_claim is walked in order, so the cost does not grow with the queue. A claim
@@ -57,7 +57,7 @@ export const CLAIM_BODY = `
   ), claimed AS (
     UPDATE jobs SET
       state = 'running', attempt = attempt + 1, worker_id = $1, claim_id = $5::text,
-      lease_token = replace(gen_random_uuid()::text, '-', ''),
+      lease_token = replace(gen_random_uuid()::text, '-', ''), fence = fence + 1, kill_grace_ms = $7::bigint,
       lease_expires_at = $4 + trunc(lease_s * 1000)::bigint,
       deadline_at = CASE WHEN timeout_s IS NULL THEN NULL ELSE $4 + trunc(timeout_s * 1000)::bigint END,
       started_at = $4, updated_at = $4, finished_at = NULL, result = NULL, error = NULL,
@@ -72,7 +72,7 @@ export const CLAIM_BODY = `
 // The claim is CLAIM_BODY run by the function flowy_claim under the settings above, in one round
 // trip; test/helpers/query-plans.ts reads the function's body and settings back, for EXPLAIN and
 // for the test that keeps them equal to CLAIM_BODY.
-export const CLAIM = sql("SELECT * FROM flowy_claim($1, $2::jsonb, $3, $4, $5, $6)");
+export const CLAIM = sql("SELECT * FROM flowy_claim($1, $2::jsonb, $3, $4, $5, $6, $7)");
 
 // $1 id, $2 lease token, $3 now, $4 tasks (jsonb, or null to keep them).
 // Extends the lease only while the token holds it; a task update is a change (version + 1).
@@ -97,10 +97,11 @@ export const PROMOTE_DUE = sql(`
   )
   SELECT * FROM promoted`);
 
-// $1 lease expired by, $2 deadline passed by, $3 limit.
+// $1 lease expired by, $2 deadline (plus the holder's kill grace) passed by, $3 limit.
 export const FIND_EXPIRED = sql(`
   SELECT * FROM jobs
-  WHERE state IN ${LEASED} AND (lease_expires_at <= $1 OR deadline_at <= $2)
+  WHERE state IN ${LEASED}
+    AND (lease_expires_at <= $1 OR (deadline_at <= $2 AND deadline_at + coalesce(kill_grace_ms, 0) <= $2))
   LIMIT $3`);
 
 // No parameters: the soonest run_at among scheduled jobs.
@@ -116,6 +117,9 @@ export const FIND_RELEASABLE = sql(`
 export const RUNNING_FOR_WORKER = sql(
   `SELECT * FROM jobs WHERE worker_id = $1 AND state IN ${LEASED} ORDER BY id`,
 );
+
+// No parameters: the database's clock (epoch ms), which every replica's times are taken from.
+export const DATABASE_NOW = sql("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS now");
 
 // $1 id.
 export const GET_JOB = sql("SELECT * FROM jobs WHERE id = $1");
@@ -155,8 +159,11 @@ export const UPSERT_WORKER = sql(`
   INSERT INTO workers (id, hostname, tags, capacity, version, registered_at, last_seen_at)
   VALUES ($1, $2, $3, $4, $5, $6, $6)
   ON CONFLICT (id) DO UPDATE SET hostname = excluded.hostname, tags = excluded.tags,
-    capacity = excluded.capacity, version = excluded.version, last_seen_at = excluded.last_seen_at
+    capacity = excluded.capacity, version = excluded.version, last_seen_at = excluded.last_seen_at,
+    drain_requested_at = NULL
   RETURNING *`);
+// $1 worker id, $2 now: the worker is asked to drain.
+export const REQUEST_DRAIN = sql("UPDATE workers SET drain_requested_at = $2 WHERE id = $1 RETURNING id");
 // $1 worker ids (text[]), $2 now.
 export const TOUCH_WORKERS = sql("UPDATE workers SET last_seen_at = $2 WHERE id = ANY($1::text[])");
 

@@ -203,4 +203,104 @@ export const PG_MIGRATIONS: Migration[] = [
       ALTER TABLE job_logs ALTER COLUMN data TYPE bytea USING convert_to(data, 'UTF8');
     `,
   },
+  {
+    version: 9,
+    name: "fencing tokens",
+    sql: `
+      -- FLOWY_FENCE: a number that grows with every lease of a job, cluster-wide, so a job can
+      -- make its own writes conditional on it. The claim raises it in the same statement that
+      -- leases the job (row lock held), so two leases of one job never share a fence.
+      ALTER TABLE jobs ADD COLUMN fence bigint NOT NULL DEFAULT 0;
+      CREATE OR REPLACE FUNCTION flowy_claim(text, jsonb, integer, bigint, text, boolean) RETURNS SETOF jobs
+      LANGUAGE plpgsql
+      SET enable_sort = off SET enable_bitmapscan = off SET jit = off
+      AS $claim$
+      BEGIN
+        RETURN QUERY
+          WITH earlier AS (
+            UPDATE jobs SET lease_expires_at = $4 + trunc(lease_s * 1000)::bigint, updated_at = $4,
+              version = version + 1
+            WHERE $6::boolean AND claim_id = $5::text AND worker_id = $1 AND state IN ('running', 'cancelling')
+            RETURNING *
+          ), picked AS MATERIALIZED (
+            SELECT id FROM jobs
+            WHERE state = 'pending' AND tags <@ $2::jsonb AND NOT EXISTS (SELECT 1 FROM earlier)
+            ORDER BY priority DESC, id
+            LIMIT $3
+            FOR UPDATE SKIP LOCKED
+          ), claimed AS (
+            UPDATE jobs SET
+              state = 'running', attempt = attempt + 1, worker_id = $1, claim_id = $5::text,
+              lease_token = replace(gen_random_uuid()::text, '-', ''), fence = fence + 1,
+              lease_expires_at = $4 + trunc(lease_s * 1000)::bigint,
+              deadline_at = CASE WHEN timeout_s IS NULL THEN NULL ELSE $4 + trunc(timeout_s * 1000)::bigint END,
+              started_at = $4, updated_at = $4, finished_at = NULL, result = NULL, error = NULL,
+              tasks = NULL, reported = NULL, version = version + 1
+            WHERE id IN (SELECT id FROM picked)
+            RETURNING *
+          ), history AS (
+            INSERT INTO job_history (job_id, at, from_state, to_state, event, reason, worker_id, attempt)
+            SELECT id, ($4)::bigint, ('pending')::text, ('running')::text, ('claim')::text,
+              (NULL)::text, ($1)::text, attempt FROM claimed
+          )
+          SELECT * FROM claimed UNION ALL SELECT * FROM earlier ORDER BY priority DESC, id;
+      END
+      $claim$;
+    `,
+  },
+  {
+    version: 10,
+    name: "kill grace at claim",
+    sql: `
+      -- The kill grace (SIGTERM to SIGKILL) the lease holder announced at claim: the reaper waits
+      -- past the execution deadline at least this long, so it never requeues a job whose worker is
+      -- still stopping it. flowy_claim takes it as a seventh parameter.
+      ALTER TABLE jobs ADD COLUMN kill_grace_ms bigint;
+      DROP FUNCTION flowy_claim(text, jsonb, integer, bigint, text, boolean);
+      CREATE FUNCTION flowy_claim(text, jsonb, integer, bigint, text, boolean, bigint) RETURNS SETOF jobs
+      LANGUAGE plpgsql
+      SET enable_sort = off SET enable_bitmapscan = off SET jit = off
+      AS $claim$
+      BEGIN
+        RETURN QUERY
+          WITH earlier AS (
+            UPDATE jobs SET lease_expires_at = $4 + trunc(lease_s * 1000)::bigint, updated_at = $4,
+              version = version + 1
+            WHERE $6::boolean AND claim_id = $5::text AND worker_id = $1 AND state IN ('running', 'cancelling')
+            RETURNING *
+          ), picked AS MATERIALIZED (
+            SELECT id FROM jobs
+            WHERE state = 'pending' AND tags <@ $2::jsonb AND NOT EXISTS (SELECT 1 FROM earlier)
+            ORDER BY priority DESC, id
+            LIMIT $3
+            FOR UPDATE SKIP LOCKED
+          ), claimed AS (
+            UPDATE jobs SET
+              state = 'running', attempt = attempt + 1, worker_id = $1, claim_id = $5::text,
+              lease_token = replace(gen_random_uuid()::text, '-', ''), fence = fence + 1, kill_grace_ms = $7::bigint,
+              lease_expires_at = $4 + trunc(lease_s * 1000)::bigint,
+              deadline_at = CASE WHEN timeout_s IS NULL THEN NULL ELSE $4 + trunc(timeout_s * 1000)::bigint END,
+              started_at = $4, updated_at = $4, finished_at = NULL, result = NULL, error = NULL,
+              tasks = NULL, reported = NULL, version = version + 1
+            WHERE id IN (SELECT id FROM picked)
+            RETURNING *
+          ), history AS (
+            INSERT INTO job_history (job_id, at, from_state, to_state, event, reason, worker_id, attempt)
+            SELECT id, ($4)::bigint, ('pending')::text, ('running')::text, ('claim')::text,
+              (NULL)::text, ($1)::text, attempt FROM claimed
+          )
+          SELECT * FROM claimed UNION ALL SELECT * FROM earlier ORDER BY priority DESC, id;
+      END
+      $claim$;
+    `,
+  },
+  {
+    version: 11,
+    name: "worker drain",
+    sql: `
+      -- An operator's request that a worker drain (flowy-client workers drain): its daemon hears of
+      -- it on its control request, stops claiming, finishes its jobs and exits. Registering clears it.
+      ALTER TABLE workers ADD COLUMN drain_requested_at bigint;
+    `,
+  },
 ];

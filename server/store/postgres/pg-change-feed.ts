@@ -24,7 +24,7 @@ const NOTIFY = sql("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p");
 const BACKEND_PID = sql("SELECT pg_backend_pid() AS pid");
 
 /** A change on the wire: [job id, state, version, tags, kind?]. */
-type WireChange = [string, JobState, number, string[], JobChange["kind"]?];
+type WireChange = [string, JobState, number, string[], JobChange["kind"]?, string?];
 
 /** Published locally after a reconnect, when notifications may have been missed. */
 const RESYNC: JobChange = { jobId: "", state: "pending", version: 0, tags: [], kind: "resync" };
@@ -162,11 +162,13 @@ class PgChangeFeed implements ChangeFeed {
 function toWire(change: JobChange): WireChange {
   const wire: WireChange = [change.jobId, change.state, change.version, change.tags];
   if (change.kind) wire.push(change.kind);
+  if (change.kind && change.workerId) wire.push(change.workerId);
   return wire;
 }
 
-function fromWire([jobId, state, version, tags, kind]: WireChange): JobChange {
-  return kind ? { jobId, state, version, tags, kind } : { jobId, state, version, tags };
+function fromWire([jobId, state, version, tags, kind, workerId]: WireChange): JobChange {
+  if (!kind) return { jobId, state, version, tags };
+  return workerId ? { jobId, state, version, tags, kind, workerId } : { jobId, state, version, tags, kind };
 }
 
 /** Packs changes into as few JSON payloads as fit under the NOTIFY size limit. */

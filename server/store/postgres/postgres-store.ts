@@ -101,6 +101,12 @@ export class PostgresStore implements Store {
     }
   }
 
+  /** The database's clock, epoch ms: what replicas stamp leases and run_at times with. */
+  async databaseNow(): Promise<number> {
+    const [row] = await this.db.read(q.DATABASE_NOW);
+    return Number(row?.now);
+  }
+
   async insertJob(job: NewJob, history: HistoryInput): Promise<{ job: JobRecord; created: boolean }> {
     const columns = [...jobToColumns(job), ["updated_at", job.createdAt] as [string, unknown]];
     const statement = q.insertJob(columns.map(([c]) => c));
@@ -147,6 +153,7 @@ export class PostgresStore implements Store {
       req.now,
       req.claimId ?? null,
       Boolean(req.claimId && req.repeated),
+      req.killGraceMs ?? null,
     ]);
     return rows.map(rowToJob);
   }
@@ -258,6 +265,11 @@ export class PostgresStore implements Store {
   async touchWorkers(ids: string[], now: number): Promise<void> {
     // Repeating it is harmless (it only moves last_seen_at), so it retries like a read.
     if (ids.length > 0) await this.db.read(q.TOUCH_WORKERS, [ids, now]);
+  }
+
+  async requestDrain(id: string, now: number): Promise<WorkerRecord | undefined> {
+    const rows = await this.db.write(q.REQUEST_DRAIN, [id, now]);
+    return rows.length > 0 ? this.getWorker(id) : undefined;
   }
 
   async getWorker(id: string): Promise<WorkerRecord | undefined> {

@@ -201,4 +201,32 @@ export const SQLITE_MIGRATIONS: Array<{ version: number; name: string; sql: stri
       ALTER TABLE job_logs_v8 RENAME TO job_logs;
     `,
   },
+  {
+    version: 10,
+    name: "fencing tokens",
+    sql: `
+      -- FLOWY_FENCE: a number that grows with every lease of a job, so a job can make its own
+      -- writes conditional on it. The claim raises it in the statement that leases the job.
+      ALTER TABLE jobs ADD COLUMN fence INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
+  {
+    version: 11,
+    name: "kill grace at claim",
+    sql: `
+      -- The kill grace (SIGTERM to SIGKILL) the lease holder announced at claim: the reaper waits
+      -- past the execution deadline at least this long, so it never requeues a job whose worker is
+      -- still stopping it.
+      ALTER TABLE jobs ADD COLUMN kill_grace_ms INTEGER;
+    `,
+  },
+  {
+    version: 12,
+    name: "worker drain",
+    sql: `
+      -- An operator's request that a worker drain (flowy-client workers drain): its daemon hears of
+      -- it on its control request, stops claiming, finishes its jobs and exits. Registering clears it.
+      ALTER TABLE workers ADD COLUMN drain_requested_at INTEGER;
+    `,
+  },
 ];

@@ -151,6 +151,7 @@ export class SqliteStore implements Store {
     return this.all(
       `SELECT * FROM jobs INDEXED BY jobs_lease WHERE state IN ${LEASED} AND lease_expires_at <= +:lease
        UNION SELECT * FROM jobs INDEXED BY jobs_deadline WHERE state IN ${LEASED} AND deadline_at <= +:deadline
+         AND deadline_at + coalesce(kill_grace_ms, 0) <= +:deadline
        LIMIT +:limit`,
       { lease: leaseBefore, deadline: deadlineBefore, limit },
     ).map(rowToJob);
@@ -215,8 +216,17 @@ export class SqliteStore implements Store {
     };
   }
 
-  upsertWorker(worker: Omit<WorkerRecord, "running" | "registeredAt">, now: number): Promise<WorkerRecord> {
+  upsertWorker(
+    worker: Omit<WorkerRecord, "running" | "registeredAt" | "drainRequestedAt">,
+    now: number,
+  ): Promise<WorkerRecord> {
     return this.batcher.write(() => this.writes.upsertWorker(worker, now));
+  }
+
+  async requestDrain(id: string, now: number): Promise<WorkerRecord | undefined> {
+    return (await this.batcher.write(() => this.writes.requestDrain(id, now)))
+      ? this.getWorker(id)
+      : undefined;
   }
 
   touchWorkers(ids: string[], now: number): Promise<void> {

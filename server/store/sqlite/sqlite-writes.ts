@@ -23,7 +23,7 @@ import { Statements } from "./sqlite-connection.ts";
 export const CLAIM_SQL = `
   UPDATE jobs SET
     state = 'running', attempt = attempt + 1, worker_id = +:worker_id, claim_id = +:claim_id,
-    lease_token = lower(hex(randomblob(16))),
+    lease_token = lower(hex(randomblob(16))), fence = fence + 1, kill_grace_ms = :kill_grace_ms,
     lease_expires_at = +:now + CAST(lease_s * 1000 AS INTEGER),
     deadline_at = CASE WHEN timeout_s IS NULL THEN NULL ELSE +:now + CAST(timeout_s * 1000 AS INTEGER) END,
     started_at = +:now, updated_at = +:now, finished_at = NULL, result = NULL, error = NULL,
@@ -89,7 +89,7 @@ export class SqliteWrites {
       });
       if (existing) return { job: rowToJob(existing), created: false };
     }
-    const stored: JobRecord = { ...job, updatedAt: job.createdAt, version: 1 };
+    const stored: JobRecord = { ...job, updatedAt: job.createdAt, version: 1, fence: 0, killGraceMs: null };
     const columns = jobToColumns(stored);
     // No RETURNING: the row is exactly the record (as with transitions, it costs more than the insert).
     const sql = `INSERT INTO jobs (${columns.map(([c]) => c).join(", ")})
@@ -118,6 +118,7 @@ export class SqliteWrites {
       now: req.now,
       worker_tags: JSON.stringify(req.tags),
       capacity: req.capacity,
+      kill_grace_ms: req.killGraceMs ?? null,
     });
     const jobs = rows.map(rowToJob).sort(byPriorityThenAge);
     const claimed: HistoryInput = { event: "claim", from: "pending", to: "running", workerId: req.workerId };
@@ -204,12 +205,16 @@ export class SqliteWrites {
     return plan.length;
   }
 
-  upsertWorker(worker: Omit<WorkerRecord, "running" | "registeredAt">, now: number): WorkerRecord {
+  upsertWorker(
+    worker: Omit<WorkerRecord, "running" | "registeredAt" | "drainRequestedAt">,
+    now: number,
+  ): WorkerRecord {
     const row = this.q.get(
       `INSERT INTO workers (id, hostname, tags, capacity, version, registered_at, last_seen_at)
        VALUES (:id, :hostname, :tags, :capacity, :version, :now, :now)
        ON CONFLICT (id) DO UPDATE SET hostname = excluded.hostname, tags = excluded.tags,
-         capacity = excluded.capacity, version = excluded.version, last_seen_at = excluded.last_seen_at
+         capacity = excluded.capacity, version = excluded.version, last_seen_at = excluded.last_seen_at,
+         drain_requested_at = NULL
        RETURNING *`,
       {
         id: worker.id,
@@ -221,6 +226,14 @@ export class SqliteWrites {
       },
     )!;
     return rowToWorker(row);
+  }
+
+  requestDrain(id: string, now: number): boolean {
+    const row = this.q.get("UPDATE workers SET drain_requested_at = :now WHERE id = +:id RETURNING id", {
+      id,
+      now,
+    });
+    return row !== undefined;
   }
 
   touchWorkers(ids: string[], now: number): void {

@@ -7,6 +7,7 @@ export interface Sizes {
   depthDeep: number;
   depthClaims: number;
   idleSeconds: number;
+  cancelJobs: number;
 }
 
 export const FULL: Sizes = {
@@ -17,6 +18,7 @@ export const FULL: Sizes = {
   depthDeep: 1_000_000,
   depthClaims: 1_000,
   idleSeconds: 30,
+  cancelJobs: 100,
 };
 
 export const QUICK: Sizes = {
@@ -27,6 +29,7 @@ export const QUICK: Sizes = {
   depthDeep: 20_000,
   depthClaims: 200,
   idleSeconds: 3,
+  cancelJobs: 10,
 };
 
 /** Total concurrency 32 everywhere, split the same way for every system: 4 workers × 8 slots. */

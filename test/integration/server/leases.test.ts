@@ -179,6 +179,43 @@ describe("leases, retries and fencing", () => {
     expect((await get(`${api}/jobs/${job.id}`)).body).toMatchObject({ state: "timed_out" });
   });
 
+  it("tells the worker how many ms are left on each lease it holds, as of the answer", async () => {
+    const { api, clock, claimOne } = await setup();
+    await post(`${api}/jobs`, makeJobSpec({ lease_s: 20 }));
+    const job = await claimOne();
+    expect(job.lease_ms).toBe(20_000);
+    clock.advance(4_000);
+    const running = (await get(`${api}/jobs/running?worker_id=w1`)).body.jobs;
+    expect(running.map((j: { id: string; lease_ms: number }) => [j.id, j.lease_ms])).toEqual([
+      [job.id, 16_000],
+    ]);
+    const beat = await post(`${api}/jobs/${job.id}/heartbeat`, {
+      worker_id: "w1",
+      lease_token: job.lease_token,
+    });
+    expect(beat.body.lease_ms).toBe(20_000);
+    clock.advance(1_000);
+    const report = await post(`${api}/jobs/report`, {
+      worker_id: "w1",
+      items: [{ kind: "heartbeat", job_id: job.id, lease_token: job.lease_token }],
+    });
+    expect(report.body.results[0]).toMatchObject({ ok: true, lease_ms: 20_000 });
+  });
+
+  it("leaves a job past its timeout to a worker still inside the kill grace it announced", async () => {
+    const { api, clock, server } = await setup();
+    await post(`${api}/jobs`, makeJobSpec({ timeout_s: 1, lease_s: 600 }));
+    const { body } = await post(`${api}/jobs/claim`, { worker_id: "w1", capacity: 1, kill_grace_s: 30 });
+    const job = body.jobs[0];
+    // Past timeout_s plus the old fixed 5 s grace, the worker may still be in its 30 s SIGTERM grace.
+    clock.advance(1_000 + 30_000);
+    await server.reaper.tick();
+    expect((await get(`${api}/jobs/${job.id}`)).body.state).toBe("running");
+    clock.advance(5_000);
+    await server.reaper.tick();
+    expect((await get(`${api}/jobs/${job.id}`)).body.state).toBe("timed_out");
+  });
+
   it("takes a batch of heartbeats and outcomes in one call, each with its own answer", async () => {
     const { api } = await setup();
     for (let i = 0; i < 3; i++) await post(`${api}/jobs`, makeJobSpec({ max_attempts: 1 }));

@@ -1,5 +1,5 @@
 /** The lease keeper on a hand-driven clock: no sleeping, every decision checked. */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { killMargin, LeaseKeeper } from "../../../../daemon/leases/lease-keeper.ts";
 import type { ReportItem, ReportResult } from "../../../../shared/protocol.ts";
 
@@ -51,6 +51,40 @@ describe("LeaseKeeper", () => {
     t.advance(4_700);
     expect(t.sent).toHaveLength(2);
     expect(t.calls).toEqual([]);
+  });
+
+  it("counts only the lease_ms the server says is left, from when the request was sent", async () => {
+    const t = setup();
+    const sentAt = t.now();
+    // A claim whose answer came 1.5 s late, with the lease stamped 0.5 s after the send.
+    t.advance(1_500);
+    t.keeper.track("j1", "tok", 4, sentAt, t.handlers, 3_500);
+    expect(t.keeper.expiresAt("j1")).toBe(sentAt + 3_500);
+    t.advance(250); // half a lease before it runs out: due already
+    expect(t.sent).toHaveLength(1);
+    const beatAt = t.now();
+    t.answers[0]!.resolve({ job_id: "j1", ok: true, lease_ms: 3_000, cancel_requested: false });
+    await t.flush();
+    expect(t.keeper.expiresAt("j1")).toBe(beatAt + 3_000);
+  });
+
+  it("keeps its deadlines on the monotonic clock: a step of the wall clock changes nothing", () => {
+    const calls: string[] = [];
+    const keeper = new LeaseKeeper({ send: () => new Promise(() => {}) });
+    const handlers = { onCancel: () => calls.push("cancel"), onLost: (r: string) => calls.push(r) };
+    keeper.track("j1", "tok", 60, keeper.clock(), handlers);
+    const wall = vi.spyOn(Date, "now");
+    try {
+      wall.mockReturnValue(Date.now() + 3_600_000); // the wall clock jumps an hour ahead
+      keeper.tick();
+      wall.mockReturnValue(Date.now() - 7_200_000); // and then two hours back
+      keeper.tick();
+    } finally {
+      wall.mockRestore();
+    }
+    expect(calls).toEqual([]);
+    expect(keeper.expiresAt("j1")! - keeper.clock()).toBeGreaterThan(50_000);
+    keeper.untrack("j1");
   });
 
   it("retries a failed heartbeat with backoff and stops the job before the lease can run out", async () => {

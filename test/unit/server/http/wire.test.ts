@@ -31,18 +31,22 @@ describe("wire mapping of worker reports", () => {
 
   it("answers with ISO times, and a refusal as a problem object", () => {
     const job = { id: "j", state: "running", leaseExpiresAt: 0 } as JobRecord;
-    expect(toWireReportResult({ jobId: "j", ok: true, job, cancelRequested: false })).toEqual({
+    expect(toWireReportResult({ jobId: "j", ok: true, job, cancelRequested: false }, -250)).toEqual({
       job_id: "j",
       ok: true,
       state: "running",
       lease_expires_at: "1970-01-01T00:00:00.000Z",
+      lease_ms: 250,
       cancel_requested: false,
     });
-    const refused = toWireReportResult({
-      jobId: "j",
-      ok: false,
-      error: leaseLost("j", "another lease holds it"),
-    });
+    const refused = toWireReportResult(
+      {
+        jobId: "j",
+        ok: false,
+        error: leaseLost("j", "another lease holds it"),
+      },
+      0,
+    );
     expect(refused).toMatchObject({ job_id: "j", ok: false, error: { code: "lease-lost", status: 409 } });
   });
 });
