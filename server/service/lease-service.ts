@@ -106,9 +106,9 @@ export class LeaseService {
     return written.filter((job): job is JobRecord => job !== undefined);
   }
 
-  async heartbeat(id: string, leaseToken: string, tasks: JobRecord["tasks"]) {
-    const job = await this.store.renewLease(id, leaseToken, this.writer.now(), tasks);
-    if (!job) throw await this.whyNotHeld(id, leaseToken);
+  async heartbeat(id: string, leaseToken: string, workerId: string, tasks: JobRecord["tasks"]) {
+    const job = await this.store.renewLease(id, leaseToken, this.writer.now(), tasks, workerId);
+    if (!job) throw await this.whyNotHeld(id, leaseToken, workerId);
     this.leased.remember([job]);
     if (tasks) this.writer.published([job]);
     return { job, cancelRequested: job.state === "cancelling" };
@@ -128,8 +128,11 @@ export class LeaseService {
     const results = new Array<ReportResult>(items.length);
     const reports = items.flatMap((item, index) => (item.kind === "heartbeat" ? [] : [{ item, index }]));
     const [, read] = await Promise.all([
-      this.heartbeats(items, results),
-      this.recordsOf(reports.map(({ item }) => item)),
+      this.heartbeats(workerId, items, results),
+      this.recordsOf(
+        reports.map(({ item }) => item),
+        workerId,
+      ),
     ]);
     const pending: Array<{ index: number; item: ReportItem; transition: Transition }> = [];
     reports.forEach(({ item, index }, i) => {
@@ -166,10 +169,10 @@ export class LeaseService {
    * in one go. Only a record that says the report's token holds the lease is used unread: a
    * refusal or a repeated report's answer is always decided on the stored row.
    */
-  private async recordsOf(items: ReportItem[]): Promise<Array<JobRecord | undefined>> {
+  private async recordsOf(items: ReportItem[], workerId: string): Promise<Array<JobRecord | undefined>> {
     const records = items.map(({ job_id, lease_token }) => {
       const job = this.leased.get(job_id);
-      return job && job.leaseToken === lease_token && isLeased(job.state) ? job : undefined;
+      return job && holds(job, lease_token, workerId) ? job : undefined;
     });
     const missing = items.filter((_, i) => records[i] === undefined).map((item) => item.job_id);
     if (missing.length === 0) return records;
@@ -179,7 +182,7 @@ export class LeaseService {
   }
 
   /** The batch's heartbeats, each answered in `results` at its own index. */
-  private async heartbeats(items: ReportItem[], results: ReportResult[]): Promise<void> {
+  private async heartbeats(workerId: string, items: ReportItem[], results: ReportResult[]): Promise<void> {
     await Promise.all(
       items.map(async (item, index) => {
         if (item.kind !== "heartbeat") return;
@@ -187,6 +190,7 @@ export class LeaseService {
           const { job, cancelRequested } = await this.heartbeat(
             item.job_id,
             item.lease_token,
+            workerId,
             item.tasks ?? null,
           );
           results[index] = ok(job, { cancel_requested: cancelRequested });
@@ -201,12 +205,7 @@ export class LeaseService {
     if (job.leaseToken === leaseToken && !isLeased(job.state) && job.reported === outcome.kind) {
       return { answer: job };
     }
-    if (job.leaseToken !== leaseToken || !isLeased(job.state)) {
-      throw leaseLost(
-        job.id,
-        job.leaseToken === leaseToken ? `the lease ended (${job.state})` : "another lease holds it",
-      );
-    }
+    if (!holds(job, leaseToken, workerId)) throw notHeldBecause(job, leaseToken, workerId);
     const now = this.writer.now();
     const ctx = { now, workerId };
     const tasks = outcome.tasks ?? job.tasks;
@@ -235,10 +234,16 @@ export class LeaseService {
     };
   }
 
-  async appendLog(id: string, leaseToken: string, offset: number, data: string): Promise<number> {
+  async appendLog(
+    id: string,
+    leaseToken: string,
+    workerId: string,
+    offset: number,
+    data: string,
+  ): Promise<number> {
     const job = await this.store.getJob(id);
     if (!job) throw notFound("Job", id);
-    if (job.leaseToken !== leaseToken || !isLeased(job.state)) throw await this.whyNotHeld(id, leaseToken);
+    if (!holds(job, leaseToken, workerId)) throw notHeldBecause(job, leaseToken, workerId);
     try {
       const length = await this.store.appendLog(id, job.attempt, offset, data, this.writer.now());
       this.writer.logAppended(job);
@@ -258,12 +263,26 @@ export class LeaseService {
     return this.store.runningForWorker(workerId);
   }
 
-  private async whyNotHeld(id: string, leaseToken: string): Promise<FlowyError> {
+  private async whyNotHeld(id: string, leaseToken: string, workerId: string): Promise<FlowyError> {
     const job = await this.store.getJob(id);
     if (!job) return notFound("Job", id);
-    if (job.leaseToken !== leaseToken) return leaseLost(id, "another lease holds it");
-    return leaseLost(id, `the lease ended (${job.state})`);
+    return notHeldBecause(job, leaseToken, workerId);
   }
+}
+
+/**
+ * Whether `leaseToken` holds the job's lease for `workerId`. Reports are bound to the worker the
+ * lease was granted to: a token read by someone else (a job on that worker, a log) is useless
+ * from any other worker id.
+ */
+function holds(job: JobRecord, leaseToken: string, workerId: string): boolean {
+  return job.leaseToken === leaseToken && job.workerId === workerId && isLeased(job.state);
+}
+
+function notHeldBecause(job: JobRecord, leaseToken: string, workerId: string): FlowyError {
+  if (job.leaseToken !== leaseToken) return leaseLost(job.id, "another lease holds it");
+  if (job.workerId !== workerId) return leaseLost(job.id, `the lease is held by another worker`);
+  return leaseLost(job.id, `the lease ended (${job.state})`);
 }
 
 function toOutcome(item: ReportItem): Outcome {

@@ -118,6 +118,7 @@ export function registerWorkerRoutes(app: FastifyInstance, services: Services): 
       const { job, cancelRequested } = await leases.heartbeat(
         request.params.id,
         request.body.lease_token,
+        request.body.worker_id,
         request.body.tasks ?? null,
       );
       return {
@@ -184,6 +185,7 @@ export function registerWorkerRoutes(app: FastifyInstance, services: Services): 
       length: await leases.appendLog(
         request.params.id,
         request.body.lease_token,
+        request.body.worker_id,
         request.body.offset,
         request.body.data,
       ),

@@ -170,8 +170,9 @@ export class SqliteStore implements Store {
     leaseToken: string,
     now: number,
     tasks: Task[] | null,
+    workerId: string,
   ): Promise<JobRecord | undefined> {
-    return this.write("renewLease", id, leaseToken, now, tasks);
+    return this.write("renewLease", id, leaseToken, now, tasks, workerId);
   }
 
   async findExpired(leaseBefore: number, deadlineBefore: number, limit: number): Promise<JobRecord[]> {
