@@ -9,6 +9,7 @@ import { readApiKeyFile } from "../shared/api-key-file.ts";
 import { isFlowyError } from "../shared/errors.ts";
 import { retryDelayMs } from "../shared/retry-policy.ts";
 import type { DaemonConfig } from "./config-schema.ts";
+import { createContainment } from "./process/cgroup.ts";
 import { jobsRoot } from "./process/job-dir.ts";
 import { type DrainResult, JobManager } from "./job-manager.ts";
 import type { RunContext } from "./job-run.ts";
@@ -46,7 +47,8 @@ export async function startDaemon(options: StartDaemonOptions): Promise<Daemon> 
   const unlock = await lockStateDir(config.state_dir);
   const workerId = await resolveWorkerId(config.state_dir, config.worker_id);
   const logger = options.logger.child({ worker_id: workerId });
-  const executors = createExecutors(logger);
+  const containment = createContainment({ root: config.cgroup_root, workerId, logger });
+  const executors = createExecutors(logger, containment);
   const client = new ServerClient({
     server: config.server,
     apiKey: config.api_key ?? (config.api_key_file ? readApiKeyFile(config.api_key_file) : undefined),
@@ -64,6 +66,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<Daemon> 
     killGraceMs: config.kill_grace * 1000,
     now,
     selectExecutor: executors.select,
+    containment,
   };
   const manager = new JobManager({
     client,

@@ -5,6 +5,7 @@
  */
 import type { Logger } from "pino";
 import type { JobSpec } from "../shared/protocol.ts";
+import type { Containment } from "./process/cgroup.ts";
 import { baseEnv, createCommandExecutor } from "./process/command-executor.ts";
 import { type Executor, UnrunnableJobError } from "./process/executor.ts";
 import { Launcher } from "./process/launcher.ts";
@@ -18,17 +19,20 @@ export interface Executors {
   close(): void;
 }
 
-export function createExecutors(logger: Logger): Executors {
+export function createExecutors(logger: Logger, containment: Containment): Executors {
   const launcher = new Launcher({ env: baseEnv() });
   launcher.useLogger(logger);
-  const command = createCommandExecutor({ launcher });
-  const workflow = createWorkflowExecutor();
+  const command = createCommandExecutor({ launcher, containment });
+  const workflow = createWorkflowExecutor(containment);
   return {
     select(spec) {
       if (spec.workflow !== undefined) return workflow;
       if (spec.command !== undefined || spec.shell !== undefined) return command;
       throw new UnrunnableJobError("the job's spec has neither command, shell nor workflow");
     },
-    close: () => launcher.close(),
+    close: () => {
+      launcher.close();
+      containment.close();
+    },
   };
 }

@@ -14,6 +14,7 @@ import {
   type ExitInfo,
   UnrunnableJobError,
 } from "./process/executor.ts";
+import type { Containment } from "./process/cgroup.ts";
 import { JobDir } from "./process/job-dir.ts";
 import { killMargin, type LeaseKeeper, type LossReason } from "./leases/lease-keeper.ts";
 import { LogShipper } from "./leases/log-shipper.ts";
@@ -31,6 +32,8 @@ export interface RunContext {
   now: () => number;
   logIntervalMs?: number;
   selectExecutor: SelectExecutor;
+  /** Each attempt's cgroup (or process groups only): reconcile stops what a discarded job left. */
+  containment: Containment;
 }
 
 const SETTLE_BACKOFF = { initial_s: 0.2, max_s: 5, factor: 2 };
@@ -98,7 +101,7 @@ export class JobRun {
       return this.finish(dir, { exitCode: null, signal: null }, startedAt, { kind: "vanished" });
     }
     const executor = this.ctx.selectExecutor(this.job.spec);
-    this.execution = executor.adopt?.(dir, pid ?? 0) ?? adoptExecution(dir, pid ?? 0);
+    this.execution = executor.adopt?.(dir, pid ?? 0, this.job) ?? adoptExecution(dir, pid ?? 0);
     this.log.info({ event: "readopted", pid, exited: status !== undefined }, "job re-adopted");
     await this.follow(dir, startedAt, true);
   }
