@@ -23,6 +23,7 @@ export const DaemonFileConfigSchema = T.Object({
   kill_grace: T.Optional(T.Number({ minimum: 0, description: "seconds" })),
   claim_wait: T.Optional(T.Number({ minimum: 0, maximum: 120, description: "seconds" })),
   log_level: T.Optional(T.Union(LOG_LEVELS.map((l) => T.Literal(l)))),
+  job_user: T.Optional(T.String({ minLength: 1, maxLength: 64, description: "user jobs run as" })),
   cgroup_root: T.Optional(
     T.String({ minLength: 1, description: "a writable cgroup v2 directory for job cgroups, or none" }),
   ),
@@ -45,6 +46,8 @@ export interface DaemonConfig {
   log_level: LogLevel;
   /** Unset means: the daemon's own cgroup, where it may create cgroups; `none` turns cgroups off. */
   cgroup_root: string | undefined;
+  /** Jobs run as this user (the daemon must be root); unset: as the daemon's own user. */
+  job_user: string | undefined;
 }
 
 export type ValueKind = "string" | "int" | "number" | "list";
@@ -86,6 +89,11 @@ export const CONFIG_KEYS: KeySpec[] = [
   key("claim_wait", "number", "seconds one long-poll claim waits for work"),
   key("log_level", "string", `log level (${LOG_LEVELS.join(", ")})`),
   key(
+    "job_user",
+    "string",
+    "run jobs as this user (needs root; keeps the API key and lease tokens from jobs)",
+  ),
+  key(
     "cgroup_root",
     "string",
     "cgroup v2 directory under which each job gets a cgroup (default: the daemon's own, when writable; none: process groups only)",
@@ -106,5 +114,6 @@ export function defaultConfig(env: NodeJS.ProcessEnv = process.env): DaemonConfi
     claim_wait: 20,
     log_level: "info",
     cgroup_root: undefined,
+    job_user: undefined,
   };
 }

@@ -11,6 +11,7 @@ import { retryDelayMs } from "../shared/retry-policy.ts";
 import type { DaemonConfig } from "./config-schema.ts";
 import { createContainment } from "./process/cgroup.ts";
 import { jobsRoot } from "./process/job-dir.ts";
+import { resolveJobUser } from "./process/job-user.ts";
 import { type DrainResult, JobManager } from "./job-manager.ts";
 import type { RunContext } from "./job-run.ts";
 import { LeaseKeeper } from "./leases/lease-keeper.ts";
@@ -43,12 +44,13 @@ const STARTUP_BACKOFF = { initial_s: 0.5, max_s: 10, factor: 2 };
 export async function startDaemon(options: StartDaemonOptions): Promise<Daemon> {
   const { config } = options;
   const now = options.now ?? Date.now;
-  await prepareStateDir(config.state_dir);
+  const jobUser = resolveJobUser(config.job_user);
+  await prepareStateDir(config.state_dir, jobUser !== undefined);
   const unlock = await lockStateDir(config.state_dir);
   const workerId = await resolveWorkerId(config.state_dir, config.worker_id);
   const logger = options.logger.child({ worker_id: workerId });
   const containment = createContainment({ root: config.cgroup_root, workerId, logger });
-  const executors = createExecutors(logger, containment);
+  const executors = createExecutors(logger, containment, jobUser);
   const client = new ServerClient({
     server: config.server,
     apiKey: config.api_key ?? (config.api_key_file ? readApiKeyFile(config.api_key_file) : undefined),
@@ -67,6 +69,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<Daemon> 
     now,
     selectExecutor: executors.select,
     containment,
+    jobUser,
   };
   const manager = new JobManager({
     client,
@@ -101,6 +104,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<Daemon> 
       max_jobs: config.max_jobs,
       tags: config.tags,
       state_dir: config.state_dir,
+      job_user: jobUser?.name,
     },
     "daemon-flowy is claiming jobs",
   );

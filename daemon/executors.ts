@@ -8,6 +8,7 @@ import type { JobSpec } from "../shared/protocol.ts";
 import type { Containment } from "./process/cgroup.ts";
 import { baseEnv, createCommandExecutor } from "./process/command-executor.ts";
 import { type Executor, UnrunnableJobError } from "./process/executor.ts";
+import type { JobUser } from "./process/job-user.ts";
 import { Launcher } from "./process/launcher.ts";
 import { createWorkflowExecutor } from "./workflow/workflow-executor.ts";
 
@@ -19,11 +20,11 @@ export interface Executors {
   close(): void;
 }
 
-export function createExecutors(logger: Logger, containment: Containment): Executors {
+export function createExecutors(logger: Logger, containment: Containment, user?: JobUser): Executors {
   const launcher = new Launcher({ env: baseEnv() });
   launcher.useLogger(logger);
-  const command = createCommandExecutor({ launcher, containment });
-  const workflow = createWorkflowExecutor(containment);
+  const command = createCommandExecutor({ launcher, containment, user });
+  const workflow = createWorkflowExecutor(containment, user);
   return {
     select(spec) {
       if (spec.workflow !== undefined) return workflow;

@@ -15,6 +15,7 @@ import {
   UnrunnableJobError,
 } from "./process/executor.ts";
 import type { Containment } from "./process/cgroup.ts";
+import type { JobUser } from "./process/job-user.ts";
 import { JobDir } from "./process/job-dir.ts";
 import { killMargin, type LeaseKeeper, type LossReason } from "./leases/lease-keeper.ts";
 import { LogShipper } from "./leases/log-shipper.ts";
@@ -34,6 +35,8 @@ export interface RunContext {
   selectExecutor: SelectExecutor;
   /** Each attempt's cgroup (or process groups only): reconcile stops what a discarded job left. */
   containment: Containment;
+  /** The user jobs run as: it owns each job's directory. */
+  jobUser?: JobUser;
 }
 
 const SETTLE_BACKOFF = { initial_s: 0.2, max_s: 5, factor: 2 };
@@ -71,7 +74,7 @@ export class JobRun {
       dir = new JobDir(this.ctx.jobsRoot, this.job.id);
       const executor = this.ctx.selectExecutor(this.job.spec);
       const startedAt = this.ctx.now();
-      await dir.stage(this.job, startedAt);
+      await dir.stage(this.job, startedAt, this.ctx.jobUser);
       this.execution = await executor.start(dir, this.job);
       this.log.info({ event: "started", pid: this.execution.pid, executor: executor.kind }, "job started");
       await this.follow(dir, startedAt, false);

@@ -27,7 +27,8 @@ import {
   type ExitInfo,
   UnrunnableJobError,
 } from "./executor.ts";
-import type { JobDir } from "./job-dir.ts";
+import { type JobDir, PRIVATE } from "./job-dir.ts";
+import { type JobUser, switchUserArgv, userVariables } from "./job-user.ts";
 import { type Containment, processGroupsOnly, stopJobProcesses } from "./cgroup.ts";
 import { Launcher } from "./launcher.ts";
 import { isProcessAlive, signalGroup } from "./process-group.ts";
@@ -46,12 +47,15 @@ export interface CommandExecutorOptions {
   startTimeoutMs?: number;
   /** Where each attempt's processes are kept (its cgroup); process groups only when not given. */
   containment?: Containment;
+  /** The user jobs run as (`job_user`); the daemon's own when not given. */
+  user?: JobUser;
 }
 
 export function createCommandExecutor(options: CommandExecutorOptions = {}): Executor {
   let launcher = options.launcher;
   const startTimeoutMs = options.startTimeoutMs ?? START_TIMEOUT_MS;
   const containment = options.containment ?? processGroupsOnly;
+  const { user } = options;
   return {
     kind: "command",
     async start(dir, job) {
@@ -61,13 +65,14 @@ export function createCommandExecutor(options: CommandExecutorOptions = {}): Exe
       const cgroup = containment.prepare(job.id, job.attempt, job.spec.resources);
       const script = shimScript({
         token,
-        argv: commandArgv(job),
+        argv: [...switchUserArgv(user), ...commandArgv(job)],
         cwd,
-        env: jobVariables(dir, job),
+        env: jobVariables(dir, job, user),
         files: { pid: dir.file("pid"), exitStatus: dir.file("exitStatus") },
         cgroup,
       });
-      writeFileSync(dir.file("run"), script); // small, local: cheaper than the thread pool (job-dir.ts)
+      // Small and local: cheaper than the thread pool (job-dir.ts). The daemon's, like job.json.
+      writeFileSync(dir.file("run"), script, { mode: PRIVATE });
       return launch(launcher, token, dir, startTimeoutMs, { containment, cgroup });
     },
     adopt(dir, pid, job) {
@@ -98,10 +103,11 @@ export function baseEnv(): NodeJS.ProcessEnv {
 }
 
 /** What a job adds to the base environment: its spec's env, then the FLOWY_* variables. */
-export function jobVariables(dir: JobDir, job: ClaimedJob): Record<string, string> {
+export function jobVariables(dir: JobDir, job: ClaimedJob, user?: JobUser): Record<string, string> {
   const vars: Record<string, string> = { ...job.spec.env };
   for (const name of WITHHELD_ENV) delete vars[name];
   return {
+    ...userVariables(user),
     ...vars,
     FLOWY_JOB_ID: job.id,
     FLOWY_ATTEMPT: String(job.attempt),
@@ -112,8 +118,8 @@ export function jobVariables(dir: JobDir, job: ClaimedJob): Record<string, strin
 }
 
 /** The whole environment of a job (for executors that spawn it themselves). */
-export function jobEnv(dir: JobDir, job: ClaimedJob): NodeJS.ProcessEnv {
-  return { ...baseEnv(), ...jobVariables(dir, job) };
+export function jobEnv(dir: JobDir, job: ClaimedJob, user?: JobUser): NodeJS.ProcessEnv {
+  return { ...baseEnv(), ...jobVariables(dir, job, user) };
 }
 
 /** One shim started by the launcher: resolves once it runs in its own group. */

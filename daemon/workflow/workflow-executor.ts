@@ -10,7 +10,7 @@
  * running — task groups are not the executor's group, so stopping its group alone is not enough.
  */
 import { spawn } from "node:child_process";
-import { closeSync, openSync, statSync, writeFileSync } from "node:fs";
+import { chownSync, closeSync, openSync, statSync, writeFileSync } from "node:fs";
 import { extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Contained, jobCwd, jobEnv } from "../process/command-executor.ts";
@@ -22,6 +22,7 @@ import {
   UnrunnableJobError,
 } from "../process/executor.ts";
 import type { JobDir } from "../process/job-dir.ts";
+import type { JobUser } from "../process/job-user.ts";
 import { type Containment, processGroupsOnly, stopJobProcesses } from "../process/cgroup.ts";
 import { signalGroup } from "../process/process-group.ts";
 import { readWorkflowReport, runningTaskPids, STOP_FILE, WORKFLOW_DIR } from "./workflow-job.ts";
@@ -31,7 +32,10 @@ import { PROGRESS_FILE } from "./progress-file.ts";
 const ENTRY = fileURLToPath(new URL(`./executor-main${extname(import.meta.url)}`, import.meta.url));
 const CHANGE_POLL_MS = 200;
 
-export function createWorkflowExecutor(containment: Containment = processGroupsOnly): Executor {
+export function createWorkflowExecutor(
+  containment: Containment = processGroupsOnly,
+  user?: JobUser,
+): Executor {
   return {
     kind: "workflow",
     async start(dir, job) {
@@ -40,10 +44,13 @@ export function createWorkflowExecutor(containment: Containment = processGroupsO
       const log = openSync(dir.file("log"), "a");
       try {
         const [file, args] = inCgroup(cgroup, [process.execPath, ENTRY, dir.path]);
+        // The executor reads job.json: as the job user it must own it (workflows share their token).
+        if (user) chownSync(dir.file("job"), user.uid, user.gid);
         const child = spawn(file, args, {
           cwd,
-          env: jobEnv(dir, job),
+          env: jobEnv(dir, job, user),
           detached: true,
+          ...(user ? { uid: user.uid, gid: user.gid } : {}),
           stdio: ["ignore", log, log],
         });
         return await started(child, dir, { containment, cgroup });
