@@ -86,7 +86,8 @@ describe.each(["bash", "sh"] as const)("launcher (%s)", (shell) => {
     await startMany(2_500);
     // bash without disown grew ~100 bytes per job here (about 240 kB over these 2,500).
     expect(rssKb() - before).toBeLessThan(96);
-  });
+    // 2,800 jobs one after another: seconds on an idle machine, much longer on a loaded one.
+  }, 180_000);
 
   it("starts each job as the leader of its own process group, with the default SIGINT and SIGQUIT", async () => {
     const { start } = setup(shell);
