@@ -15,7 +15,15 @@
  * daemon never writes a pid per job, and every child it forks starts inside. Empty cgroups are
  * removed later, in batches, off the job's critical path.
  */
-import { accessSync, constants, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
+import {
+  accessSync,
+  constants,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import type { JobResources } from "../../shared/protocol.ts";
@@ -75,7 +83,9 @@ export function createContainment(options: ContainmentOptions): Containment {
       { event: "containment", kind: "cgroup", cgroup: subtree, controllers },
       "each job runs in a cgroup of its own",
     );
-    return new CgroupContainment(subtree, controllers, options.logger);
+    const containment = new CgroupContainment(subtree, controllers, options.logger);
+    containment.releaseLeftovers();
+    return containment;
   } catch (error) {
     const reason = `cannot create a cgroup under ${found.root}: ${(error as Error).message}`;
     options.logger.warn(
@@ -234,6 +244,18 @@ class CgroupContainment implements Containment {
       return readFileSync(join(path, "cgroup.procs"), "utf8").split("\n").filter(Boolean).map(Number);
     } catch {
       return [];
+    }
+  }
+
+  /** Empty cgroups a previous daemon process left (it died first); busy ones belong to re-adopted jobs. */
+  releaseLeftovers(): void {
+    for (const entry of readdirSync(this.subtree, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      try {
+        rmdirSync(join(this.subtree, entry.name));
+      } catch {
+        // still running: its job is re-adopted or discarded by reconcile
+      }
     }
   }
 

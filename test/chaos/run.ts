@@ -14,6 +14,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import pg from "pg";
 import { type Blackout, type FinalJob, formatTable, parseLedger, verdict } from "./check.ts";
 import { type ChaosProxy, startProxy } from "./proxy.ts";
 
@@ -62,15 +63,17 @@ class Cluster {
   daemons: Array<{ id: string; child?: ChildProcess; stopped: boolean }> = [];
   proxy!: ChaosProxy;
   private readonly db: string;
+  private readonly schema: string;
   readonly options: Options;
 
   constructor(options: Options) {
     this.options = options;
     const pg = process.env.FLOWY_TEST_PG_URL;
     if (options.store === "postgres" && !pg) throw new Error("--store postgres needs FLOWY_TEST_PG_URL");
+    this.schema = `chaos_${options.seed}_${process.pid}`;
     this.db =
       options.store === "postgres"
-        ? `${pg}${pg!.includes("?") ? "&" : "?"}schema=chaos_${options.seed}_${process.pid}`
+        ? `${pg}${pg!.includes("?") ? "&" : "?"}schema=${this.schema}`
         : join(this.dir, "flowy.db");
     writeFileSync(this.ledger, "");
   }
@@ -137,7 +140,16 @@ class Cluster {
     }
     for (const s of this.servers) s.child?.kill("SIGKILL");
     await this.proxy?.close();
+    if (this.options.store === "postgres") await dropSchema(this.schema);
   }
+}
+
+/** The run's PostgreSQL schema goes with it (its files stay, for a look after a failure). */
+async function dropSchema(schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: process.env.FLOWY_TEST_PG_URL });
+  await client.connect();
+  await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  await client.end();
 }
 
 function cleanEnv(): NodeJS.ProcessEnv {
