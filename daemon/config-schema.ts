@@ -23,6 +23,10 @@ export const DaemonFileConfigSchema = T.Object({
   kill_grace: T.Optional(T.Number({ minimum: 0, description: "seconds" })),
   claim_wait: T.Optional(T.Number({ minimum: 0, maximum: 120, description: "seconds" })),
   log_level: T.Optional(T.Union(LOG_LEVELS.map((l) => T.Literal(l)))),
+  job_user: T.Optional(T.String({ minLength: 1, maxLength: 64, description: "user jobs run as" })),
+  cgroup_root: T.Optional(
+    T.String({ minLength: 1, description: "a writable cgroup v2 directory for job cgroups, or none" }),
+  ),
 });
 export type DaemonFileConfig = Static<typeof DaemonFileConfigSchema>;
 export type ConfigKey = keyof DaemonFileConfig;
@@ -40,6 +44,10 @@ export interface DaemonConfig {
   kill_grace: number;
   claim_wait: number;
   log_level: LogLevel;
+  /** Unset means: the daemon's own cgroup, where it may create cgroups; `none` turns cgroups off. */
+  cgroup_root: string | undefined;
+  /** Jobs run as this user (the daemon must be root); unset: as the daemon's own user. */
+  job_user: string | undefined;
 }
 
 export type ValueKind = "string" | "int" | "number" | "list";
@@ -80,6 +88,16 @@ export const CONFIG_KEYS: KeySpec[] = [
   key("kill_grace", "number", "seconds between SIGTERM and SIGKILL when a job is stopped"),
   key("claim_wait", "number", "seconds one long-poll claim waits for work"),
   key("log_level", "string", `log level (${LOG_LEVELS.join(", ")})`),
+  key(
+    "job_user",
+    "string",
+    "run jobs as this user (needs root; keeps the API key and lease tokens from jobs)",
+  ),
+  key(
+    "cgroup_root",
+    "string",
+    "cgroup v2 directory under which each job gets a cgroup (default: the daemon's own, when writable; none: process groups only)",
+  ),
 ];
 
 export function defaultConfig(env: NodeJS.ProcessEnv = process.env): DaemonConfig {
@@ -95,5 +113,7 @@ export function defaultConfig(env: NodeJS.ProcessEnv = process.env): DaemonConfi
     kill_grace: 10,
     claim_wait: 20,
     log_level: "info",
+    cgroup_root: undefined,
+    job_user: undefined,
   };
 }

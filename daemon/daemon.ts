@@ -9,7 +9,9 @@ import { readApiKeyFile } from "../shared/api-key-file.ts";
 import { isFlowyError } from "../shared/errors.ts";
 import { retryDelayMs } from "../shared/retry-policy.ts";
 import type { DaemonConfig } from "./config-schema.ts";
+import { createContainment } from "./process/cgroup.ts";
 import { jobsRoot } from "./process/job-dir.ts";
+import { resolveJobUser } from "./process/job-user.ts";
 import { type DrainResult, JobManager } from "./job-manager.ts";
 import type { RunContext } from "./job-run.ts";
 import { ControlChannel } from "./leases/control-channel.ts";
@@ -45,11 +47,13 @@ const STARTUP_BACKOFF = { initial_s: 0.5, max_s: 10, factor: 2 };
 export async function startDaemon(options: StartDaemonOptions): Promise<Daemon> {
   const { config } = options;
   const now = options.now ?? Date.now;
-  await prepareStateDir(config.state_dir);
+  const jobUser = resolveJobUser(config.job_user);
+  await prepareStateDir(config.state_dir, jobUser !== undefined);
   const unlock = await lockStateDir(config.state_dir);
   const workerId = await resolveWorkerId(config.state_dir, config.worker_id);
   const logger = options.logger.child({ worker_id: workerId });
-  const executors = createExecutors(logger);
+  const containment = createContainment({ root: config.cgroup_root, workerId, logger });
+  const executors = createExecutors(logger, containment, jobUser);
   const client = new ServerClient({
     server: config.server,
     apiKey: config.api_key ?? (config.api_key_file ? readApiKeyFile(config.api_key_file) : undefined),
@@ -69,6 +73,8 @@ export async function startDaemon(options: StartDaemonOptions): Promise<Daemon> 
     killGraceMs: config.kill_grace * 1000,
     now,
     selectExecutor: executors.select,
+    containment,
+    jobUser,
   };
   const manager = new JobManager({
     client,
@@ -116,6 +122,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<Daemon> 
       max_jobs: config.max_jobs,
       tags: config.tags,
       state_dir: config.state_dir,
+      job_user: jobUser?.name,
     },
     "daemon-flowy is claiming jobs",
   );

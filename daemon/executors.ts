@@ -5,8 +5,10 @@
  */
 import type { Logger } from "pino";
 import type { JobSpec } from "../shared/protocol.ts";
+import type { Containment } from "./process/cgroup.ts";
 import { baseEnv, createCommandExecutor } from "./process/command-executor.ts";
 import { type Executor, UnrunnableJobError } from "./process/executor.ts";
+import type { JobUser } from "./process/job-user.ts";
 import { Launcher } from "./process/launcher.ts";
 import { createWorkflowExecutor } from "./workflow/workflow-executor.ts";
 
@@ -18,17 +20,20 @@ export interface Executors {
   close(): void;
 }
 
-export function createExecutors(logger: Logger): Executors {
+export function createExecutors(logger: Logger, containment: Containment, user?: JobUser): Executors {
   const launcher = new Launcher({ env: baseEnv() });
   launcher.useLogger(logger);
-  const command = createCommandExecutor({ launcher });
-  const workflow = createWorkflowExecutor();
+  const command = createCommandExecutor({ launcher, containment, user });
+  const workflow = createWorkflowExecutor(containment, user);
   return {
     select(spec) {
       if (spec.workflow !== undefined) return workflow;
       if (spec.command !== undefined || spec.shell !== undefined) return command;
       throw new UnrunnableJobError("the job's spec has neither command, shell nor workflow");
     },
-    close: () => launcher.close(),
+    close: () => {
+      launcher.close();
+      containment.close();
+    },
   };
 }

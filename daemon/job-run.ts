@@ -14,6 +14,8 @@ import {
   type ExitInfo,
   UnrunnableJobError,
 } from "./process/executor.ts";
+import type { Containment } from "./process/cgroup.ts";
+import type { JobUser } from "./process/job-user.ts";
 import { JobDir } from "./process/job-dir.ts";
 import { killMargin, type LeaseHandlers, type LeaseKeeper, type LossReason } from "./leases/lease-keeper.ts";
 import { LogShipper } from "./leases/log-shipper.ts";
@@ -31,6 +33,10 @@ export interface RunContext {
   now: () => number;
   logIntervalMs?: number;
   selectExecutor: SelectExecutor;
+  /** Each attempt's cgroup (or process groups only): reconcile stops what a discarded job left. */
+  containment: Containment;
+  /** The user jobs run as: it owns each job's directory. */
+  jobUser?: JobUser;
 }
 
 const SETTLE_BACKOFF = { initial_s: 0.2, max_s: 5, factor: 2 };
@@ -70,7 +76,7 @@ export class JobRun {
       dir = new JobDir(this.ctx.jobsRoot, this.job.id);
       const executor = this.ctx.selectExecutor(this.job.spec);
       const startedAt = this.ctx.now();
-      await dir.stage(this.job, startedAt);
+      await dir.stage(this.job, startedAt, this.ctx.jobUser);
       this.stopIfPastKillPoint();
       // Stopped while it was being staged (cancel, lease lost, shutdown): it never starts.
       if (this.stopped)
@@ -110,7 +116,7 @@ export class JobRun {
       return this.finish(dir, { exitCode: null, signal: null }, startedAt, { kind: "vanished" });
     }
     const executor = this.ctx.selectExecutor(this.job.spec);
-    this.attach(executor.adopt?.(dir, pid ?? 0) ?? adoptExecution(dir, pid ?? 0));
+    this.attach(executor.adopt?.(dir, pid ?? 0, this.job) ?? adoptExecution(dir, pid ?? 0));
     this.log.info({ event: "readopted", pid, exited: status !== undefined }, "job re-adopted");
     await this.follow(dir, startedAt, true);
   }

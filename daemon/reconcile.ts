@@ -15,7 +15,8 @@ import { JobDir, listJobDirs } from "./process/job-dir.ts";
 import type { JobManager } from "./job-manager.ts";
 import { JobRun, type RunContext } from "./job-run.ts";
 import { setupFailure } from "./outcome.ts";
-import { isProcessAlive, signalGroup, stopGroup } from "./process/process-group.ts";
+import { stopJobProcesses } from "./process/cgroup.ts";
+import { isProcessAlive, signalGroup } from "./process/process-group.ts";
 import type { ServerClient } from "./leases/server-client.ts";
 import { runningTaskPids } from "./workflow/workflow-job.ts";
 
@@ -52,13 +53,13 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileSum
     }
     const staged = await dir.readStaged();
     if (staged?.job.lease_token !== job.lease_token) {
-      if (staged) await discard(dir, context.killGraceMs, logger);
+      if (staged) await discard(dir, context, logger);
       summary.vanished++;
     } else summary.readopted++;
     manager.adopt(run, (r) => r.runAdopted(dir, staged?.started_at ?? context.now(), askedAt));
   }
   for (const id of local) {
-    await discard(new JobDir(context.jobsRoot, id), context.killGraceMs, logger);
+    await discard(new JobDir(context.jobsRoot, id), context, logger);
     summary.discarded++;
   }
   logger.info({ event: "reconciled", held: held.length, ...summary }, "reconciled with the server");
@@ -66,12 +67,17 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileSum
 }
 
 /** A job directory that is not (or no longer) ours: stop what runs there and remove it. */
-async function discard(dir: JobDir, graceMs: number, logger: Logger): Promise<void> {
+async function discard(dir: JobDir, context: RunContext, logger: Logger): Promise<void> {
   // Only a pid that still names the process the job started is signaled (process-identity.ts).
   const pid = await dir.readTrustedPid();
-  const alive = pid !== undefined && isProcessAlive(pid);
+  const staged = await dir.readStaged();
+  const { containment } = context;
+  const cgroup = staged && containment.pathFor(staged.job.id, staged.job.attempt);
+  const alive = (pid !== undefined && isProcessAlive(pid)) || containment.isPopulated(cgroup);
   try {
-    if (alive) await stopGroup(pid, graceMs);
+    if (alive) await stopJobProcesses(pid ?? 0, containment, cgroup, context.killGraceMs);
+    containment.kill(cgroup);
+    containment.release(cgroup);
     // A workflow's tasks run in their own process groups: whatever its executor left running goes too.
     if (await dir.sameBoot())
       for (const taskPid of runningTaskPids(dir.path)) signalGroup(taskPid, "SIGKILL");

@@ -3,16 +3,24 @@
  * worker and can re-adopt its jobs) and a pid lock (two daemons sharing one state dir would
  * re-adopt each other's jobs).
  */
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { FlowyError } from "../shared/errors.ts";
 import { newWorkerId } from "../shared/ids.ts";
 import { isProcessAlive } from "./process/process-group.ts";
 
-export async function prepareStateDir(stateDir: string): Promise<void> {
+/**
+ * Creates the state dir. With a job user, the state dir and jobs/ are 0711: that user can reach
+ * its own job directory by name, but not list the others (nor read the daemon's files).
+ */
+export async function prepareStateDir(stateDir: string, jobUser = false): Promise<void> {
   try {
     await mkdir(join(stateDir, "jobs"), { recursive: true, mode: 0o700 });
+    if (jobUser) {
+      await chmod(stateDir, 0o711);
+      await chmod(join(stateDir, "jobs"), 0o711);
+    }
   } catch (error) {
     throw new FlowyError(
       "invalid-request",

@@ -29,6 +29,17 @@ export const BackoffSchema = T.Object(
   Strict,
 );
 
+/** Optional per-job limits, applied where the worker's cgroup has the controller. */
+export const JobResourcesSchema = T.Object(
+  {
+    memory_mb: T.Optional(T.Integer({ minimum: 1, description: "memory.max, in MiB" })),
+    cpus: T.Optional(T.Number({ exclusiveMinimum: 0, maximum: 1024, description: "CPUs (cpu.max)" })),
+    pids: T.Optional(T.Integer({ minimum: 1, description: "at most this many processes (pids.max)" })),
+  },
+  Strict,
+);
+export type JobResources = Static<typeof JobResourcesSchema>;
+
 export const JobSpecSchema = T.Object(
   {
     command: T.Optional(T.Array(T.String({ maxLength: 65_536 }), { minItems: 1, maxItems: 4096 })),
@@ -37,6 +48,7 @@ export const JobSpecSchema = T.Object(
     flow: T.Optional(T.String({ minLength: 1, maxLength: 128 })),
     env: T.Optional(T.Record(T.String({ pattern: "^[A-Za-z_][A-Za-z0-9_]*$" }), T.String())),
     cwd: T.Optional(T.String({ minLength: 1, maxLength: 4096 })),
+    resources: T.Optional(JobResourcesSchema),
   },
   { ...Strict, description: "Exactly one of command, shell, workflow." },
 );

@@ -11,7 +11,7 @@ import { statSync } from "node:fs";
 import { open, readFile, writeFile } from "node:fs/promises";
 import type { Logger } from "pino";
 import { isFlowyError } from "../../shared/errors.ts";
-import type { JobDir } from "../process/job-dir.ts";
+import { type JobDir, PRIVATE } from "../process/job-dir.ts";
 
 export type AppendLog = (offset: number, data: string) => Promise<number>;
 
@@ -82,7 +82,9 @@ export class LogShipper {
     try {
       this.serverOffset = await this.append(this.serverOffset, chunk.text);
       this.fileOffset += chunk.bytes;
-      await writeFile(this.dir.file("logOffsets"), `${this.fileOffset} ${this.serverOffset}\n`);
+      await writeFile(this.dir.file("logOffsets"), `${this.fileOffset} ${this.serverOffset}\n`, {
+        mode: PRIVATE,
+      });
       return true;
     } catch (error) {
       if (isFlowyError(error, "log-gap") && typeof error.extra.expected_offset === "number") {

@@ -20,10 +20,18 @@
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { ClaimedJob } from "../../shared/protocol.ts";
-import { type Execution, type Executor, type ExitInfo, UnrunnableJobError } from "./executor.ts";
-import type { JobDir } from "./job-dir.ts";
+import {
+  adoptExecution,
+  type Execution,
+  type Executor,
+  type ExitInfo,
+  UnrunnableJobError,
+} from "./executor.ts";
+import { type JobDir, PRIVATE } from "./job-dir.ts";
+import { type JobUser, switchUserArgv, userVariables } from "./job-user.ts";
+import { type Containment, processGroupsOnly, stopJobProcesses } from "./cgroup.ts";
 import { Launcher } from "./launcher.ts";
-import { isProcessAlive, signalGroup, stopGroup } from "./process-group.ts";
+import { isProcessAlive, signalGroup } from "./process-group.ts";
 import { commandArgv, shimScript } from "./shim-script.ts";
 
 /** Never passed on to jobs: a job has no business holding the worker's API key. */
@@ -37,26 +45,38 @@ export interface CommandExecutorOptions {
   /** The launcher that starts the shims; one is created on the first start when not given. */
   launcher?: Launcher;
   startTimeoutMs?: number;
+  /** Where each attempt's processes are kept (its cgroup); process groups only when not given. */
+  containment?: Containment;
+  /** The user jobs run as (`job_user`); the daemon's own when not given. */
+  user?: JobUser;
 }
 
 export function createCommandExecutor(options: CommandExecutorOptions = {}): Executor {
   let launcher = options.launcher;
   const startTimeoutMs = options.startTimeoutMs ?? START_TIMEOUT_MS;
+  const containment = options.containment ?? processGroupsOnly;
+  const { user } = options;
   return {
     kind: "command",
     async start(dir, job) {
       const cwd = await jobCwd(dir, job);
       launcher ??= new Launcher({ env: baseEnv() });
       const token = launcher.token();
+      const cgroup = containment.prepare(job.id, job.attempt, job.spec.resources);
       const script = shimScript({
         token,
-        argv: commandArgv(job),
+        argv: [...switchUserArgv(user), ...commandArgv(job)],
         cwd,
-        env: jobVariables(dir, job),
+        env: jobVariables(dir, job, user),
         files: { pid: dir.file("pid"), exitStatus: dir.file("exitStatus") },
+        cgroup,
       });
-      writeFileSync(dir.file("run"), script); // small, local: cheaper than the thread pool (job-dir.ts)
-      return launch(launcher, token, dir, startTimeoutMs);
+      // Small and local: cheaper than the thread pool (job-dir.ts). The daemon's, like job.json.
+      writeFileSync(dir.file("run"), script, { mode: PRIVATE });
+      return launch(launcher, token, dir, startTimeoutMs, { containment, cgroup });
+    },
+    adopt(dir, pid, job) {
+      return adoptExecution(dir, pid, undefined, containment, containment.pathFor(job.id, job.attempt));
     },
   };
 }
@@ -83,10 +103,11 @@ export function baseEnv(): NodeJS.ProcessEnv {
 }
 
 /** What a job adds to the base environment: its spec's env, then the FLOWY_* variables. */
-export function jobVariables(dir: JobDir, job: ClaimedJob): Record<string, string> {
+export function jobVariables(dir: JobDir, job: ClaimedJob, user?: JobUser): Record<string, string> {
   const vars: Record<string, string> = { ...job.spec.env };
   for (const name of WITHHELD_ENV) delete vars[name];
   return {
+    ...userVariables(user),
     ...vars,
     FLOWY_JOB_ID: job.id,
     FLOWY_ATTEMPT: String(job.attempt),
@@ -99,12 +120,19 @@ export function jobVariables(dir: JobDir, job: ClaimedJob): Record<string, strin
 }
 
 /** The whole environment of a job (for executors that spawn it themselves). */
-export function jobEnv(dir: JobDir, job: ClaimedJob): NodeJS.ProcessEnv {
-  return { ...baseEnv(), ...jobVariables(dir, job) };
+export function jobEnv(dir: JobDir, job: ClaimedJob, user?: JobUser): NodeJS.ProcessEnv {
+  return { ...baseEnv(), ...jobVariables(dir, job, user) };
 }
 
 /** One shim started by the launcher: resolves once it runs in its own group. */
-function launch(launcher: Launcher, token: string, dir: JobDir, startTimeoutMs: number): Promise<Execution> {
+function launch(
+  launcher: Launcher,
+  token: string,
+  dir: JobDir,
+  startTimeoutMs: number,
+  contained: Contained,
+): Promise<Execution> {
+  const { containment, cgroup } = contained;
   return new Promise((resolveStart, rejectStart) => {
     let pid = 0;
     let ended = false;
@@ -118,8 +146,10 @@ function launch(launcher: Launcher, token: string, dir: JobDir, startTimeoutMs: 
       clearTimeout(fence);
       launcher.forget(token);
       watcher.remove(check);
-      // Whatever the command left behind in its group does not outlive the job.
+      // Whatever the command left behind, in its group or its cgroup, does not outlive the job.
       signalGroup(pid, "SIGKILL");
+      containment.kill(cgroup);
+      containment.release(cgroup);
       resolveDone(exit);
     };
     /** The shim is gone without saying how the command ended: the job dir knows, or nobody. */
@@ -137,7 +167,7 @@ function launch(launcher: Launcher, token: string, dir: JobDir, startTimeoutMs: 
         done,
         async stop(graceMs) {
           if (!ended) {
-            await stopGroup(pid, graceMs);
+            await stopJobProcesses(pid, containment, cgroup, graceMs);
             watcher.add(check, STOPPED_POLL_MS);
           }
           return done;
@@ -148,6 +178,7 @@ function launch(launcher: Launcher, token: string, dir: JobDir, startTimeoutMs: 
       const outcome = fenceOff(dir);
       if (outcome === "fenced") {
         launcher.forget(token);
+        containment.release(cgroup);
         rejectStart(
           new UnrunnableJobError(`the job launcher did not start the job within ${startTimeoutMs} ms`, true),
         );
@@ -163,6 +194,12 @@ function launch(launcher: Launcher, token: string, dir: JobDir, startTimeoutMs: 
       rejectStart(new UnrunnableJobError(`could not start the job: ${(error as Error).message}`, true));
     }
   });
+}
+
+/** An attempt's cgroup and what manages it. */
+export interface Contained {
+  containment: Containment;
+  cgroup: string | undefined;
 }
 
 /**

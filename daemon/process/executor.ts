@@ -9,7 +9,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ClaimedJob, Task } from "../../shared/protocol.ts";
 import type { JobDir } from "./job-dir.ts";
-import { isProcessAlive, signalGroup, stopGroup } from "./process-group.ts";
+import { type Containment, processGroupsOnly, stopJobProcesses } from "./cgroup.ts";
+import { isProcessAlive, signalGroup } from "./process-group.ts";
 
 export interface ExitInfo {
   /** The command's exit status; null when it did not end by itself (killed, or its shim vanished). */
@@ -42,7 +43,7 @@ export interface Executor {
   readonly kind: string;
   start(dir: JobDir, job: ClaimedJob): Promise<Execution>;
   /** Watches an execution a previous daemon started; `adoptExecution` when not given. */
-  adopt?(dir: JobDir, pid: number): Execution;
+  adopt?(dir: JobDir, pid: number, job: ClaimedJob): Execution;
 }
 
 /** A job this daemon cannot run at all; reported failed and not retried. */
@@ -59,7 +60,13 @@ export class UnrunnableJobError extends Error {
  * Watches an executor this daemon did not start (after a restart): it has ended when its pid is
  * gone; its exit status is then in the job directory, or it was killed before it could write it.
  */
-export function adoptExecution(dir: JobDir, pid: number, pollMs = 100): Execution {
+export function adoptExecution(
+  dir: JobDir,
+  pid: number,
+  pollMs = 100,
+  containment: Containment = processGroupsOnly,
+  cgroup: string | undefined = undefined,
+): Execution {
   const done = (async (): Promise<ExitInfo> => {
     for (;;) {
       const alive = isProcessAlive(pid);
@@ -71,9 +78,13 @@ export function adoptExecution(dir: JobDir, pid: number, pollMs = 100): Executio
   })();
   return {
     pid,
-    done: done.finally(() => signalGroup(pid, "SIGKILL")),
+    done: done.finally(() => {
+      signalGroup(pid, "SIGKILL");
+      containment.kill(cgroup);
+      containment.release(cgroup);
+    }),
     async stop(graceMs) {
-      await stopGroup(pid, graceMs);
+      await stopJobProcesses(pid, containment, cgroup, graceMs);
       return done;
     },
   };

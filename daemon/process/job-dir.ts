@@ -14,17 +14,24 @@
  *   log-offsets    how much of output.log the server has (file bytes -> server bytes)
  *   result.json    the outcome the daemon decided to report, kept until the server accepts it
  *
+ * With `job_user` the directory (mode 0700) and inputs.json belong to that user; job.json,
+ * result.json, log-offsets and run stay the daemon's, mode 0600, so one job cannot read another's
+ * lease token even as the same user.
+ *
  * The directory is named by the job id only after checking the id is a plain name, so nothing a
  * job says can make the daemon write outside its own directory.
  */
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { chownSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { readdir, readFile, rm, rmdir, unlink } from "node:fs/promises";
 import { join, resolve, sep } from "node:path";
 import { FlowyError } from "../../shared/errors.ts";
 import type { ClaimedJob, ReportItem } from "../../shared/protocol.ts";
 import { currentBootId, identify, type ProcessIdentity, verify, verifyByAge } from "./process-identity.ts";
+import type { JobUser } from "./job-user.ts";
 
 const SAFE_ID = /^[A-Za-z0-9_-]{1,128}$/;
+/** Files only the daemon reads: they hold the lease token, or say where the log was shipped. */
+export const PRIVATE = 0o600;
 
 export const FILES = {
   job: "job.json",
@@ -64,11 +71,17 @@ export class JobDir {
    * the daemon's thread than the thread-pool round trips of their promise versions, and on a busy
    * worker that CPU is what the jobs' processes need.
    */
-  async stage(job: ClaimedJob, startedAt: number): Promise<void> {
+  async stage(job: ClaimedJob, startedAt: number, owner?: JobUser): Promise<void> {
     makeDir(this.path);
     const staged: StagedJob = { job, started_at: startedAt };
-    writeFileSync(this.file("job"), JSON.stringify(staged));
-    writeFileSync(this.file("inputs"), JSON.stringify(job.inputs ?? {}));
+    // The lease token is the daemon's: 0600 whoever owns the directory.
+    writeFileSync(this.file("job"), JSON.stringify(staged), { mode: PRIVATE });
+    writeFileSync(this.file("inputs"), JSON.stringify(job.inputs ?? {}), { mode: PRIVATE });
+    if (owner) {
+      // The job's own: its directory (its cwd, where it writes outputs) and its inputs.
+      chownSync(this.path, owner.uid, owner.gid);
+      chownSync(this.file("inputs"), owner.uid, owner.gid);
+    }
   }
 
   async readStaged(): Promise<StagedJob | undefined> {
@@ -118,7 +131,7 @@ export class JobDir {
   /** Saves the outcome until the server accepts it; a job that never got a directory has none to save. */
   async writeResult(item: ReportItem): Promise<void> {
     try {
-      writeFileSync(this.file("result"), JSON.stringify(item));
+      writeFileSync(this.file("result"), JSON.stringify(item), { mode: PRIVATE });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
     }

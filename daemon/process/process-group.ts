@@ -1,10 +1,9 @@
 /**
  * Process groups: each job's shim leads its own group (daemon/process/launcher.ts), and
- * stopping a job means stopping the whole group: SIGTERM, a grace period, then SIGKILL, so a
- * child that ignores SIGTERM cannot outlive its job.
+ * stopping a job means stopping the whole group (and its cgroup, daemon/process/cgroup.ts):
+ * SIGTERM, a grace period, then SIGKILL, so a child that ignores SIGTERM cannot outlive its job.
  */
 import { readdirSync, readFileSync } from "node:fs";
-import { setTimeout as sleep } from "node:timers/promises";
 
 /** Signals the whole group; false when it no longer exists. */
 export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
@@ -78,20 +77,4 @@ function statFields(pid: number): string[] | undefined {
   } catch {
     return process.platform === "linux" ? undefined : ["R"];
   }
-}
-
-/**
- * SIGTERM to the group, then SIGKILL once `graceMs` passes with any member still alive.
- * Resolves when the group is gone (or after SIGKILL, which cannot be refused).
- */
-export async function stopGroup(pgid: number, graceMs: number, pollMs = 25): Promise<"exited" | "killed"> {
-  if (!signalGroup(pgid, "SIGTERM")) return "exited";
-  const deadline = Date.now() + graceMs;
-  while (Date.now() < deadline) {
-    if (!isGroupAlive(pgid)) return "exited";
-    await sleep(Math.min(pollMs, Math.max(1, deadline - Date.now())));
-  }
-  if (!isGroupAlive(pgid)) return "exited";
-  signalGroup(pgid, "SIGKILL");
-  return "killed";
 }

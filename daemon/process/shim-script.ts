@@ -4,7 +4,9 @@
  *
  *   1. creates `pid` with O_EXCL (`set -C`): a second copy of the same start finds it and leaves,
  *      and so does one that comes after the daemon gave up on the start and fenced it off;
- *   2. says "S <token> <pid>" on the notify pipe (fd 3);
+ *   2. moves itself into the attempt's cgroup, when it has one (daemon/process/cgroup.ts): a
+ *      builtin echo, before it forks anything, so every process of the job starts inside;
+ *      then says "S <token> <pid>" on the notify pipe (fd 3);
  *   3. runs the command in a subshell with the job's cwd and environment, stdin /dev/null, and
  *      fd 3 closed: `exec` there means argv[0] is always a program (as with spawn), never a
  *      builtin like `exit` that would take the shim with it; the subshell forks once, as running
@@ -32,12 +34,14 @@ export interface ShimSpec {
   /** Variables set for the job on top of the environment the launcher was started with. */
   env: Record<string, string>;
   files: ShimFiles;
+  /** The attempt's cgroup directory; none when jobs are contained by process group only. */
+  cgroup?: string;
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export function shimScript(spec: ShimSpec): string {
-  const { token, argv, cwd, env, files } = spec;
+  const { token, argv, cwd, env, files, cgroup } = spec;
   const exports = Object.entries(env).map(([name, value]) => {
     if (!ENV_NAME.test(name))
       throw new UnrunnableJobError(`the environment variable name ${name} is invalid`);
@@ -49,6 +53,7 @@ export function shimScript(spec: ShimSpec): string {
     "set -C",
     `{ echo $p >${quote(files.pid)}; } 2>/dev/null || exit 0`,
     "set +C",
+    ...(cgroup ? [`{ echo $p >${quote(`${cgroup}/cgroup.procs`)}; } 2>/dev/null`] : []),
     "trap : TERM INT",
     `trap '' PIPE; echo "S ${token} $p" >&3; trap - PIPE`,
     `(cd ${quote(cwd)}${setEnv} && exec ${argv.map(quote).join(" ")} 3>&-)`,

@@ -10,10 +10,10 @@
  * running — task groups are not the executor's group, so stopping its group alone is not enough.
  */
 import { spawn } from "node:child_process";
-import { closeSync, openSync, statSync, writeFileSync } from "node:fs";
+import { chownSync, closeSync, openSync, statSync, writeFileSync } from "node:fs";
 import { extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { jobCwd, jobEnv } from "../process/command-executor.ts";
+import { type Contained, jobCwd, jobEnv } from "../process/command-executor.ts";
 import {
   adoptExecution,
   type Execution,
@@ -22,7 +22,9 @@ import {
   UnrunnableJobError,
 } from "../process/executor.ts";
 import type { JobDir } from "../process/job-dir.ts";
-import { signalGroup, stopGroup } from "../process/process-group.ts";
+import type { JobUser } from "../process/job-user.ts";
+import { type Containment, processGroupsOnly, stopJobProcesses } from "../process/cgroup.ts";
+import { signalGroup } from "../process/process-group.ts";
 import { readWorkflowReport, runningTaskPids, STOP_FILE, WORKFLOW_DIR } from "./workflow-job.ts";
 import { PROGRESS_FILE } from "./progress-file.ts";
 
@@ -30,31 +32,53 @@ import { PROGRESS_FILE } from "./progress-file.ts";
 const ENTRY = fileURLToPath(new URL(`./executor-main${extname(import.meta.url)}`, import.meta.url));
 const CHANGE_POLL_MS = 200;
 
-export function createWorkflowExecutor(): Executor {
+export function createWorkflowExecutor(
+  containment: Containment = processGroupsOnly,
+  user?: JobUser,
+): Executor {
   return {
     kind: "workflow",
     async start(dir, job) {
       const cwd = await jobCwd(dir, job);
+      const cgroup = containment.prepare(job.id, job.attempt, job.spec.resources);
       const log = openSync(dir.file("log"), "a");
       try {
-        const child = spawn(process.execPath, [ENTRY, dir.path], {
+        const [file, args] = inCgroup(cgroup, [process.execPath, ENTRY, dir.path]);
+        // The executor reads job.json: as the job user it must own it (workflows share their token).
+        if (user) chownSync(dir.file("job"), user.uid, user.gid);
+        const child = spawn(file, args, {
           cwd,
-          env: jobEnv(dir, job),
+          env: jobEnv(dir, job, user),
           detached: true,
+          ...(user ? { uid: user.uid, gid: user.gid } : {}),
           stdio: ["ignore", log, log],
         });
-        return await started(child, dir);
+        return await started(child, dir, { containment, cgroup });
       } finally {
         closeSync(log);
       }
     },
-    adopt(dir, pid) {
-      return withWorkflow(adoptExecution(dir, pid), dir);
+    adopt(dir, pid, job) {
+      const cgroup = containment.pathFor(job.id, job.attempt);
+      return withWorkflow(adoptExecution(dir, pid, undefined, containment, cgroup), dir);
     },
   };
 }
 
-function started(child: ReturnType<typeof spawn>, dir: JobDir): Promise<Execution> {
+/**
+ * The executor's command line, through a shell that first moves itself into the attempt's
+ * cgroup, so the executor and every task it starts are inside from their first instruction.
+ */
+function inCgroup(cgroup: string | undefined, argv: string[]): [string, string[]] {
+  if (!cgroup) return [argv[0]!, argv.slice(1)];
+  return ["/bin/sh", ["-c", 'echo $$ >"$0/cgroup.procs" 2>/dev/null; exec "$@"', cgroup, ...argv]];
+}
+
+function started(
+  child: ReturnType<typeof spawn>,
+  dir: JobDir,
+  { containment, cgroup }: Contained,
+): Promise<Execution> {
   return new Promise((resolve, reject) => {
     child.once("error", (error) =>
       reject(new UnrunnableJobError(`could not start the workflow executor: ${error.message}`, true)),
@@ -65,9 +89,13 @@ function started(child: ReturnType<typeof spawn>, dir: JobDir): Promise<Executio
         child.once("exit", (exitCode, signal) => resolveDone({ exitCode, signal })),
       );
       const stop = async (graceMs: number) => {
-        await stopGroup(pid, graceMs);
+        await stopJobProcesses(pid, containment, cgroup, graceMs);
         return done;
       };
+      void done.then(() => {
+        containment.kill(cgroup);
+        containment.release(cgroup);
+      });
       resolve(withWorkflow({ pid, done, stop }, dir));
     });
   });

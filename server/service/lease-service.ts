@@ -138,9 +138,14 @@ export class LeaseService {
     return written.filter((job): job is JobRecord => job !== undefined);
   }
 
-  async heartbeat(id: string, leaseToken: string, tasks: Task[] | null): Promise<HeartbeatAnswer> {
-    const job = await this.store.renewLease(id, leaseToken, this.writer.now(), tasks);
-    if (!job) throw await this.whyNotHeld(id, leaseToken);
+  async heartbeat(
+    id: string,
+    leaseToken: string,
+    workerId: string,
+    tasks: Task[] | null,
+  ): Promise<HeartbeatAnswer> {
+    const job = await this.store.renewLease(id, leaseToken, this.writer.now(), tasks, workerId);
+    if (!job) throw await this.whyNotHeld(id, leaseToken, workerId);
     this.leased.remember([job]);
     if (tasks) this.writer.published([job]);
     return { job, cancelRequested: job.state === "cancelling" };
@@ -160,8 +165,11 @@ export class LeaseService {
     const results = new Array<ReportAnswer>(entries.length);
     const reports = entries.flatMap((entry, index) => (entry.kind === "outcome" ? [{ entry, index }] : []));
     const [, read] = await Promise.all([
-      this.heartbeats(entries, results),
-      this.recordsOf(reports.map(({ entry }) => entry)),
+      this.heartbeats(workerId, entries, results),
+      this.recordsOf(
+        reports.map(({ entry }) => entry),
+        workerId,
+      ),
     ]);
     const pending: Array<{ index: number; entry: OutcomeEntry; transition: Transition }> = [];
     let answeredOnRead = false;
@@ -202,10 +210,10 @@ export class LeaseService {
    * in one go. Only a record that says the report's token holds the lease is used unread: a
    * refusal or a repeated report's answer is always decided on the stored row.
    */
-  private async recordsOf(entries: OutcomeEntry[]): Promise<Array<JobRecord | undefined>> {
+  private async recordsOf(entries: OutcomeEntry[], workerId: string): Promise<Array<JobRecord | undefined>> {
     const records = entries.map(({ jobId, leaseToken }) => {
       const job = this.leased.get(jobId);
-      return job && job.leaseToken === leaseToken && isLeased(job.state) ? job : undefined;
+      return job && holds(job, leaseToken, workerId) ? job : undefined;
     });
     const missing = entries.filter((_, i) => records[i] === undefined).map((entry) => entry.jobId);
     if (missing.length === 0) return records;
@@ -215,12 +223,17 @@ export class LeaseService {
   }
 
   /** The batch's heartbeats, each answered in `results` at its own index. */
-  private async heartbeats(entries: ReportEntry[], results: ReportAnswer[]): Promise<void> {
+  private async heartbeats(workerId: string, entries: ReportEntry[], results: ReportAnswer[]): Promise<void> {
     await Promise.all(
       entries.map(async (entry, index) => {
         if (entry.kind !== "heartbeat") return;
         try {
-          const { job, cancelRequested } = await this.heartbeat(entry.jobId, entry.leaseToken, entry.tasks);
+          const { job, cancelRequested } = await this.heartbeat(
+            entry.jobId,
+            entry.leaseToken,
+            workerId,
+            entry.tasks,
+          );
           results[index] = { ...answered(job), cancelRequested };
         } catch (error) {
           results[index] = refused(entry.jobId, error);
@@ -233,12 +246,7 @@ export class LeaseService {
     if (job.leaseToken === leaseToken && !isLeased(job.state) && job.reported === outcome.kind) {
       return { answer: job };
     }
-    if (job.leaseToken !== leaseToken || !isLeased(job.state)) {
-      throw leaseLost(
-        job.id,
-        job.leaseToken === leaseToken ? `the lease ended (${job.state})` : "another lease holds it",
-      );
-    }
+    if (!holds(job, leaseToken, workerId)) throw notHeldBecause(job, leaseToken, workerId);
     const now = this.writer.now();
     const ctx = { now, workerId };
     const tasks = outcome.tasks ?? job.tasks;
@@ -265,10 +273,16 @@ export class LeaseService {
     return { transition: planFailure(job, "fail", patch, { ...ctx, reason, retryable: outcome.retryable }) };
   }
 
-  async appendLog(id: string, leaseToken: string, offset: number, data: string): Promise<number> {
+  async appendLog(
+    id: string,
+    leaseToken: string,
+    workerId: string,
+    offset: number,
+    data: string,
+  ): Promise<number> {
     const job = await this.store.getJob(id);
     if (!job) throw notFound("Job", id);
-    if (job.leaseToken !== leaseToken || !isLeased(job.state)) throw await this.whyNotHeld(id, leaseToken);
+    if (!holds(job, leaseToken, workerId)) throw notHeldBecause(job, leaseToken, workerId);
     try {
       const length = await this.store.appendLog(
         id,
@@ -295,11 +309,10 @@ export class LeaseService {
     return this.writer.durable(await this.store.runningForWorker(workerId));
   }
 
-  private async whyNotHeld(id: string, leaseToken: string): Promise<FlowyError> {
+  private async whyNotHeld(id: string, leaseToken: string, workerId: string): Promise<FlowyError> {
     const job = await this.store.getJob(id);
     if (!job) return notFound("Job", id);
-    if (job.leaseToken !== leaseToken) return leaseLost(id, "another lease holds it");
-    return leaseLost(id, `the lease ended (${job.state})`);
+    return notHeldBecause(job, leaseToken, workerId);
   }
 }
 
@@ -307,6 +320,21 @@ type OutcomeEntry = Extract<ReportEntry, { kind: "outcome" }>;
 
 function answered(job: JobRecord): Extract<ReportAnswer, { ok: true }> {
   return { jobId: job.id, ok: true, job };
+}
+
+/**
+ * Whether `leaseToken` holds the job's lease for `workerId`. Reports are bound to the worker the
+ * lease was granted to: a token read by someone else (a job on that worker, a log) is useless
+ * from any other worker id.
+ */
+function holds(job: JobRecord, leaseToken: string, workerId: string): boolean {
+  return job.leaseToken === leaseToken && job.workerId === workerId && isLeased(job.state);
+}
+
+function notHeldBecause(job: JobRecord, leaseToken: string, workerId: string): FlowyError {
+  if (job.leaseToken !== leaseToken) return leaseLost(job.id, "another lease holds it");
+  if (job.workerId !== workerId) return leaseLost(job.id, `the lease is held by another worker`);
+  return leaseLost(job.id, `the lease ended (${job.state})`);
 }
 
 function refused(jobId: string, error: unknown): ReportAnswer {

@@ -124,14 +124,16 @@ export interface Store {
   /** Applies each transition whose guard holds, all in one transaction; undefined where it did not. */
   applyTransitions(transitions: Transition[], now: number): Promise<Array<JobRecord | undefined>>;
   /**
-   * Extends the lease when the token still holds it (bumping the version, so a reaper's expiry
-   * decided before the renewal no longer applies); undefined when it does not.
+   * Extends the lease when the token still holds it and `workerId` is the worker it was leased to
+   * (bumping the version, so a reaper's expiry decided before the renewal no longer applies);
+   * undefined when it does not. A token copied to another worker renews nothing.
    */
   renewLease(
     id: string,
     leaseToken: string,
     now: number,
     tasks: Task[] | null,
+    workerId: string,
   ): Promise<JobRecord | undefined>;
 
   /**

@@ -294,21 +294,28 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
       expect((await store.getHistory(b.id)).map((h) => h.event)).toEqual(["submit"]);
     });
 
-    it("renews a lease only for the token that holds it", async () => {
+    it("renews a lease only for the token that holds it, from the worker it was leased to", async () => {
       await insert();
       const [job] = (await store.claimJobs({ workerId: "w", tags: [], capacity: 1, now: T0 })) as [JobRecord];
-      const renewed = await store.renewLease(job.id, job.leaseToken!, T0 + 10_000, null);
+      const renewed = await store.renewLease(job.id, job.leaseToken!, T0 + 10_000, null, "w");
       expect(renewed?.leaseExpiresAt).toBe(T0 + 40_000);
       // A renewal bumps the version, so an expiry the reaper decided before it no longer applies.
       expect(renewed?.version).toBe(job.version + 1);
       const staleExpiry = { job, patch: { state: "scheduled" as JobState }, history: null };
       expect(await store.applyTransitions([staleExpiry], T0 + 10_001)).toEqual([undefined]);
-      const withTasks = await store.renewLease(job.id, job.leaseToken!, T0 + 11_000, [
-        { name: "a", state: "running" },
-      ]);
+      const withTasks = await store.renewLease(
+        job.id,
+        job.leaseToken!,
+        T0 + 11_000,
+        [{ name: "a", state: "running" }],
+        "w",
+      );
       expect(withTasks?.tasks).toEqual([{ name: "a", state: "running" }]);
       expect(withTasks?.version).toBe(job.version + 2);
-      expect(await store.renewLease(job.id, "not-the-token", T0 + 12_000, null)).toBeUndefined();
+      expect(await store.renewLease(job.id, "not-the-token", T0 + 12_000, null, "w")).toBeUndefined();
+      // The right token from another worker id (a token a job read on its worker) renews nothing.
+      expect(await store.renewLease(job.id, job.leaseToken!, T0 + 12_000, null, "thief")).toBeUndefined();
+      expect((await store.getJob(job.id))?.version).toBe(job.version + 2);
     });
 
     it("finds expired leases and passed deadlines", async () => {

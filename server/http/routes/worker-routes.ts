@@ -129,7 +129,12 @@ export function registerWorkerRoutes(app: FastifyInstance, services: Services): 
     },
     async (request) =>
       toWireHeartbeat(
-        await leases.heartbeat(request.params.id, request.body.lease_token, request.body.tasks ?? null),
+        await leases.heartbeat(
+          request.params.id,
+          request.body.lease_token,
+          request.body.worker_id,
+          request.body.tasks ?? null,
+        ),
         clock(),
       ),
   );
@@ -200,6 +205,7 @@ export function registerWorkerRoutes(app: FastifyInstance, services: Services): 
       length: await leases.appendLog(
         request.params.id,
         request.body.lease_token,
+        request.body.worker_id,
         request.body.offset,
         request.body.data,
       ),

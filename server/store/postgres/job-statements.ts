@@ -74,12 +74,13 @@ export const CLAIM_BODY = `
 // for the test that keeps them equal to CLAIM_BODY.
 export const CLAIM = sql("SELECT * FROM flowy_claim($1, $2::jsonb, $3, $4, $5, $6, $7)");
 
-// $1 id, $2 lease token, $3 now, $4 tasks (jsonb, or null to keep them).
-// Extends the lease only while the token holds it; a task update is a change (version + 1).
+// $1 id, $2 lease token, $3 now, $4 tasks (jsonb, or null to keep them), $5 worker id.
+// Extends the lease only while the token holds it for that worker; a task update is a change
+// (version + 1).
 export const RENEW_LEASE = sql(`
   UPDATE jobs SET lease_expires_at = $3 + trunc(lease_s * 1000)::bigint, updated_at = $3,
     tasks = coalesce($4::jsonb, tasks), version = version + 1
-  WHERE id = $1 AND lease_token = $2 AND state IN ${LEASED}
+  WHERE id = $1 AND lease_token = $2 AND worker_id = $5 AND state IN ${LEASED}
   RETURNING *`);
 
 // $1 now, $2 limit: scheduled jobs that are due become pending (rows another replica is moving

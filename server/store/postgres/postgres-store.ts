@@ -185,12 +185,13 @@ export class PostgresStore implements Store {
     return this.db.transaction((tx) => apply(tx.query));
   }
 
-  async renewLease(id: string, leaseToken: string, now: number, tasks: Task[] | null) {
+  async renewLease(id: string, leaseToken: string, now: number, tasks: Task[] | null, workerId: string) {
     const [row] = await this.db.write(q.RENEW_LEASE, [
       id,
       leaseToken,
       now,
       tasks ? JSON.stringify(tasks) : null,
+      workerId,
     ]);
     return row ? rowToJob(row) : undefined;
   }

@@ -143,8 +143,9 @@ export class SqliteStore implements Store {
     leaseToken: string,
     now: number,
     tasks: Task[] | null,
+    workerId: string,
   ): Promise<JobRecord | undefined> {
-    return this.batcher.write(() => this.writes.renewLease(id, leaseToken, now, tasks));
+    return this.batcher.write(() => this.writes.renewLease(id, leaseToken, now, tasks, workerId));
   }
 
   async findExpired(leaseBefore: number, deadlineBefore: number, limit: number): Promise<JobRecord[]> {

@@ -151,12 +151,19 @@ export class SqliteWrites {
     return applyPatch(job, patch, now);
   }
 
-  renewLease(id: string, leaseToken: string, now: number, tasks: Task[] | null): JobRecord | undefined {
+  renewLease(
+    id: string,
+    leaseToken: string,
+    now: number,
+    tasks: Task[] | null,
+    workerId: string,
+  ): JobRecord | undefined {
     const row = this.q.get(
       `UPDATE jobs SET lease_expires_at = :now + CAST(lease_s * 1000 AS INTEGER), updated_at = :now,
          tasks = coalesce(:tasks, tasks), version = version + 1
-       WHERE id = +:id AND lease_token = +:token AND state IN ${LEASED} RETURNING *`,
-      { id, token: leaseToken, now, tasks: tasks ? JSON.stringify(tasks) : null },
+       WHERE id = +:id AND lease_token = +:token AND worker_id = +:worker AND state IN ${LEASED}
+       RETURNING *`,
+      { id, token: leaseToken, now, tasks: tasks ? JSON.stringify(tasks) : null, worker: workerId },
     );
     return row ? rowToJob(row) : undefined;
   }

@@ -53,6 +53,38 @@ describe("leases, retries and fencing", () => {
     expect((await get(`${api}/jobs/${job.id}`)).body).toMatchObject({ state: "timed_out", attempt: 2 });
   });
 
+  it("refuses reports from another worker id, even with the lease's own token", async () => {
+    const { api, claimOne } = await setup();
+    await post(`${api}/jobs`, makeJobSpec());
+    const held = await claimOne("w1");
+    const stolen = { worker_id: "thief", lease_token: held.lease_token };
+    for (const path of ["heartbeat", "logs", "complete", "failed"]) {
+      const extra = path === "logs" ? { offset: 0, data: "x" } : path === "failed" ? { message: "x" } : {};
+      const res = await post(`${api}/jobs/${held.id}/${path}`, { ...stolen, ...extra });
+      expect([path, res.status, res.body.code]).toEqual([path, 409, "lease-lost"]);
+    }
+    const batch = await post(`${api}/jobs/report`, {
+      worker_id: "thief",
+      items: [
+        { kind: "heartbeat", job_id: held.id, lease_token: held.lease_token },
+        { kind: "complete", job_id: held.id, lease_token: held.lease_token },
+      ],
+    });
+    expect(batch.body.results).toMatchObject([
+      { ok: false, error: { code: "lease-lost" } },
+      { ok: false, error: { code: "lease-lost" } },
+    ]);
+    const job = (await get(`${api}/jobs/${held.id}`)).body;
+    expect(job).toMatchObject({ state: "running", worker_id: "w1" });
+    expect(job.history.map((h: { event: string }) => h.event)).toEqual(["submit", "claim"]);
+    // The holder itself still reports.
+    const done = await post(`${api}/jobs/${held.id}/complete`, {
+      worker_id: "w1",
+      lease_token: held.lease_token,
+    });
+    expect(done.body).toMatchObject({ state: "succeeded" });
+  });
+
   it("fences a stale token after the job was claimed again", async () => {
     const { api, clock, claimOne, server } = await setup();
     await post(`${api}/jobs`, makeJobSpec({ lease_s: 1, backoff: { initial_s: 0, max_s: 0, factor: 1 } }));

@@ -8,13 +8,14 @@ import pino from "pino";
 import { afterAll, describe, expect, it } from "vitest";
 import { JobRun, type RunContext } from "../../../daemon/job-run.ts";
 import { createExecutors } from "../../../daemon/executors.ts";
+import { processGroupsOnly } from "../../../daemon/process/cgroup.ts";
 import { LeaseKeeper } from "../../../daemon/leases/lease-keeper.ts";
 import { JobDir } from "../../../daemon/process/job-dir.ts";
 import type { ClaimedJob, ReportItem, ReportResult } from "../../../shared/protocol.ts";
 import { isAlive, waitFor } from "../../helpers/processes.ts";
 import { tmpDir } from "../../helpers/tmp.ts";
 
-const executors = createExecutors(pino({ level: "silent" }));
+const executors = createExecutors(pino({ level: "silent" }), processGroupsOnly);
 afterAll(() => executors.close());
 
 function setup() {
@@ -28,6 +29,7 @@ function setup() {
     jobsRoot: tmpDir("flowy-jobs-"),
     client: { appendLog: async (_id, _token, offset, data) => offset + Buffer.byteLength(data) },
     keeper,
+    containment: processGroupsOnly,
     report,
     logger: pino({ level: "silent" }),
     killGraceMs: 1_000,
