@@ -11,6 +11,7 @@
 import type { Task } from "../../shared/protocol.ts";
 import type { JobState } from "../../shared/states.ts";
 import type { ApiKeyRecord, HistoryRecord, JobRecord, WorkerRecord } from "../model/records.ts";
+import type { BundleStore } from "./bundle-store.ts";
 
 export type {
   ApiKeyRecord,
@@ -108,6 +109,8 @@ export interface PoolStats {
 
 export interface Store {
   readonly kind: "sqlite" | "postgres";
+  /** Bundles: the archives daemons install (bundle-store.ts). */
+  readonly bundles: BundleStore;
 
   /** Inserts the job, or returns the job already stored under its idempotency key. */
   insertJob(job: NewJob, history: HistoryInput): Promise<{ job: JobRecord; created: boolean }>;

@@ -8,6 +8,7 @@ import { newJobId } from "../../shared/ids.ts";
 import { DEFAULT_BACKOFF } from "../../shared/retry-policy.ts";
 import type { JobState } from "../../shared/states.ts";
 import type { JobRecord, NewJob, Store } from "../../server/store/store.ts";
+import { describeBundleStoreContract } from "./bundle-store-contract.ts";
 
 export type StoreFactory = () => Promise<Store>;
 
@@ -467,5 +468,7 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
       expect(await store.purgeFinished(T0 + 2000, 100)).toBe(1);
       expect(await store.purgeFinished(T0 + 2000, 100)).toBe(0);
     });
+
+    describeBundleStoreContract(() => store.bundles);
   });
 }

@@ -26,6 +26,7 @@ import { CLAIM_SQL, SqliteWrites, type WriteArgs, type WriteOp, type WriteResult
 import { type SyncFile, WalSync } from "./wal-sync.ts";
 import { BackgroundCheckpointer } from "./background-checkpointer.ts";
 import { WriteBatcher } from "./write-batcher.ts";
+import { SqliteBundles } from "./sqlite-bundles.ts";
 
 export interface SqliteStoreOptions {
   path: string;
@@ -45,6 +46,7 @@ export class SqliteStore implements Store {
   private readonly writes: SqliteWrites;
   private readonly walSync: WalSync | undefined;
   private readonly checkpointer: BackgroundCheckpointer | undefined;
+  readonly bundles: SqliteBundles;
 
   constructor(options: SqliteStoreOptions) {
     this.db = openConnection(options.path);
@@ -57,6 +59,11 @@ export class SqliteStore implements Store {
       : undefined;
     this.batcher = new WriteBatcher(this.db, this.walSync, () => this.checkpointer?.committed());
     this.writes = new SqliteWrites(this.db);
+    this.bundles = new SqliteBundles(
+      this.db,
+      (run) => this.batcher.write(run),
+      () => this.settled(),
+    );
   }
 
   settled(): Promise<void> {
