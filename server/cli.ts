@@ -61,6 +61,7 @@ interface StartOptions {
   dashboardLang: DashboardLangSetting;
   withDaemon?: boolean;
   trustProxy?: TrustProxy;
+  bundleMaxMb: number;
 }
 
 async function start(opts: StartOptions): Promise<void> {
@@ -105,6 +106,7 @@ async function start(opts: StartOptions): Promise<void> {
     retainFinishedMs: opts.retainDays > 0 ? opts.retainDays * 86_400_000 : null,
     dashboardLang: opts.dashboardLang,
     trustProxy: opts.trustProxy,
+    bundleMaxBytes: opts.bundleMaxMb * 1024 * 1024,
   });
   const address = await server.listen(opts.host, opts.port);
   logger.info(
@@ -201,6 +203,12 @@ program
     new Option("--reaper-interval-ms <ms>", "how often leases and schedules are checked at most")
       .argParser(positiveNumber)
       .default(1000),
+  )
+  .addOption(
+    new Option("--bundle-max-mb <mib>", "largest bundle archive accepted, in MiB")
+      .env("FLOWY_BUNDLE_MAX_MB")
+      .argParser(positiveNumber)
+      .default(256),
   )
   .addOption(
     new Option("--dashboard-lang <lang>", "dashboard language (auto: from the browser)")

@@ -17,6 +17,7 @@ import { type Clock, systemClock } from "./service/clock.ts";
 import { JobService } from "./service/job-service.ts";
 import { JobWriter } from "./service/job-writer.ts";
 import { KeyService } from "./service/key-service.ts";
+import { BundleService } from "./service/bundle-service.ts";
 import { LeaseService } from "./service/lease-service.ts";
 import { Reaper } from "./service/reaper.ts";
 import type { JobDefaults } from "./service/submit-plan.ts";
@@ -38,6 +39,8 @@ export interface FlowyServerOptions {
   dashboardLang?: DashboardLangSetting;
   /** Reverse proxies whose X-Forwarded-For/-Proto to believe (see AppOptions.trustProxy). */
   trustProxy?: TrustProxy;
+  /** The largest bundle archive accepted, in bytes (default 256 MiB). */
+  bundleMaxBytes?: number;
 }
 
 export interface FlowyServer {
@@ -47,6 +50,7 @@ export interface FlowyServer {
   jobs: JobService;
   leases: LeaseService;
   keys: KeyService;
+  bundles: BundleService;
   listen(host: string, port: number): Promise<string>;
   close(): Promise<void>;
 }
@@ -75,6 +79,7 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
   const jobs = new JobService(store, writer, feed, { ...DEFAULT_JOB_DEFAULTS, ...options.defaults }, handOff);
   const leases = new LeaseService(store, writer, waiters);
   const keys = new KeyService(store, clock);
+  const bundles = new BundleService(store, clock, options.bundleMaxBytes);
   const { leadership } = options;
   const reaper = new Reaper(store, writer, {
     intervalMs: options.reaperIntervalMs ?? 1000,
@@ -87,6 +92,7 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
       jobs,
       leases,
       keys,
+      bundles,
       clock,
       metrics,
       ready: async () => {
@@ -113,8 +119,11 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
     jobs,
     leases,
     keys,
+    bundles,
     async listen(host, port) {
       const address = await app.listen({ host, port });
+      const swept = await bundles.sweepAbandoned();
+      if (swept > 0) logger.info({ chunks: swept }, "removed chunks of bundle uploads a crash cut short");
       reaper.start();
       return address;
     },

@@ -23,6 +23,8 @@ declare module "fastify" {
   interface FastifyRequest {
     /** The caller's role; "open" when the server has no keys. */
     flowyRole: Role | "open" | "public";
+    /** The name of the caller's API key; null without one (an open server, a public route). */
+    flowyKeyName: string | null;
   }
 }
 
@@ -44,6 +46,7 @@ export function presentedKey(request: FastifyRequest): string | undefined {
 export function installAuth(app: FastifyInstance, keys: KeyService): void {
   const limiter = new FailureLimiter({ windowMs: 60_000, maxFailures: 20 });
   app.decorateRequest("flowyRole", "public");
+  app.decorateRequest("flowyKeyName", null);
   const routes: string[] = [];
   app.decorate("flowyRoutes", routes);
   app.addHook("onRoute", (route) => {
@@ -102,6 +105,7 @@ async function authorize(
     );
   }
   request.flowyRole = record.role;
+  request.flowyKeyName = record.name;
   if (!access.includes(record.role)) {
     return new FlowyError(
       "forbidden",

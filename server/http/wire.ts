@@ -1,6 +1,8 @@
 /** The one mapping from the service's records (camelCase, epoch ms) to the wire (snake_case, ISO-8601). */
 import type { HistoryEntry, Job, Worker } from "../../shared/protocol.ts";
 import type { HistoryRecord, JobRecord, WorkerRecord } from "../model/records.ts";
+import type { Bundle, BundleEvent } from "../../shared/bundle-protocol.ts";
+import type { BundleEventRecord, BundleRecord } from "../model/bundle-records.ts";
 
 export const WORKER_LOST_AFTER_MS = 60_000;
 
@@ -64,5 +66,31 @@ export function toWireWorker(worker: WorkerRecord, now: number): Worker {
     registered_at: iso(worker.registeredAt),
     last_seen_at: iso(worker.lastSeenAt),
     status: now - worker.lastSeenAt > WORKER_LOST_AFTER_MS ? "lost" : "active",
+  };
+}
+
+export function toWireBundle(bundle: BundleRecord): Bundle {
+  return {
+    name: bundle.name,
+    version: bundle.version,
+    sha256: bundle.sha256,
+    size: bundle.size,
+    tags: bundle.tags,
+    setup: bundle.setup,
+    created_at: iso(bundle.createdAt),
+    uploaded_by: bundle.uploadedBy,
+  };
+}
+
+export function toWireBundleEvent(event: BundleEventRecord): BundleEvent {
+  return {
+    seq: event.seq,
+    action: event.action,
+    name: event.name,
+    version: event.version,
+    at: iso(event.at),
+    key_name: event.keyName,
+    address: event.address,
+    user_agent: event.userAgent,
   };
 }

@@ -29,6 +29,7 @@ export interface StartServerOptions {
   store?: Store;
   dbPath?: string;
   trustProxy?: TrustProxy;
+  bundleMaxBytes?: number;
   /** Listen on this port (default: a free one); for restarting a server where clients expect it. */
   port?: number;
 }
@@ -44,6 +45,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Tes
     reaperIntervalMs: options.reaperIntervalMs ?? 50,
     retainFinishedMs: options.retainFinishedMs,
     trustProxy: options.trustProxy,
+    bundleMaxBytes: options.bundleMaxBytes,
   });
   const url = await server.listen("127.0.0.1", options.port ?? 0);
   let closed = false;
