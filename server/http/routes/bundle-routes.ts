@@ -78,12 +78,19 @@ export function registerBundleRoutes(app: FastifyInstance, services: Services): 
         // of the body on a kept-alive connection, and the client waiting to send it: closing the
         // connection after the answer lets the client stop sending and read the refusal.
         reply.header("connection", "close");
+        if (!(request.body instanceof Readable)) {
+          throw new FlowyError(
+            "invalid-request",
+            "The upload's body is not an archive",
+            `Send the .tar.gz as the raw body with Content-Type: ${ARCHIVE_TYPES[0]}.`,
+          );
+        }
         const bundle = await bundles.upload({
           name: request.params.name,
           version: request.params.version,
           tags: splitTags(request.query.tags),
           setup: request.query.setup ?? null,
-          body: request.body as Readable,
+          body: request.body,
           declaredSize: length === undefined ? null : Number(length),
           caller: callerOf(request),
         });

@@ -142,6 +142,9 @@ describe("bundles over HTTP", () => {
     const res = await upload(api, "etl/1.0.0", Buffer.from("just some text"));
     expect(res.status).toBe(400);
     expect((await res.json()).hint).toMatch(/\.tar\.gz/);
+    const json = await upload(api, "etl/1.0.0", Buffer.from("{}"), { "content-type": "application/json" });
+    expect(json.status).toBe(400);
+    expect((await json.json()).hint).toMatch(/Content-Type: application\/gzip/);
   });
 
   it("records who uploaded and deleted, when and from where; workers read but may not publish", async () => {
