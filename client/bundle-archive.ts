@@ -6,7 +6,6 @@
 import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import * as tar from "tar";
 import { FlowyError } from "../shared/errors.ts";
 
 export interface PreparedArchive {
@@ -33,6 +32,8 @@ export async function prepareArchive(path: string): Promise<PreparedArchive> {
   }
   const dir = await mkdtemp(join(tmpdir(), "flowy-bundle-"));
   const file = join(dir, "bundle.tar.gz");
+  // Loaded here, not at the top: every flowy-client command loads this module, few pack.
+  const tar = await import("tar");
   await tar.create({ gzip: true, file, cwd: path, portable: true }, entries.sort());
   return { file, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
