@@ -16,6 +16,8 @@ import type {
   Worker,
 } from "../shared/protocol.ts";
 import type { JobState } from "../shared/states.ts";
+import type { Bundle, BundleEvent, BundleShow } from "../shared/bundle-protocol.ts";
+import { prepareArchive } from "./bundle-archive.ts";
 import { type LogChunk, type LogOptions, readLogs } from "./job-logs.ts";
 import { HttpTransport, type RetryOptions } from "./transport.ts";
 import { type WaitOptions, waitForJob } from "./wait-for-job.ts";
@@ -75,6 +77,14 @@ export interface ListFilter {
 export interface JobPage {
   jobs: Job[];
   next_cursor: string | null;
+}
+
+export interface BundleUploadOptions {
+  /** Daemons whose tags intersect these install the bundle; none: every daemon. */
+  tags?: string[];
+  /** A shell command each daemon runs in the unpacked directory before using it. */
+  setup?: string;
+  signal?: AbortSignal;
 }
 
 export class FlowyClient {
@@ -227,6 +237,56 @@ export class FlowyClient {
   stats(): Promise<Stats> {
     return this.http.json<Stats>("GET", "/stats");
   }
+
+  /**
+   * Uploads a version of a bundle from `path`: a .tar.gz as it is, or a directory (packed here).
+   * The version must be a semver above every one the name had; a 409 `version-conflict` says which.
+   */
+  async uploadBundle(
+    name: string,
+    version: string,
+    path: string,
+    options: BundleUploadOptions = {},
+  ): Promise<Bundle> {
+    const archive = await prepareArchive(path);
+    try {
+      const body = await this.http.putFile(bundlePath(name, version), archive.file, {
+        contentType: "application/gzip",
+        query: { tags: options.tags?.length ? options.tags.join(",") : undefined, setup: options.setup },
+        signal: options.signal,
+      });
+      return JSON.parse(body) as Bundle;
+    } finally {
+      await archive.cleanup();
+    }
+  }
+
+  /** Every stored version of every bundle, by name then upload order. */
+  async listBundles(): Promise<Bundle[]> {
+    return (await this.http.json<{ bundles: Bundle[] }>("GET", "/bundles")).bundles;
+  }
+
+  /** One bundle's stored versions and the latest of them. */
+  getBundle(name: string): Promise<BundleShow> {
+    return this.http.json<BundleShow>("GET", `/bundles/${encodeURIComponent(name)}`);
+  }
+
+  /** Uploads and deletes of bundles, newest first. */
+  async bundleHistory(options: { limit?: number; name?: string } = {}): Promise<BundleEvent[]> {
+    return (
+      await this.http.json<{ events: BundleEvent[] }>("GET", "/bundle-history", {
+        query: { limit: options.limit, name: options.name },
+      })
+    ).events;
+  }
+
+  async deleteBundle(name: string, version: string): Promise<void> {
+    await this.http.json("DELETE", bundlePath(name, version));
+  }
+}
+
+function bundlePath(name: string, version: string): string {
+  return `/bundles/${encodeURIComponent(name)}/${encodeURIComponent(version)}`;
 }
 
 function jobPath(id: string): string {

@@ -8,6 +8,7 @@
 export {
   DEFAULT_SERVER,
   FlowyClient,
+  type BundleUploadOptions,
   type FlowyClientOptions,
   type JobPage,
   type ListFilter,
@@ -20,4 +21,5 @@ export { isFinished, type WaitOptions, WaitTimeoutError } from "./wait-for-job.t
 export { loadClientConfig, type ClientConfig } from "./config.ts";
 export { FlowyError, isFlowyError, type ErrorCode } from "../shared/errors.ts";
 export type { HistoryEntry, Job, JobSpec, Stats, SubmitJob, Task, Worker } from "../shared/protocol.ts";
+export type { Bundle, BundleEvent, BundleShow } from "../shared/bundle-protocol.ts";
 export { isTerminal, JOB_STATES, type JobState, TERMINAL_STATES } from "../shared/states.ts";

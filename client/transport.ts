@@ -6,6 +6,8 @@
  * retried. Problem+json answers come back as FlowyError with the server's hint.
  */
 import { once } from "node:events";
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
 import { Agent as HttpAgent, type IncomingHttpHeaders, request as httpRequest } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { got, type Method, RequestError } from "got";
@@ -155,6 +157,37 @@ export class HttpTransport {
       return { headers: response.headers, chunks: this.unreachableOnError(stream as AsyncIterable<string>) };
     } catch (error) {
       stream.destroy();
+      throw toUnreachable(error, this.baseUrl, this.serverSource);
+    }
+  }
+
+  /**
+   * A PUT of a file's bytes, streamed from disk (a bundle archive). Not retried: a retry after an
+   * answer that was lost would meet the version it had just stored.
+   */
+  async putFile(
+    path: string,
+    file: string,
+    options: Pick<RequestOptions, "query" | "signal"> & { contentType: string },
+  ): Promise<string> {
+    const { size } = await stat(file);
+    try {
+      const response = await got.put(`${this.baseUrl}${path}`, {
+        body: createReadStream(file),
+        headers: {
+          ...this.headers(undefined),
+          "content-type": options.contentType,
+          "content-length": String(size),
+        },
+        searchParams: searchParams(options.query),
+        timeout: { connect: 10_000, response: 10 * 60_000 },
+        retry: { limit: 0 },
+        throwHttpErrors: false,
+        signal: options.signal,
+      });
+      if (response.statusCode >= 400) throw toFlowyError(response.statusCode, response.body, "PUT", path);
+      return response.body;
+    } catch (error) {
       throw toUnreachable(error, this.baseUrl, this.serverSource);
     }
   }

@@ -65,6 +65,7 @@ interface StartOptions {
   withDaemon?: boolean;
   trustProxy?: TrustProxy;
   maxLogBytes: number;
+  bundleMaxMb: number;
 }
 
 async function start(opts: StartOptions): Promise<void> {
@@ -122,6 +123,7 @@ async function start(opts: StartOptions): Promise<void> {
     trustProxy: opts.trustProxy,
     requireKeys,
     maxLogBytes: opts.maxLogBytes,
+    bundleMaxBytes: opts.bundleMaxMb * 1024 * 1024,
   });
   const address = await server.listen(opts.host, opts.port);
   logger.info(
@@ -234,6 +236,12 @@ program
       .env("FLOWY_MAX_LOG_BYTES")
       .argParser(positiveInteger)
       .default(DEFAULT_MAX_LOG_BYTES),
+  )
+  .addOption(
+    new Option("--bundle-max-mb <mib>", "largest bundle archive accepted, in MiB")
+      .env("FLOWY_BUNDLE_MAX_MB")
+      .argParser(positiveNumber)
+      .default(256),
   )
   .addOption(
     new Option("--dashboard-lang <lang>", "dashboard language (auto: from the browser)")

@@ -19,6 +19,7 @@ import { BulkActions } from "./service/bulk-actions.ts";
 import { JobService } from "./service/job-service.ts";
 import { JobWriter } from "./service/job-writer.ts";
 import { KeyService } from "./service/key-service.ts";
+import { BundleService } from "./service/bundle-service.ts";
 import { LeaseService } from "./service/lease-service.ts";
 import { Reaper } from "./service/reaper.ts";
 import { WorkerControl } from "./service/worker-control.ts";
@@ -49,6 +50,8 @@ export interface FlowyServerOptions {
   maxClaimAnswerBytes?: number;
   /** Require keys from the start whatever the key table holds (see KeyServiceOptions). */
   requireKeys?: boolean;
+  /** The largest bundle archive accepted, in bytes (default 256 MiB). */
+  bundleMaxBytes?: number;
 }
 
 export interface FlowyServer {
@@ -60,6 +63,7 @@ export interface FlowyServer {
   keys: KeyService;
   /** Long-polling claims waiting for a job now (a test waits on it instead of sleeping). */
   waitingClaims(): number;
+  bundles: BundleService;
   listen(host: string, port: number): Promise<string>;
   close(): Promise<void>;
 }
@@ -93,6 +97,7 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
   const bulk = new BulkActions(store, writer);
   const keys = new KeyService(store, clock, { requireKeys: options.requireKeys });
   const control = new WorkerControl(store, writer, feed);
+  const bundles = new BundleService(store, clock, options.bundleMaxBytes);
   const { leadership } = options;
   const reaper = new Reaper(store, writer, {
     intervalMs: options.reaperIntervalMs ?? 1000,
@@ -107,6 +112,7 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
       leases,
       keys,
       control,
+      bundles,
       clock,
       metrics,
       streamLimits: options.streamLimits,
@@ -135,8 +141,11 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
     leases,
     keys,
     waitingClaims: () => waiters.size,
+    bundles,
     async listen(host, port) {
       const address = await app.listen({ host, port });
+      const swept = await bundles.sweepAbandoned();
+      if (swept > 0) logger.info({ chunks: swept }, "removed chunks of bundle uploads a crash cut short");
       reaper.start();
       return address;
     },

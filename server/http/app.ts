@@ -12,6 +12,7 @@ import { installAuth } from "./auth.ts";
 import { type TrustProxy, trustProxyOption } from "./trust-proxy.ts";
 import { installProblemHandlers } from "./problem.ts";
 import { registerKeyRoutes } from "./routes/key-routes.ts";
+import { registerBundleRoutes } from "./routes/bundle-routes.ts";
 import { registerMetricsRoute, registerMonitorRoutes } from "./routes/monitor-routes.ts";
 import { registerBulkRoutes } from "./routes/bulk-routes.ts";
 import { registerClientRoutes } from "./routes/client-routes.ts";
@@ -72,6 +73,7 @@ export async function createApp(services: Services, options: AppOptions): Promis
       registerControlRoutes(api, services);
       registerStatsRoutes(api, services);
       registerKeyRoutes(api, services);
+      registerBundleRoutes(api, services);
       registerMonitorRoutes(api, services);
     },
     { prefix: API_PREFIX },

@@ -30,6 +30,8 @@ declare module "fastify" {
     flowyRole: Role | "open" | "public";
     /** The name of the key the caller authenticated with, if any. */
     flowyKey: string | null;
+    /** The name of the caller's API key; null without one (an open server, a public route). */
+    flowyKeyName: string | null;
   }
 }
 
@@ -61,6 +63,7 @@ export function installAuth(app: FastifyInstance, keys: KeyService): void {
   const limiter = new FailureLimiter({ windowMs: 60_000, maxFailures: 20 });
   app.decorateRequest("flowyRole", "public");
   app.decorateRequest("flowyKey", null);
+  app.decorateRequest("flowyKeyName", null);
   const routes: string[] = [];
   app.decorate("flowyRoutes", routes);
   app.addHook("onRoute", (route) => {
@@ -106,6 +109,7 @@ async function authorize(
   if (!record) return refuseInvalidKey(request, keys, limiter);
   request.flowyRole = record.role;
   request.flowyKey = `key:${record.name}`;
+  request.flowyKeyName = record.name;
   if (!access.includes(record.role)) {
     return new FlowyError(
       "forbidden",

@@ -52,6 +52,14 @@ export const ROUTE_ROLES: Record<string, Access> = {
   "POST /dashboard/login": CLIENT,
   "POST /dashboard/logout": "public",
 
+  // Clients publish bundles; daemons (and anyone with a key) read them.
+  "GET /api/v1/bundles": ALL,
+  "GET /api/v1/bundle-history": ALL,
+  "GET /api/v1/bundles/:name": ALL,
+  "PUT /api/v1/bundles/:name/:version": CLIENT,
+  "DELETE /api/v1/bundles/:name/:version": CLIENT,
+  "GET /api/v1/bundles/:name/:version/archive": ALL,
+
   "GET /api/v1/keys": ADMIN,
   "POST /api/v1/keys": ADMIN,
   "DELETE /api/v1/keys/:name": ADMIN,

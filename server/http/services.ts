@@ -5,6 +5,7 @@ import type { Clock } from "../service/clock.ts";
 import type { KeyService } from "../service/key-service.ts";
 import type { SseOptions, StreamObserver } from "./sse.ts";
 import type { WorkerControl } from "../service/worker-control.ts";
+import type { BundleService } from "../service/bundle-service.ts";
 
 /** What the routes may call: the services, never the store. */
 export interface Services {
@@ -13,6 +14,7 @@ export interface Services {
   leases: LeaseService;
   keys: KeyService;
   control: WorkerControl;
+  bundles: BundleService;
   clock: Clock;
   ready: () => Promise<boolean>;
   /** Prometheus text exposition of the server's metrics, and what they count of live streams. */

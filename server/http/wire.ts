@@ -30,6 +30,8 @@ import { JOB_STATES, type JobState } from "../../shared/states.ts";
 import type { BulkProgress } from "../service/bulk-actions.ts";
 import type { ListQuery } from "../service/job-service.ts";
 import type { HistoryRecord, JobRecord, WorkerRecord } from "../model/records.ts";
+import type { Bundle, BundleEvent } from "../../shared/bundle-protocol.ts";
+import type { BundleEventRecord, BundleRecord } from "../model/bundle-records.ts";
 
 export const WORKER_LOST_AFTER_MS = 60_000;
 
@@ -232,4 +234,29 @@ function toProblem(error: unknown) {
   return error instanceof FlowyError
     ? error.toProblem()
     : new FlowyError("internal", String(error)).toProblem();
+}
+export function toWireBundle(bundle: BundleRecord): Bundle {
+  return {
+    name: bundle.name,
+    version: bundle.version,
+    sha256: bundle.sha256,
+    size: bundle.size,
+    tags: bundle.tags,
+    setup: bundle.setup,
+    created_at: iso(bundle.createdAt),
+    uploaded_by: bundle.uploadedBy,
+  };
+}
+
+export function toWireBundleEvent(event: BundleEventRecord): BundleEvent {
+  return {
+    seq: event.seq,
+    action: event.action,
+    name: event.name,
+    version: event.version,
+    at: iso(event.at),
+    key_name: event.keyName,
+    address: event.address,
+    user_agent: event.userAgent,
+  };
 }

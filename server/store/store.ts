@@ -14,6 +14,7 @@ import type { ApiKeyRecord, HistoryRecord, JobRecord, WorkerRecord } from "../mo
 import type { JobFilter } from "./job-search.ts";
 
 export type { JobFilter, JobSort, SearchCursor, SortOrder } from "./job-search.ts";
+import type { BundleStore } from "./bundle-store.ts";
 
 export type {
   ApiKeyRecord,
@@ -104,6 +105,8 @@ export interface PoolStats {
 
 export interface Store {
   readonly kind: "sqlite" | "postgres";
+  /** Bundles: the archives daemons install (bundle-store.ts). */
+  readonly bundles: BundleStore;
 
   /** Inserts the job, or returns the job already stored under its idempotency key. */
   insertJob(job: NewJob, history: HistoryInput): Promise<{ job: JobRecord; created: boolean }>;

@@ -34,6 +34,7 @@ export interface StartServerOptions {
   feed?: FlowyServerOptions["feed"];
   streamLimits?: FlowyServerOptions["streamLimits"];
   maxClaimAnswerBytes?: number;
+  bundleMaxBytes?: number;
   /** Listen on this port (default: a free one); for restarting a server where clients expect it. */
   port?: number;
 }
@@ -53,6 +54,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Tes
     feed: options.feed,
     streamLimits: options.streamLimits,
     maxClaimAnswerBytes: options.maxClaimAnswerBytes,
+    bundleMaxBytes: options.bundleMaxBytes,
   });
   const url = await server.listen("127.0.0.1", options.port ?? 0);
   let closed = false;

@@ -10,6 +10,7 @@ import type { JobState } from "../../shared/states.ts";
 import { cursorAt } from "../../server/store/job-search.ts";
 import type { JobFilter, JobRecord, NewJob, SearchCursor, Store } from "../../server/store/store.ts";
 import { checkingSqlTransitions, type SeenTransition } from "../helpers/sql-transitions.ts";
+import { describeBundleStoreContract } from "./bundle-store-contract.ts";
 
 export type StoreFactory = () => Promise<Store>;
 
@@ -634,5 +635,7 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
       expect(await store.purgeFinished(T0 + 2000, 100)).toBe(1);
       expect(await store.purgeFinished(T0 + 2000, 100)).toBe(0);
     });
+
+    describeBundleStoreContract(() => store.bundles);
   });
 }

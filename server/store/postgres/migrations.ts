@@ -303,4 +303,48 @@ export const PG_MIGRATIONS: Migration[] = [
       ALTER TABLE workers ADD COLUMN drain_requested_at bigint;
     `,
   },
+  {
+    version: 12,
+    name: "bundles",
+    sql: `
+      -- The highest version ever uploaded per name: the guard of the strict-bump rule, kept when
+      -- versions are deleted so a version number never names two different archives.
+      CREATE TABLE bundle_names (
+        name text PRIMARY KEY,
+        latest_version text NOT NULL
+      );
+      CREATE TABLE bundles (
+        name text NOT NULL,
+        version text NOT NULL,
+        blob_id text NOT NULL UNIQUE,
+        sha256 text NOT NULL,
+        size bigint NOT NULL,
+        tags jsonb NOT NULL,
+        setup text,
+        created_at bigint NOT NULL,
+        uploaded_by text,
+        PRIMARY KEY (name, version)
+      );
+      CREATE TABLE bundle_chunks (
+        blob_id text NOT NULL,
+        byte_offset bigint NOT NULL,
+        len integer NOT NULL,
+        data bytea NOT NULL,
+        at bigint NOT NULL,
+        PRIMARY KEY (blob_id, byte_offset)
+      );
+      -- Archives are gzip already: stored out of line without trying to compress them again.
+      ALTER TABLE bundle_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
+      CREATE TABLE bundle_events (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        at bigint NOT NULL,
+        action text NOT NULL,
+        name text NOT NULL,
+        version text NOT NULL,
+        key_name text,
+        address text,
+        user_agent text
+      );
+    `,
+  },
 ];

@@ -40,6 +40,7 @@ import { migrate } from "./migrate.ts";
 import { PG_MIGRATIONS } from "./migrations.ts";
 import { clientConfig, type PgTarget, parsePgUrl } from "./pg-config.ts";
 import { PgExecutor, type Row, type Tx } from "./pg-executor.ts";
+import { PgBundles } from "./pg-bundles.ts";
 
 export const DEFAULT_POOL_SIZE = 10;
 
@@ -54,6 +55,7 @@ export class PostgresStore implements Store {
   readonly target: PgTarget;
   private readonly pool: pg.Pool;
   private readonly db: PgExecutor;
+  readonly bundles: PgBundles;
 
   private constructor(target: PgTarget, poolSize: number) {
     this.target = target;
@@ -65,6 +67,7 @@ export class PostgresStore implements Store {
     // An idle connection that breaks is dropped by the pool; the next query opens a new one.
     this.pool.on("error", () => undefined);
     this.db = new PgExecutor(this.pool);
+    this.bundles = new PgBundles(this.db);
   }
 
   /** Connects and brings the schema up to date. */

@@ -229,4 +229,47 @@ export const SQLITE_MIGRATIONS: Array<{ version: number; name: string; sql: stri
       ALTER TABLE workers ADD COLUMN drain_requested_at INTEGER;
     `,
   },
+  {
+    version: 13,
+    name: "bundles",
+    sql: `
+      -- The highest version ever uploaded per name: the guard of the strict-bump rule, kept when
+      -- versions are deleted so a version number never names two different archives.
+      CREATE TABLE bundle_names (
+        name TEXT PRIMARY KEY,
+        latest_version TEXT NOT NULL
+      ) STRICT;
+      CREATE TABLE bundles (
+        name TEXT NOT NULL,
+        version TEXT NOT NULL,
+        blob_id TEXT NOT NULL UNIQUE,
+        sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        tags TEXT NOT NULL,
+        setup TEXT,
+        created_at INTEGER NOT NULL,
+        uploaded_by TEXT,
+        PRIMARY KEY (name, version)
+      ) STRICT;
+      -- A rowid table: chunks are large, and WITHOUT ROWID suits small rows.
+      CREATE TABLE bundle_chunks (
+        blob_id TEXT NOT NULL,
+        offset INTEGER NOT NULL,
+        len INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        at INTEGER NOT NULL
+      ) STRICT;
+      CREATE UNIQUE INDEX bundle_chunks_blob ON bundle_chunks (blob_id, offset);
+      CREATE TABLE bundle_events (
+        seq INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        action TEXT NOT NULL,
+        name TEXT NOT NULL,
+        version TEXT NOT NULL,
+        key_name TEXT,
+        address TEXT,
+        user_agent TEXT
+      ) STRICT;
+    `,
+  },
 ];

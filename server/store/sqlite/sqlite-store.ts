@@ -28,6 +28,7 @@ import { SqliteWrites } from "./sqlite-writes.ts";
 import { type SyncFile, WalSync } from "./wal-sync.ts";
 import { BackgroundCheckpointer } from "./background-checkpointer.ts";
 import { WriteBatcher } from "./write-batcher.ts";
+import { SqliteBundles } from "./sqlite-bundles.ts";
 
 export interface SqliteStoreOptions {
   path: string;
@@ -49,6 +50,7 @@ export class SqliteStore implements Store {
   private readonly writes: SqliteWrites;
   private readonly walSync: WalSync | undefined;
   private readonly checkpointer: BackgroundCheckpointer | undefined;
+  readonly bundles: SqliteBundles;
 
   constructor(options: SqliteStoreOptions) {
     this.db = openConnection(options.path);
@@ -63,6 +65,11 @@ export class SqliteStore implements Store {
       : undefined;
     this.batcher = new WriteBatcher(this.db, this.walSync, () => this.checkpointer?.committed());
     this.writes = new SqliteWrites(this.db);
+    this.bundles = new SqliteBundles(
+      this.db,
+      (run) => this.batcher.write(run),
+      () => this.settled(),
+    );
   }
 
   settled(): Promise<void> {
