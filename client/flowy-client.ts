@@ -6,7 +6,8 @@
  * a FlowyError carrying the server's hint.
  */
 import { randomUUID } from "node:crypto";
-import type { Job, ListJobs, Stats, SubmitJob, Worker } from "../shared/protocol.ts";
+import { FlowyError } from "../shared/errors.ts";
+import type { Job, ListJobs, PausedTag, Stats, SubmitJob, Worker } from "../shared/protocol.ts";
 import type { JobState } from "../shared/states.ts";
 import { type LogChunk, type LogOptions, readLogs } from "./job-logs.ts";
 import { HttpTransport, type RetryOptions } from "./transport.ts";
@@ -182,6 +183,27 @@ export class FlowyClient {
 
   stats(): Promise<Stats> {
     return this.http.json<Stats>("GET", "/stats");
+  }
+
+  /** Stops claims of jobs carrying `tag` (running ones finish); pausing it again changes nothing. */
+  pause(tag: string): Promise<PausedTag> {
+    return this.http.json<PausedTag>("POST", "/paused-tags", { body: { tag } });
+  }
+
+  /** Lets jobs carrying `tag` be claimed again; false when it was not paused. */
+  async resume(tag: string): Promise<boolean> {
+    try {
+      await this.http.json("DELETE", `/paused-tags/${encodeURIComponent(tag)}`);
+      return true;
+    } catch (error) {
+      // Also what a retried DELETE whose first answer was lost hears: the tag is resumed either way.
+      if (error instanceof FlowyError && error.code === "not-found") return false;
+      throw error;
+    }
+  }
+
+  async pausedTags(): Promise<PausedTag[]> {
+    return (await this.http.json<{ paused_tags: PausedTag[] }>("GET", "/paused-tags")).paused_tags;
   }
 }
 

@@ -18,6 +18,7 @@ import { JobService } from "./service/job-service.ts";
 import { JobWriter } from "./service/job-writer.ts";
 import { KeyService } from "./service/key-service.ts";
 import { LeaseService } from "./service/lease-service.ts";
+import { PauseService } from "./service/pause-service.ts";
 import { Reaper } from "./service/reaper.ts";
 import type { JobDefaults } from "./service/submit-plan.ts";
 import type { Store, WorkerRecord } from "./store/store.ts";
@@ -66,6 +67,7 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
   const metrics = createMetrics({
     jobsByState: async () => (await jobs.stats()).states,
     workersByStatus: async () => countWorkers(await jobs.workers(), clock()),
+    pausedTags: async () => (await pauses.list()).map((p) => p.tag),
     poolStats: store.poolStats?.bind(store),
   });
   const writer = new JobWriter(store, feed, clock, metrics.observer);
@@ -75,6 +77,7 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
   const jobs = new JobService(store, writer, feed, { ...DEFAULT_JOB_DEFAULTS, ...options.defaults }, handOff);
   const leases = new LeaseService(store, writer, waiters);
   const keys = new KeyService(store, clock);
+  const pauses = new PauseService(store, feed, clock, logger);
   const { leadership } = options;
   const reaper = new Reaper(store, writer, {
     intervalMs: options.reaperIntervalMs ?? 1000,
@@ -87,6 +90,7 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
       jobs,
       leases,
       keys,
+      pauses,
       clock,
       metrics,
       ready: async () => {

@@ -325,10 +325,17 @@ export const GetJobQuery = T.Object(
 
 export const RunningQuery = T.Object({ worker_id: Id }, Strict);
 
+export const PauseTagBody = T.Object({ tag: Tag }, Strict);
+export const TagParams = T.Object({ tag: Tag }, Strict);
+export const PausedTagSchema = T.Object({ tag: T.String(), paused_at: T.String() });
+export type PausedTag = Static<typeof PausedTagSchema>;
+export const PausedTagsResponse = T.Object({ paused_tags: T.Array(PausedTagSchema) });
+
 export const StatsSchema = T.Object({
   states: T.Record(T.String(), T.Integer()),
   queues: T.Array(T.Object({ tags: T.Array(T.String()), pending: T.Integer() })),
   workers: T.Object({ active: T.Integer(), lost: T.Integer() }),
+  paused_tags: T.Array(PausedTagSchema, { description: "Tags whose jobs are not being claimed." }),
 });
 export type Stats = Static<typeof StatsSchema>;
 

@@ -14,6 +14,7 @@ import { installProblemHandlers } from "./problem.ts";
 import { registerKeyRoutes } from "./routes/key-routes.ts";
 import { registerMetricsRoute, registerMonitorRoutes } from "./routes/monitor-routes.ts";
 import { registerClientRoutes } from "./routes/client-routes.ts";
+import { registerPauseRoutes } from "./routes/pause-routes.ts";
 import { registerHealthRoutes, registerStatsRoutes } from "./routes/ops-routes.ts";
 import { registerWorkerRoutes } from "./routes/worker-routes.ts";
 import type { Services } from "./services.ts";
@@ -67,6 +68,7 @@ export async function createApp(services: Services, options: AppOptions): Promis
       registerStatsRoutes(api, services);
       registerKeyRoutes(api, services);
       registerMonitorRoutes(api, services);
+      registerPauseRoutes(api, services);
     },
     { prefix: API_PREFIX },
   );

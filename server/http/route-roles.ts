@@ -36,6 +36,10 @@ export const ROUTE_ROLES: Record<string, Access> = {
   "POST /api/v1/jobs/:id/logs": WORKER,
   "GET /api/v1/jobs/running": WORKER,
 
+  "GET /api/v1/paused-tags": ALL,
+  "POST /api/v1/paused-tags": CLIENT,
+  "DELETE /api/v1/paused-tags/:tag": CLIENT,
+
   "GET /api/v1/events": CLIENT,
   "GET /api/v1/stats/throughput": ALL,
   // Prometheus scrapes with any key (bearer token) once keys exist.

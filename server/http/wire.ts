@@ -1,6 +1,6 @@
 /** The one mapping from the service's records (camelCase, epoch ms) to the wire (snake_case, ISO-8601). */
-import type { HistoryEntry, Job, Worker } from "../../shared/protocol.ts";
-import type { HistoryRecord, JobRecord, WorkerRecord } from "../model/records.ts";
+import type { HistoryEntry, Job, PausedTag, Worker } from "../../shared/protocol.ts";
+import type { HistoryRecord, JobRecord, PausedTagRecord, WorkerRecord } from "../model/records.ts";
 
 export const WORKER_LOST_AFTER_MS = 60_000;
 
@@ -65,4 +65,8 @@ export function toWireWorker(worker: WorkerRecord, now: number): Worker {
     last_seen_at: iso(worker.lastSeenAt),
     status: now - worker.lastSeenAt > WORKER_LOST_AFTER_MS ? "lost" : "active",
   };
+}
+
+export function toWirePausedTag(paused: PausedTagRecord): PausedTag {
+  return { tag: paused.tag, paused_at: iso(paused.pausedAt) };
 }

@@ -84,3 +84,9 @@ export interface ApiKeyRecord {
   lastUsedAt: number | null;
   revokedAt: number | null;
 }
+
+/** A tag whose jobs are not claimed until it is resumed (jobs already running finish). */
+export interface PausedTagRecord {
+  tag: string;
+  pausedAt: number;
+}

@@ -4,7 +4,15 @@
  * strings, so every reader accepts either form.
  */
 import type { JobState } from "../../shared/states.ts";
-import type { ApiKeyRecord, HistoryRecord, JobPatch, JobRecord, NewJob, WorkerRecord } from "./store.ts";
+import type {
+  ApiKeyRecord,
+  HistoryRecord,
+  JobPatch,
+  JobRecord,
+  NewJob,
+  PausedTagRecord,
+  WorkerRecord,
+} from "./store.ts";
 
 type Row = Record<string, unknown>;
 
@@ -142,6 +150,10 @@ export function rowToWorker(row: Row): WorkerRecord {
     lastSeenAt: num(row.last_seen_at),
     running: num(row.running ?? 0),
   };
+}
+
+export function rowToPausedTag(row: Row): PausedTagRecord {
+  return { tag: String(row.tag), pausedAt: num(row.paused_at) };
 }
 
 export function rowToApiKey(row: Row): ApiKeyRecord {

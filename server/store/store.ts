@@ -10,7 +10,13 @@
  */
 import type { Task } from "../../shared/protocol.ts";
 import type { JobState } from "../../shared/states.ts";
-import type { ApiKeyRecord, HistoryRecord, JobRecord, WorkerRecord } from "../model/records.ts";
+import type {
+  ApiKeyRecord,
+  HistoryRecord,
+  JobRecord,
+  PausedTagRecord,
+  WorkerRecord,
+} from "../model/records.ts";
 
 export type {
   ApiKeyRecord,
@@ -18,6 +24,7 @@ export type {
   JobError,
   JobRecord,
   JobResult,
+  PausedTagRecord,
   WorkerRecord,
 } from "../model/records.ts";
 
@@ -118,8 +125,8 @@ export interface Store {
   listJobs(filter: JobFilter): Promise<JobRecord[]>;
 
   /**
-   * Leases up to `capacity` pending jobs whose tags the worker has, highest priority first, then
-   * oldest — or, for a claim id already used by this worker, answers with the jobs it leased.
+   * Leases up to `capacity` pending jobs whose tags the worker has and none of which is paused,
+   * highest priority first, then oldest — or, for a claim id already used by this worker, answers with the jobs it leased.
    */
   claimJobs(req: ClaimRequest): Promise<JobRecord[]>;
   /** Applies each transition whose guard holds, all in one transaction; undefined where it did not. */
@@ -182,6 +189,13 @@ export interface Store {
    * and logs, oldest first; returns how many. This is retention, not the `deleted` state.
    */
   purgeFinished(before: number, limit: number): Promise<number>;
+
+  /** Pauses claims of jobs carrying `tag`; pausing it again keeps the first pause's time. */
+  pauseTag(tag: string, now: number): Promise<PausedTagRecord>;
+  /** Lets jobs carrying `tag` be claimed again; false when it was not paused. */
+  resumeTag(tag: string): Promise<boolean>;
+  /** Paused tags, in tag order. */
+  listPausedTags(): Promise<PausedTagRecord[]>;
 
   /** Stores a new API key; refuses a name already used by an active key. */
   insertApiKey(key: ApiKeyRecord): Promise<ApiKeyRecord>;

@@ -8,6 +8,7 @@ import { newJobId } from "../../shared/ids.ts";
 import { DEFAULT_BACKOFF } from "../../shared/retry-policy.ts";
 import type { JobState } from "../../shared/states.ts";
 import type { JobRecord, NewJob, Store } from "../../server/store/store.ts";
+import { describeLimitsContract } from "./store-contract-limits.ts";
 
 export type StoreFactory = () => Promise<Store>;
 
@@ -63,6 +64,8 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
           to: overrides.state ?? "pending",
         })
       ).job;
+
+    describeLimitsContract({ store: () => store, insert });
 
     it("stores a job and reads it back whole", async () => {
       const job = await insert({

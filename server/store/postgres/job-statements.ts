@@ -39,7 +39,7 @@ function historyFrom(source: string, v: HistoryValues): string {
 // $1 worker id, $2 the worker's tags (jsonb array), $3 capacity, $4 now, $5 claim id (or null),
 // $6 whether the worker sent this claim before.
 // One statement per batch: lock up to $3 pending jobs in claim order (skipping rows another claim
-// holds), lease each with a fresh token, record the claims, return them in claim order. The
+// holds, and jobs carrying a paused tag: the paused set is read once per claim), lease each with a fresh token, record the claims, return them in claim order. The
 // partial index jobs_claim is walked in order, so the cost does not grow with the queue. A claim
 // id this worker already used answers with the jobs that claim leased (still held) instead, their
 // leases renewed (version + 1, which fences off a release decided on the lost answer).
@@ -52,6 +52,7 @@ export const CLAIM_BODY = `
   ), picked AS MATERIALIZED (
     SELECT id FROM jobs
     WHERE state = 'pending' AND tags <@ $2::jsonb AND NOT EXISTS (SELECT 1 FROM earlier)
+      AND NOT tags ?| (SELECT coalesce(array_agg(tag), '{}') FROM paused_tags)
     ORDER BY priority DESC, id
     LIMIT $3
     FOR UPDATE SKIP LOCKED
@@ -70,7 +71,7 @@ export const CLAIM_BODY = `
   )
   SELECT * FROM claimed UNION ALL SELECT * FROM earlier ORDER BY priority DESC, id`;
 
-// The claim is CLAIM_BODY run by the function flowy_claim under the settings above, in one round
+// The claim is CLAIM_BODY run by the function flowy_claim (its latest body: migration 7) under the settings above, in one round
 // trip; the function's body and settings are read back for EXPLAIN and for the test that keeps
 // them equal to CLAIM_BODY.
 export const CLAIM = sql("SELECT * FROM flowy_claim($1, $2::jsonb, $3, $4, $5, $6)");
@@ -202,6 +203,15 @@ export const REVOKE_API_KEY = sql(
 );
 // $1 name, $2 now.
 export const TOUCH_API_KEY = sql("UPDATE api_keys SET last_used_at = $2 WHERE name = $1");
+
+// $1 tag, $2 now: pausing a paused tag keeps its first time.
+export const PAUSE_TAG = sql(`
+  INSERT INTO paused_tags (tag, paused_at) VALUES ($1, $2)
+  ON CONFLICT (tag) DO UPDATE SET tag = excluded.tag RETURNING *`);
+// $1 tag: returns the row when it was paused.
+export const RESUME_TAG = sql("DELETE FROM paused_tags WHERE tag = $1 RETURNING tag");
+// No parameters: paused tags, in tag order.
+export const LIST_PAUSED_TAGS = sql("SELECT * FROM paused_tags ORDER BY tag");
 
 /**
  * $1…$n the job's columns in `columns` order, then $n+1…$n+6 the history row (from, to, event,

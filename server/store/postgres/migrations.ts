@@ -183,4 +183,53 @@ export const PG_MIGRATIONS: Migration[] = [
       $claim$;
     `,
   },
+  {
+    version: 7,
+    name: "paused tags",
+    sql: `
+      -- Tags whose jobs claims pass over (pause/resume). Few rows: the claim reads them once.
+      CREATE TABLE paused_tags (
+        tag text PRIMARY KEY,
+        paused_at bigint NOT NULL
+      );
+      -- flowy_claim as in migration 6, and it passes over jobs carrying a paused tag (?|: any of
+      -- the paused tags is an element of the job's tags). Body = CLAIM_BODY in job-statements.ts.
+      CREATE OR REPLACE FUNCTION flowy_claim(text, jsonb, integer, bigint, text, boolean) RETURNS SETOF jobs
+      LANGUAGE plpgsql
+      SET enable_sort = off SET enable_bitmapscan = off SET jit = off
+      AS $claim$
+      BEGIN
+        RETURN QUERY
+          WITH earlier AS (
+            UPDATE jobs SET lease_expires_at = $4 + trunc(lease_s * 1000)::bigint, updated_at = $4,
+              version = version + 1
+            WHERE $6::boolean AND claim_id = $5::text AND worker_id = $1 AND state IN ('running', 'cancelling')
+            RETURNING *
+          ), picked AS MATERIALIZED (
+            SELECT id FROM jobs
+            WHERE state = 'pending' AND tags <@ $2::jsonb AND NOT EXISTS (SELECT 1 FROM earlier)
+              AND NOT tags ?| (SELECT coalesce(array_agg(tag), '{}') FROM paused_tags)
+            ORDER BY priority DESC, id
+            LIMIT $3
+            FOR UPDATE SKIP LOCKED
+          ), claimed AS (
+            UPDATE jobs SET
+              state = 'running', attempt = attempt + 1, worker_id = $1, claim_id = $5::text,
+              lease_token = replace(gen_random_uuid()::text, '-', ''),
+              lease_expires_at = $4 + trunc(lease_s * 1000)::bigint,
+              deadline_at = CASE WHEN timeout_s IS NULL THEN NULL ELSE $4 + trunc(timeout_s * 1000)::bigint END,
+              started_at = $4, updated_at = $4, finished_at = NULL, result = NULL, error = NULL,
+              tasks = NULL, reported = NULL, version = version + 1
+            WHERE id IN (SELECT id FROM picked)
+            RETURNING *
+          ), history AS (
+            INSERT INTO job_history (job_id, at, from_state, to_state, event, reason, worker_id, attempt)
+            SELECT id, ($4)::bigint, ('pending')::text, ('running')::text, ('claim')::text,
+              (NULL)::text, ($1)::text, attempt FROM claimed
+          )
+          SELECT * FROM claimed UNION ALL SELECT * FROM earlier ORDER BY priority DESC, id;
+      END
+      $claim$;
+    `,
+  },
 ];

@@ -13,6 +13,7 @@ import {
   inOrderOf,
   jobToColumns,
   rowToApiKey,
+  rowToPausedTag,
   rowToHistory,
   rowToJob,
   rowToWorker,
@@ -20,6 +21,7 @@ import {
 import { planLogAppend, sliceLog } from "../log-chunks.ts";
 import type {
   ApiKeyRecord,
+  PausedTagRecord,
   ClaimRequest,
   FinishedCount,
   HistoryInput,
@@ -283,6 +285,19 @@ export class PostgresStore implements Store {
 
   poolStats(): PoolStats {
     return { total: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount };
+  }
+
+  async pauseTag(tag: string, now: number): Promise<PausedTagRecord> {
+    const [row] = await this.db.write(q.PAUSE_TAG, [tag, now]);
+    return rowToPausedTag(row!);
+  }
+
+  async resumeTag(tag: string): Promise<boolean> {
+    return (await this.db.write(q.RESUME_TAG, [tag])).length > 0;
+  }
+
+  async listPausedTags(): Promise<PausedTagRecord[]> {
+    return (await this.db.read(q.LIST_PAUSED_TAGS)).map(rowToPausedTag);
   }
 
   insertApiKey(key: ApiKeyRecord): Promise<ApiKeyRecord> {

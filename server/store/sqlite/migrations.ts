@@ -169,4 +169,15 @@ export const SQLITE_MIGRATIONS: Array<{ version: number; name: string; sql: stri
         WHERE to_state IN ('succeeded', 'failed', 'timed_out', 'canceled');
     `,
   },
+  {
+    version: 8,
+    name: "paused tags",
+    sql: `
+      -- Tags whose jobs claims pass over (pause/resume). Few rows: the claim reads them once.
+      CREATE TABLE paused_tags (
+        tag TEXT PRIMARY KEY,
+        paused_at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];

@@ -6,7 +6,7 @@
 import type { DatabaseSync } from "node:sqlite";
 import type { Task } from "../../../shared/protocol.ts";
 import type { JobState } from "../../../shared/states.ts";
-import { inOrderOf, rowToApiKey, rowToHistory, rowToJob, rowToWorker } from "../job-row.ts";
+import { inOrderOf, rowToApiKey, rowToHistory, rowToJob, rowToPausedTag, rowToWorker } from "../job-row.ts";
 import { sliceLog } from "../log-chunks.ts";
 import type {
   ApiKeyRecord,
@@ -16,6 +16,7 @@ import type {
   JobFilter,
   JobRecord,
   NewJob,
+  PausedTagRecord,
   Store,
   StoreStats,
   Transition,
@@ -258,6 +259,18 @@ export class SqliteStore implements Store {
       (r) => ({ tags: JSON.parse(String(r.tags)) as string[], pending: Number(r.n) }),
     );
     return { states, queues };
+  }
+
+  pauseTag(tag: string, now: number): Promise<PausedTagRecord> {
+    return this.write("pauseTag", tag, now);
+  }
+
+  resumeTag(tag: string): Promise<boolean> {
+    return this.write("resumeTag", tag);
+  }
+
+  async listPausedTags(): Promise<PausedTagRecord[]> {
+    return this.all("SELECT * FROM paused_tags ORDER BY tag").map(rowToPausedTag);
   }
 
   insertApiKey(key: ApiKeyRecord): Promise<ApiKeyRecord> {

@@ -6,7 +6,15 @@
 import type { DatabaseSync, SQLInputValue } from "node:sqlite";
 import { jobIdFloor } from "../../../shared/ids.ts";
 import type { Task } from "../../../shared/protocol.ts";
-import { applyPatch, jobToColumns, patchColumns, rowToApiKey, rowToJob, rowToWorker } from "../job-row.ts";
+import {
+  applyPatch,
+  jobToColumns,
+  patchColumns,
+  rowToApiKey,
+  rowToJob,
+  rowToPausedTag,
+  rowToWorker,
+} from "../job-row.ts";
 import { planLogAppend } from "../log-chunks.ts";
 import type {
   ApiKeyRecord,
@@ -14,6 +22,7 @@ import type {
   HistoryInput,
   JobRecord,
   NewJob,
+  PausedTagRecord,
   Transition,
   WorkerRecord,
 } from "../store.ts";
@@ -33,6 +42,8 @@ export const CLAIM_SQL = `
       AND (tags = '[]' OR NOT EXISTS (
         SELECT 1 FROM json_each(jobs.tags) AS t
         WHERE t.value NOT IN (SELECT value FROM json_each(:worker_tags))))
+      AND (NOT EXISTS (SELECT 1 FROM paused_tags) OR NOT EXISTS (
+        SELECT 1 FROM json_each(jobs.tags) AS p WHERE p.value IN (SELECT tag FROM paused_tags)))
     ORDER BY priority DESC, id
     LIMIT +:capacity)
   RETURNING *`;
@@ -218,6 +229,19 @@ export class SqliteWrites {
   touchWorkers(ids: string[], now: number): void {
     for (const id of ids)
       this.q.stmt("UPDATE workers SET last_seen_at = :now WHERE id = +:id").run({ id, now });
+  }
+
+  pauseTag(tag: string, now: number): PausedTagRecord {
+    const row = this.q.get(
+      `INSERT INTO paused_tags (tag, paused_at) VALUES (:tag, :now)
+       ON CONFLICT (tag) DO UPDATE SET tag = excluded.tag RETURNING *`,
+      { tag, now },
+    )!;
+    return rowToPausedTag(row);
+  }
+
+  resumeTag(tag: string): boolean {
+    return this.q.stmt("DELETE FROM paused_tags WHERE tag = :tag").run({ tag }).changes > 0;
   }
 
   insertApiKey(key: ApiKeyRecord): ApiKeyRecord {
