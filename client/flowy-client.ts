@@ -7,7 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { FlowyError } from "../shared/errors.ts";
-import type { Job, ListJobs, PausedTag, Stats, SubmitJob, Worker } from "../shared/protocol.ts";
+import type { Job, Limit, ListJobs, PausedTag, Stats, SubmitJob, Worker } from "../shared/protocol.ts";
 import type { JobState } from "../shared/states.ts";
 import { type LogChunk, type LogOptions, readLogs } from "./job-logs.ts";
 import { HttpTransport, type RetryOptions } from "./transport.ts";
@@ -200,6 +200,26 @@ export class FlowyClient {
       if (error instanceof FlowyError && error.code === "not-found") return false;
       throw error;
     }
+  }
+
+  /** Declares (or changes) the concurrency limit of the keys `key` matches (a key or a glob: customer-*). */
+  setLimit(limit: Limit): Promise<Limit> {
+    return this.http.json<Limit>("POST", "/limits", { body: limit });
+  }
+
+  /** False when no limit was declared for `key`. */
+  async deleteLimit(key: string): Promise<boolean> {
+    try {
+      await this.http.json("DELETE", `/limits/${encodeURIComponent(key)}`);
+      return true;
+    } catch (error) {
+      if (error instanceof FlowyError && error.code === "not-found") return false;
+      throw error;
+    }
+  }
+
+  async limits(): Promise<Limit[]> {
+    return (await this.http.json<{ limits: Limit[] }>("GET", "/limits")).limits;
   }
 
   async pausedTags(): Promise<PausedTag[]> {

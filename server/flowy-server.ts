@@ -18,6 +18,7 @@ import { JobService } from "./service/job-service.ts";
 import { JobWriter } from "./service/job-writer.ts";
 import { KeyService } from "./service/key-service.ts";
 import { LeaseService } from "./service/lease-service.ts";
+import { LimitService } from "./service/limit-service.ts";
 import { PauseService } from "./service/pause-service.ts";
 import { Reaper } from "./service/reaper.ts";
 import type { JobDefaults } from "./service/submit-plan.ts";
@@ -78,6 +79,7 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
   const leases = new LeaseService(store, writer, waiters);
   const keys = new KeyService(store, clock);
   const pauses = new PauseService(store, feed, clock, logger);
+  const limits = new LimitService(store, feed, logger);
   const { leadership } = options;
   const reaper = new Reaper(store, writer, {
     intervalMs: options.reaperIntervalMs ?? 1000,
@@ -91,6 +93,7 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
       leases,
       keys,
       pauses,
+      limits,
       clock,
       metrics,
       ready: async () => {

@@ -14,6 +14,7 @@ import { installProblemHandlers } from "./problem.ts";
 import { registerKeyRoutes } from "./routes/key-routes.ts";
 import { registerMetricsRoute, registerMonitorRoutes } from "./routes/monitor-routes.ts";
 import { registerClientRoutes } from "./routes/client-routes.ts";
+import { registerLimitRoutes } from "./routes/limit-routes.ts";
 import { registerPauseRoutes } from "./routes/pause-routes.ts";
 import { registerHealthRoutes, registerStatsRoutes } from "./routes/ops-routes.ts";
 import { registerWorkerRoutes } from "./routes/worker-routes.ts";
@@ -69,6 +70,7 @@ export async function createApp(services: Services, options: AppOptions): Promis
       registerKeyRoutes(api, services);
       registerMonitorRoutes(api, services);
       registerPauseRoutes(api, services);
+      registerLimitRoutes(api, services);
     },
     { prefix: API_PREFIX },
   );

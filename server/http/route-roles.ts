@@ -39,6 +39,9 @@ export const ROUTE_ROLES: Record<string, Access> = {
   "GET /api/v1/paused-tags": ALL,
   "POST /api/v1/paused-tags": CLIENT,
   "DELETE /api/v1/paused-tags/:tag": CLIENT,
+  "GET /api/v1/limits": ALL,
+  "POST /api/v1/limits": CLIENT,
+  "DELETE /api/v1/limits/:key": CLIENT,
 
   "GET /api/v1/events": CLIENT,
   "GET /api/v1/stats/throughput": ALL,

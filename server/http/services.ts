@@ -2,6 +2,7 @@ import type { JobService } from "../service/job-service.ts";
 import type { LeaseService } from "../service/lease-service.ts";
 import type { Clock } from "../service/clock.ts";
 import type { KeyService } from "../service/key-service.ts";
+import type { LimitService } from "../service/limit-service.ts";
 import type { PauseService } from "../service/pause-service.ts";
 
 /** What the routes may call: the services, never the store. */
@@ -10,6 +11,7 @@ export interface Services {
   leases: LeaseService;
   keys: KeyService;
   pauses: PauseService;
+  limits: LimitService;
   clock: Clock;
   ready: () => Promise<boolean>;
   /** Prometheus text exposition of the server's metrics. */

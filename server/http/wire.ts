@@ -1,6 +1,12 @@
 /** The one mapping from the service's records (camelCase, epoch ms) to the wire (snake_case, ISO-8601). */
-import type { HistoryEntry, Job, PausedTag, Worker } from "../../shared/protocol.ts";
-import type { HistoryRecord, JobRecord, PausedTagRecord, WorkerRecord } from "../model/records.ts";
+import type { HistoryEntry, Job, Limit, PausedTag, Worker } from "../../shared/protocol.ts";
+import type {
+  ConcurrencyLimitRecord,
+  HistoryRecord,
+  JobRecord,
+  PausedTagRecord,
+  WorkerRecord,
+} from "../model/records.ts";
 
 export const WORKER_LOST_AFTER_MS = 60_000;
 
@@ -26,6 +32,8 @@ export function toWireJob(job: JobRecord, history?: HistoryRecord[]): Job {
     lease_s: job.leaseS,
     run_at: iso(job.runAt),
     parent_id: job.parentId,
+    concurrency_key: job.concurrencyKey,
+    concurrency_limit: job.concurrencyLimit,
     idempotency_key: job.idempotencyKey,
     worker_id: job.workerId,
     lease_expires_at: iso(job.leaseExpiresAt),
@@ -69,4 +77,8 @@ export function toWireWorker(worker: WorkerRecord, now: number): Worker {
 
 export function toWirePausedTag(paused: PausedTagRecord): PausedTag {
   return { tag: paused.tag, paused_at: iso(paused.pausedAt) };
+}
+
+export function toWireLimit(limit: ConcurrencyLimitRecord): Limit {
+  return { key: limit.pattern, concurrency: limit.concurrency };
 }

@@ -15,8 +15,10 @@ export interface JobChange {
   /**
    * "log" when only the job's log grew. "resync" when changes may have been missed (a replica's
    * link to the other replicas was down): every waiter should look again. A resync names no job.
+   * "slot" when a job with a concurrency key stopped running: claims held back by the key may
+   * now go ahead, so every claim waiter looks again (it names no job either).
    */
-  kind?: "log" | "resync";
+  kind?: "log" | "resync" | "slot";
 }
 
 export type ChangeListener = (change: JobChange) => void;

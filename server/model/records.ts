@@ -32,6 +32,10 @@ export interface JobRecord {
   leaseS: number;
   runAt: number | null;
   parentId: string | null;
+  /** At most a limit of the jobs sharing this key run at once (see ConcurrencyLimitRecord). */
+  concurrencyKey: string | null;
+  /** This job's own limit for its key; else a declared limit's, else 1. */
+  concurrencyLimit: number | null;
   idempotencyKey: string | null;
   requestHash: string | null;
   workerId: string | null;
@@ -89,4 +93,10 @@ export interface ApiKeyRecord {
 export interface PausedTagRecord {
   tag: string;
   pausedAt: number;
+}
+
+/** A declared limit for the concurrency keys a glob pattern (`customer-*`) matches. */
+export interface ConcurrencyLimitRecord {
+  pattern: string;
+  concurrency: number;
 }

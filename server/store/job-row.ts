@@ -6,6 +6,7 @@
 import type { JobState } from "../../shared/states.ts";
 import type {
   ApiKeyRecord,
+  ConcurrencyLimitRecord,
   HistoryRecord,
   JobPatch,
   JobRecord,
@@ -48,6 +49,8 @@ export function rowToJob(row: Row): JobRecord {
     leaseS: num(row.lease_s),
     runAt: numOrNull(row.run_at),
     parentId: strOrNull(row.parent_id),
+    concurrencyKey: strOrNull(row.concurrency_key),
+    concurrencyLimit: numOrNull(row.concurrency_limit),
     idempotencyKey: strOrNull(row.idempotency_key),
     requestHash: strOrNull(row.request_hash),
     workerId: strOrNull(row.worker_id),
@@ -100,6 +103,8 @@ const COLUMN_OF: Record<string, string> = {
   leaseS: "lease_s",
   runAt: "run_at",
   parentId: "parent_id",
+  concurrencyKey: "concurrency_key",
+  concurrencyLimit: "concurrency_limit",
   idempotencyKey: "idempotency_key",
   requestHash: "request_hash",
   workerId: "worker_id",
@@ -150,6 +155,10 @@ export function rowToWorker(row: Row): WorkerRecord {
     lastSeenAt: num(row.last_seen_at),
     running: num(row.running ?? 0),
   };
+}
+
+export function rowToLimit(row: Row): ConcurrencyLimitRecord {
+  return { pattern: String(row.pattern), concurrency: num(row.concurrency) };
 }
 
 export function rowToPausedTag(row: Row): PausedTagRecord {

@@ -12,6 +12,7 @@ import type { Task } from "../../shared/protocol.ts";
 import type { JobState } from "../../shared/states.ts";
 import type {
   ApiKeyRecord,
+  ConcurrencyLimitRecord,
   HistoryRecord,
   JobRecord,
   PausedTagRecord,
@@ -20,6 +21,7 @@ import type {
 
 export type {
   ApiKeyRecord,
+  ConcurrencyLimitRecord,
   HistoryRecord,
   JobError,
   JobRecord,
@@ -126,7 +128,8 @@ export interface Store {
 
   /**
    * Leases up to `capacity` pending jobs whose tags the worker has and none of which is paused,
-   * highest priority first, then oldest — or, for a claim id already used by this worker, answers with the jobs it leased.
+   * and whose concurrency key (if any) has a free slot — never more of one key than its limit,
+   * across every claim at once — highest priority first, then oldest — or, for a claim id already used by this worker, answers with the jobs it leased.
    */
   claimJobs(req: ClaimRequest): Promise<JobRecord[]>;
   /** Applies each transition whose guard holds, all in one transaction; undefined where it did not. */
@@ -196,6 +199,13 @@ export interface Store {
   resumeTag(tag: string): Promise<boolean>;
   /** Paused tags, in tag order. */
   listPausedTags(): Promise<PausedTagRecord[]>;
+
+  /** Declares (or changes) the limit of the concurrency keys `pattern` matches. */
+  setLimit(limit: ConcurrencyLimitRecord): Promise<ConcurrencyLimitRecord>;
+  /** False when no limit was declared for `pattern`. */
+  deleteLimit(pattern: string): Promise<boolean>;
+  /** Declared limits, in pattern order. */
+  listLimits(): Promise<ConcurrencyLimitRecord[]>;
 
   /** Stores a new API key; refuses a name already used by an active key. */
   insertApiKey(key: ApiKeyRecord): Promise<ApiKeyRecord>;

@@ -31,6 +31,8 @@ export function newJob(overrides: Partial<NewJob> = {}): NewJob {
     leaseS: 30,
     runAt: null,
     parentId: null,
+    concurrencyKey: null,
+    concurrencyLimit: null,
     idempotencyKey: null,
     requestHash: null,
     workerId: null,

@@ -16,13 +16,16 @@ import {
   rowToPausedTag,
   rowToHistory,
   rowToJob,
+  rowToLimit,
   rowToWorker,
 } from "../job-row.ts";
+import { freedKey } from "../../model/concurrency.ts";
 import { planLogAppend, sliceLog } from "../log-chunks.ts";
 import type {
   ApiKeyRecord,
   PausedTagRecord,
   ClaimRequest,
+  ConcurrencyLimitRecord,
   FinishedCount,
   HistoryInput,
   HistoryRecord,
@@ -300,6 +303,19 @@ export class PostgresStore implements Store {
     return (await this.db.read(q.LIST_PAUSED_TAGS)).map(rowToPausedTag);
   }
 
+  async setLimit(limit: ConcurrencyLimitRecord): Promise<ConcurrencyLimitRecord> {
+    const [row] = await this.db.write(q.SET_LIMIT, [limit.pattern, limit.concurrency]);
+    return rowToLimit(row!);
+  }
+
+  async deleteLimit(pattern: string): Promise<boolean> {
+    return (await this.db.write(q.DELETE_LIMIT, [pattern])).length > 0;
+  }
+
+  async listLimits(): Promise<ConcurrencyLimitRecord[]> {
+    return (await this.db.read(q.LIST_LIMITS)).map(rowToLimit);
+  }
+
   insertApiKey(key: ApiKeyRecord): Promise<ApiKeyRecord> {
     return this.db.transaction(async (tx) => {
       await tx.query(q.FREE_KEY_NAME, [key.name]);
@@ -365,6 +381,8 @@ function batchRow(t: Transition): Record<string, unknown> {
   for (const [field, value] of Object.entries(t.patch)) {
     if (value !== undefined) row[columnOf(field)] = value;
   }
+  const freed = freedKey(t);
+  if (freed !== null) row.freed = freed;
   if (t.history) {
     row.h_from = t.history.from;
     row.h_to = t.history.to;

@@ -6,11 +6,20 @@
 import type { DatabaseSync } from "node:sqlite";
 import type { Task } from "../../../shared/protocol.ts";
 import type { JobState } from "../../../shared/states.ts";
-import { inOrderOf, rowToApiKey, rowToHistory, rowToJob, rowToPausedTag, rowToWorker } from "../job-row.ts";
+import {
+  inOrderOf,
+  rowToApiKey,
+  rowToHistory,
+  rowToJob,
+  rowToLimit,
+  rowToPausedTag,
+  rowToWorker,
+} from "../job-row.ts";
 import { sliceLog } from "../log-chunks.ts";
 import type {
   ApiKeyRecord,
   ClaimRequest,
+  ConcurrencyLimitRecord,
   FinishedCount,
   HistoryInput,
   JobFilter,
@@ -271,6 +280,18 @@ export class SqliteStore implements Store {
 
   async listPausedTags(): Promise<PausedTagRecord[]> {
     return this.all("SELECT * FROM paused_tags ORDER BY tag").map(rowToPausedTag);
+  }
+
+  setLimit(limit: ConcurrencyLimitRecord): Promise<ConcurrencyLimitRecord> {
+    return this.write("setLimit", limit);
+  }
+
+  deleteLimit(pattern: string): Promise<boolean> {
+    return this.write("deleteLimit", pattern);
+  }
+
+  async listLimits(): Promise<ConcurrencyLimitRecord[]> {
+    return this.all("SELECT * FROM concurrency_limits ORDER BY pattern").map(rowToLimit);
   }
 
   insertApiKey(key: ApiKeyRecord): Promise<ApiKeyRecord> {
