@@ -7,7 +7,7 @@
 import { type Static, Type as T } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { FlowyError } from "../shared/errors.ts";
-import { readApiKeyFile } from "./api-key-file.ts";
+import { readApiKeyFile } from "../shared/api-key-file.ts";
 import { readFlowyConfigFile } from "./config-file.ts";
 import { DEFAULT_SERVER } from "./flowy-client.ts";
 

@@ -1,5 +1,5 @@
 /**
- * The flowy client SDK: `import { FlowyClient } from "flowy"`.
+ * The flowy client SDK: `import { FlowyClient } from "flowy-jobs"`.
  *
  *   const flowy = new FlowyClient({ server: "http://127.0.0.1:7411" });
  *   const job = await flowy.submit({ spec: { command: ["echo", "hello"] } });

@@ -5,18 +5,18 @@
 import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
-import { readApiKeyFile } from "../client/api-key-file.ts";
+import { readApiKeyFile } from "../shared/api-key-file.ts";
 import { isFlowyError } from "../shared/errors.ts";
 import { retryDelayMs } from "../shared/retry-policy.ts";
 import type { DaemonConfig } from "./config-schema.ts";
-import { jobsRoot } from "./job-dir.ts";
+import { jobsRoot } from "./process/job-dir.ts";
 import { type DrainResult, JobManager } from "./job-manager.ts";
 import type { RunContext } from "./job-run.ts";
-import { LeaseKeeper } from "./lease-keeper.ts";
+import { LeaseKeeper } from "./leases/lease-keeper.ts";
 import { reconcile } from "./reconcile.ts";
-import { Reporter } from "./reporter.ts";
-import { commandLauncher } from "./select-executor.ts";
-import { ServerClient } from "./server-client.ts";
+import { Reporter } from "./leases/reporter.ts";
+import { createExecutors } from "./executors.ts";
+import { ServerClient } from "./leases/server-client.ts";
 import { lockStateDir, prepareStateDir, resolveWorkerId } from "./state-dir.ts";
 
 export const DAEMON_VERSION = "0.1.0";
@@ -46,7 +46,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<Daemon> 
   const unlock = await lockStateDir(config.state_dir);
   const workerId = await resolveWorkerId(config.state_dir, config.worker_id);
   const logger = options.logger.child({ worker_id: workerId });
-  commandLauncher.useLogger(logger);
+  const executors = createExecutors(logger);
   const client = new ServerClient({
     server: config.server,
     apiKey: config.api_key ?? (config.api_key_file ? readApiKeyFile(config.api_key_file) : undefined),
@@ -63,6 +63,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<Daemon> 
     logger,
     killGraceMs: config.kill_grace * 1000,
     now,
+    selectExecutor: executors.select,
   };
   const manager = new JobManager({
     client,
@@ -85,6 +86,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<Daemon> 
     });
   } catch (error) {
     keeper.stop();
+    executors.close();
     await unlock();
     throw error;
   }
@@ -101,7 +103,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<Daemon> 
   );
   const finish = async () => {
     keeper.stop();
-    commandLauncher.close();
+    executors.close();
     await unlock();
   };
   return {

@@ -8,7 +8,7 @@ import type { Logger } from "pino";
 import { isFlowyError } from "../shared/errors.ts";
 import { retryDelayMs } from "../shared/retry-policy.ts";
 import { JobRun, type RunContext } from "./job-run.ts";
-import type { ServerClient } from "./server-client.ts";
+import type { ServerClient } from "./leases/server-client.ts";
 
 export interface JobManagerOptions {
   client: Pick<ServerClient, "claim">;

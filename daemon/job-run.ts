@@ -13,13 +13,13 @@ import {
   type ExecutionReport,
   type ExitInfo,
   UnrunnableJobError,
-} from "./executor.ts";
-import { JobDir } from "./job-dir.ts";
-import { killMargin, type LeaseKeeper, type LossReason } from "./lease-keeper.ts";
-import { LogShipper } from "./log-shipper.ts";
+} from "./process/executor.ts";
+import { JobDir } from "./process/job-dir.ts";
+import { killMargin, type LeaseKeeper, type LossReason } from "./leases/lease-keeper.ts";
+import { LogShipper } from "./leases/log-shipper.ts";
 import { decideOutcome, type StopReason, setupFailure } from "./outcome.ts";
-import { selectExecutor } from "./select-executor.ts";
-import type { ServerClient } from "./server-client.ts";
+import type { SelectExecutor } from "./executors.ts";
+import type { ServerClient } from "./leases/server-client.ts";
 
 export interface RunContext {
   jobsRoot: string;
@@ -30,6 +30,7 @@ export interface RunContext {
   killGraceMs: number;
   now: () => number;
   logIntervalMs?: number;
+  selectExecutor: SelectExecutor;
 }
 
 const SETTLE_BACKOFF = { initial_s: 0.2, max_s: 5, factor: 2 };
@@ -65,7 +66,7 @@ export class JobRun {
     let dir: JobDir | undefined;
     try {
       dir = new JobDir(this.ctx.jobsRoot, this.job.id);
-      const executor = selectExecutor(this.job.spec);
+      const executor = this.ctx.selectExecutor(this.job.spec);
       const startedAt = this.ctx.now();
       await dir.stage(this.job, startedAt);
       this.execution = await executor.start(dir, this.job);
@@ -96,7 +97,7 @@ export class JobRun {
     if (pid === undefined && status === undefined) {
       return this.finish(dir, { exitCode: null, signal: null }, startedAt, { kind: "vanished" });
     }
-    const executor = selectExecutor(this.job.spec);
+    const executor = this.ctx.selectExecutor(this.job.spec);
     this.execution = executor.adopt?.(dir, pid ?? 0) ?? adoptExecution(dir, pid ?? 0);
     this.log.info({ event: "readopted", pid, exited: status !== undefined }, "job re-adopted");
     await this.follow(dir, startedAt, true);

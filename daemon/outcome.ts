@@ -5,9 +5,9 @@
 import { statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import type { ClaimedJob, ReportItem } from "../shared/protocol.ts";
-import type { ExitInfo } from "./executor.ts";
-import type { JobDir } from "./job-dir.ts";
-import { readTail } from "./log-shipper.ts";
+import type { ExitInfo } from "./process/executor.ts";
+import type { JobDir } from "./process/job-dir.ts";
+import { readTail } from "./leases/log-shipper.ts";
 
 /** Why the daemon stopped a job before it ended by itself. */
 export type StopReason =

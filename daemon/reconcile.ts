@@ -9,12 +9,12 @@
  *   remove the directory — another worker may be running the job now.
  */
 import type { Logger } from "pino";
-import { JobDir, listJobDirs } from "./job-dir.ts";
+import { JobDir, listJobDirs } from "./process/job-dir.ts";
 import type { JobManager } from "./job-manager.ts";
 import { JobRun, type RunContext } from "./job-run.ts";
 import { setupFailure } from "./outcome.ts";
-import { isProcessAlive, signalGroup, stopGroup } from "./process-group.ts";
-import type { ServerClient } from "./server-client.ts";
+import { isProcessAlive, signalGroup, stopGroup } from "./process/process-group.ts";
+import type { ServerClient } from "./leases/server-client.ts";
 import { runningTaskPids } from "./workflow/workflow-job.ts";
 
 export interface ReconcileOptions {

@@ -8,7 +8,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { FlowyError } from "../shared/errors.ts";
 import { newWorkerId } from "../shared/ids.ts";
-import { isProcessAlive } from "./process-group.ts";
+import { isProcessAlive } from "./process/process-group.ts";
 
 export async function prepareStateDir(stateDir: string): Promise<void> {
   try {

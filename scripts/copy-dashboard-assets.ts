@@ -6,8 +6,8 @@ import { cpSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 const ROOT = resolve(import.meta.dirname, "..");
-const from = join(ROOT, "server", "dashboard", "assets");
-const to = join(ROOT, "dist", "server", "dashboard", "assets");
+const from = join(ROOT, "server", "http", "dashboard", "assets");
+const to = join(ROOT, "dist", "server", "http", "dashboard", "assets");
 
 rmSync(to, { recursive: true, force: true });
 cpSync(from, to, { recursive: true, filter: (source) => !source.endsWith("tsconfig.json") });

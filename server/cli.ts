@@ -4,7 +4,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { FlowyError } from "../shared/errors.ts";
 import { createLogger, LOG_LEVELS, type LogLevel } from "../shared/logging.ts";
 import { defaultDbPath } from "../shared/platform-paths.ts";
-import { DASHBOARD_LANG_SETTINGS, type DashboardLangSetting } from "./dashboard/language.ts";
+import { DASHBOARD_LANG_SETTINGS, type DashboardLangSetting } from "./http/dashboard/language.ts";
 import { startDaemonChild } from "./daemon-child.ts";
 import { createFlowyServer, FLOWY_VERSION } from "./flowy-server.ts";
 import { parseTrustProxy, type TrustProxy } from "./http/trust-proxy.ts";

@@ -5,7 +5,7 @@
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { DEFAULT_BACKOFF, DEFAULT_MAX_ATTEMPTS } from "../shared/retry-policy.ts";
-import type { DashboardLangSetting } from "./dashboard/language.ts";
+import type { DashboardLangSetting } from "./http/dashboard/language.ts";
 import { createApp } from "./http/app.ts";
 import type { TrustProxy } from "./http/trust-proxy.ts";
 import type { Leadership } from "./model/leadership.ts";

@@ -32,7 +32,7 @@ const EXIT_CODES = markdownTable(
 const INTRO = `# flowy-client reference
 
 \`flowy-client\` submits jobs to a flowy server, waits for them and shows what they did. It is a thin
-layer over the \`FlowyClient\` SDK (\`import { FlowyClient } from "flowy"\`), so anything it does a
+layer over the \`FlowyClient\` SDK (\`import { FlowyClient } from "flowy-jobs"\`), so anything it does a
 program can do too. New here? Start with [getting started](getting-started.md).
 
 This page is generated from the program itself (\`npm run docs:cli\`); \`flowy-client COMMAND --help\`

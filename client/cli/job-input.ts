@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { FlowyError } from "../../shared/errors.ts";
 import type { JobSpec, SubmitJob } from "../../shared/protocol.ts";
-import { loadWorkflowFile } from "../workflow/workflow-file.ts";
+import { loadWorkflowFile } from "./workflow-file.ts";
 import { parseAt, requireDuration } from "./duration.ts";
 
 export interface SubmitFlags {

@@ -18,7 +18,7 @@ import { registerPause } from "./pause-commands.ts";
 import type { Io } from "./output.ts";
 import { reportError } from "./report-error.ts";
 import { registerSubmit } from "./submit-command.ts";
-import { registerRun } from "../workflow/run-command.ts";
+import { registerRun } from "./run-command.ts";
 
 export interface ProgramOptions {
   /** Fixed help width, for the generated reference (default: the terminal's). */

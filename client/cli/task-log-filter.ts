@@ -1,6 +1,6 @@
 /**
  * One workflow task's output, out of its job's log: the workflow executor writes every line a task
- * prints as `<task> | <line>` (client/workflow/task-view.ts), between the flow's own state lines.
+ * prints as `<task> | <line>` (daemon/workflow/task-view.ts), between the flow's own state lines.
  * Chunks of a log end anywhere, so a line cut between two chunks waits for its end.
  */
 import { FlowyError } from "../../shared/errors.ts";

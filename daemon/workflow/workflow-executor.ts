@@ -13,18 +13,18 @@ import { spawn } from "node:child_process";
 import { closeSync, openSync, statSync, writeFileSync } from "node:fs";
 import { extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { jobCwd, jobEnv } from "../command-executor.ts";
+import { jobCwd, jobEnv } from "../process/command-executor.ts";
 import {
   adoptExecution,
   type Execution,
   type Executor,
   type ExitInfo,
   UnrunnableJobError,
-} from "../executor.ts";
-import type { JobDir } from "../job-dir.ts";
-import { signalGroup, stopGroup } from "../process-group.ts";
+} from "../process/executor.ts";
+import type { JobDir } from "../process/job-dir.ts";
+import { signalGroup, stopGroup } from "../process/process-group.ts";
 import { readWorkflowReport, runningTaskPids, STOP_FILE, WORKFLOW_DIR } from "./workflow-job.ts";
-import { PROGRESS_FILE } from "../../client/workflow/progress-file.ts";
+import { PROGRESS_FILE } from "./progress-file.ts";
 
 /** executor-main.ts when run from source, executor-main.js from dist. */
 const ENTRY = fileURLToPath(new URL(`./executor-main${extname(import.meta.url)}`, import.meta.url));

@@ -1,6 +1,6 @@
 /**
  * The workflow executor's work, in the job directory the daemon staged (job.json, inputs.json):
- * plan the flow, run it with the shared runner (client/workflow), and leave what the daemon reads:
+ * plan the flow, run it with the runner (daemon/workflow/run-workflow.ts, also used by `flowy-client run`), and leave what the daemon reads:
  *
  *   workflow/progress.jsonl  every task state change (the daemon puts them in heartbeats)
  *   outputs.json             every task's outputs, by task name (the job's outputs)
@@ -11,14 +11,14 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { readProgress } from "../../client/workflow/progress-file.ts";
-import { runWorkflow, type WorkflowResult } from "../../client/workflow/run-workflow.ts";
-import { TaskView } from "../../client/workflow/task-view.ts";
+import { readProgress } from "./progress-file.ts";
+import { runWorkflow, type WorkflowResult } from "./run-workflow.ts";
+import { TaskView } from "./task-view.ts";
 import type { ClaimedJob } from "../../shared/protocol.ts";
 import { loadFlow } from "../../shared/workflow/plan.ts";
 import type { Task } from "../../shared/protocol.ts";
-import { toWireTask } from "../../client/workflow/task-status.ts";
-import type { ExecutionReport } from "../executor.ts";
+import { toWireTask } from "./task-status.ts";
+import type { ExecutionReport } from "../process/executor.ts";
 
 export const WORKFLOW_DIR = "workflow";
 /** Written by the daemon before it SIGTERMs the executor: how long the tasks get to stop. */
@@ -47,7 +47,7 @@ async function runStaged({ jobDir, signal, graceMs, write }: WorkflowJobOptions)
   const { job } = JSON.parse(readFileSync(join(jobDir, "job.json"), "utf8")) as { job: ClaimedJob };
   if (job.spec.workflow === undefined) throw new Error("the staged job has no spec.workflow");
   const plan = loadFlow(job.spec.workflow, { flow: job.spec.flow, inputs: job.inputs ?? {} });
-  const view = new TaskView({ fancy: false, progress: write, output: write });
+  const view = new TaskView({ progress: write, output: write });
   write(`flow ${plan.flow}: ${plan.tasks.map((t) => t.name).join(", ")}\n`);
   const result = await runWorkflow({
     plan,

@@ -6,8 +6,8 @@
 import swagger from "@fastify/swagger";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
-import { registerDashboard } from "../dashboard/dashboard-routes.ts";
-import type { DashboardLangSetting } from "../dashboard/language.ts";
+import { registerDashboard } from "./dashboard/dashboard-routes.ts";
+import type { DashboardLangSetting } from "./dashboard/language.ts";
 import { installAuth } from "./auth.ts";
 import { type TrustProxy, trustProxyOption } from "./trust-proxy.ts";
 import { installProblemHandlers } from "./problem.ts";

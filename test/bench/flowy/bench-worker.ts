@@ -5,8 +5,8 @@
  * subprocess is left out. Hooks tell the scenario when each job was claimed and when its
  * completion was acknowledged.
  */
-import { Reporter } from "../../../daemon/reporter.ts";
-import { ServerClient } from "../../../daemon/server-client.ts";
+import { Reporter } from "../../../daemon/leases/reporter.ts";
+import { ServerClient } from "../../../daemon/leases/server-client.ts";
 import type { ClaimedJob } from "../../../shared/protocol.ts";
 
 export interface WorkerHooks {

@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ServerClient } from "../../../daemon/server-client.ts";
+import { ServerClient } from "../../../daemon/leases/server-client.ts";
 import { fillPending } from "../flowy/fill-queue.ts";
 import { settleDisk } from "../lib/settle.ts";
 import { startServerProcess } from "../flowy/server-process.ts";

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { readProgress } from "../../../client/workflow/progress-file.ts";
-import { runWorkflow, type RunWorkflowOptions } from "../../../client/workflow/run-workflow.ts";
-import type { TaskStatus } from "../../../client/workflow/task-status.ts";
+import { readProgress } from "../../../daemon/workflow/progress-file.ts";
+import { runWorkflow, type RunWorkflowOptions } from "../../../daemon/workflow/run-workflow.ts";
+import type { TaskStatus } from "../../../daemon/workflow/task-status.ts";
 import { loadFlow } from "../../../shared/workflow/plan.ts";
 import { tmpDir } from "../../helpers/tmp.ts";
 import { isAlive, waitFor } from "../../helpers/processes.ts";

@@ -1,7 +1,7 @@
 import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { readApiKeyFile } from "../../../client/api-key-file.ts";
+import { readApiKeyFile } from "../../../shared/api-key-file.ts";
 import { tmpDir } from "../../helpers/tmp.ts";
 
 describe("api_key_file", () => {

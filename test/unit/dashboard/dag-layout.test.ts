@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 
 type Task = { name: string; state: string; needs?: string[] };
 // The dashboard's browser module (plain JS, typechecked on its own): its layout is a pure function.
-const DAG_MODULE = "../../../server/dashboard/assets/components/dag.js";
+const DAG_MODULE = "../../../server/http/dashboard/assets/components/dag.js";
 const { columnsOf } = (await import(DAG_MODULE)) as { columnsOf: (tasks: Task[]) => Map<string, number> };
 
 describe("workflow DAG layout", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { pickLanguage } from "../../../server/dashboard/language.ts";
+import { pickLanguage } from "../../../server/http/dashboard/language.ts";
 
 describe("dashboard language", () => {
   it("uses a fixed setting whatever the browser asks", () => {

@@ -6,8 +6,8 @@
  * act before a lease runs out, while registering at start-up can wait for the server to come up.
  */
 import { randomUUID } from "node:crypto";
-import { HttpTransport, type RetryOptions } from "../client/transport.ts";
-import type { ClaimedJob, HeartbeatResult, ReportItem, ReportResult, Worker } from "../shared/protocol.ts";
+import { HttpTransport, type RetryOptions } from "../../client/transport.ts";
+import type { ClaimedJob, HeartbeatResult, ReportItem, ReportResult, Worker } from "../../shared/protocol.ts";
 
 export interface ServerClientOptions {
   server: string;

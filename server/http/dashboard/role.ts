@@ -5,9 +5,9 @@
  * which states from the state machine, so the buttons shown are exactly the calls that can work.
  */
 import type { FastifyRequest } from "fastify";
-import { JOB_STATES, type JobEvent, type JobState, nextState } from "../../shared/states.ts";
-import type { Role } from "../model/records.ts";
-import { accessFor } from "../http/route-roles.ts";
+import { JOB_STATES, type JobEvent, type JobState, nextState } from "../../../shared/states.ts";
+import type { Role } from "../../model/records.ts";
+import { accessFor } from "../route-roles.ts";
 
 export type DashboardAction = "cancel" | "requeue" | "delete";
 

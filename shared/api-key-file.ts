@@ -3,7 +3,7 @@
  * file that others can read is refused: the key would be theirs too.
  */
 import { readFileSync, statSync } from "node:fs";
-import { FlowyError } from "../shared/errors.ts";
+import { FlowyError } from "./errors.ts";
 
 export function readApiKeyFile(path: string, platform: NodeJS.Platform = process.platform): string {
   let mode: number;

@@ -6,7 +6,7 @@
  *   inputs.json    $FLOWY_INPUTS
  *   outputs.json   $FLOWY_OUTPUTS, written by the job if it wants to
  *   output.log     stdout and stderr, interleaved as a terminal would show them
- *   run            the shell shim the launcher starts for a command job (daemon/shim-script.ts)
+ *   run            the shell shim the launcher starts for a command job (daemon/process/shim-script.ts)
  *   pid            the shell shim's pid (= its process group), written by the shim itself
  *   exit_status    the command's exit status, written by the shim when the command ends
  *   log-offsets    how much of output.log the server has (file bytes -> server bytes)
@@ -18,8 +18,8 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { readdir, readFile, rm, rmdir, unlink } from "node:fs/promises";
 import { join, resolve, sep } from "node:path";
-import { FlowyError } from "../shared/errors.ts";
-import type { ClaimedJob, ReportItem } from "../shared/protocol.ts";
+import { FlowyError } from "../../shared/errors.ts";
+import type { ClaimedJob, ReportItem } from "../../shared/protocol.ts";
 
 const SAFE_ID = /^[A-Za-z0-9_-]{1,128}$/;
 

@@ -1,5 +1,5 @@
 /**
- * Process groups: each job's shim leads its own group (daemon/launcher.ts), and
+ * Process groups: each job's shim leads its own group (daemon/process/launcher.ts), and
  * stopping a job means stopping the whole group: SIGTERM, a grace period, then SIGKILL, so a
  * child that ignores SIGTERM cannot outlive its job.
  */

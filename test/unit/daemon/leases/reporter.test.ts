@@ -1,7 +1,7 @@
 /** The batching reporter: items that arrive together share one call; each gets its own answer. */
 import { describe, expect, it } from "vitest";
-import { Reporter } from "../../../daemon/reporter.ts";
-import type { ReportItem } from "../../../shared/protocol.ts";
+import { Reporter } from "../../../../daemon/leases/reporter.ts";
+import type { ReportItem } from "../../../../shared/protocol.ts";
 
 const item = (id: string): ReportItem => ({ kind: "complete", job_id: id, lease_token: "t" });
 

@@ -1,6 +1,6 @@
 /**
  * The per-job shim: a POSIX shell script written to `<job dir>/run` and sourced by the launcher
- * (daemon/launcher.ts) in a shell that leads its own process group, whose pid it finds in `$p`. It
+ * (daemon/process/launcher.ts) in a shell that leads its own process group, whose pid it finds in `$p`. It
  *
  *   1. creates `pid` with O_EXCL (`set -C`): a second copy of the same start finds it and leaves,
  *      and so does one that comes after the daemon gave up on the start and fenced it off;
@@ -17,7 +17,7 @@
  * the command gets the default actions back on exec. SIGKILL still takes the whole group.
  * Every value from the job is single-quoted; NUL cannot be passed through a shell (nor exec).
  */
-import type { ClaimedJob } from "../shared/protocol.ts";
+import type { ClaimedJob } from "../../shared/protocol.ts";
 import { UnrunnableJobError } from "./executor.ts";
 
 export interface ShimFiles {
@@ -45,7 +45,7 @@ export function shimScript(spec: ShimSpec): string {
   });
   const setEnv = exports.length ? ` && export ${exports.join(" ")}` : "";
   return [
-    "# flowy job shim, written by daemon-flowy (see daemon/shim-script.ts)",
+    "# flowy job shim, written by daemon-flowy (see daemon/process/shim-script.ts)",
     "set -C",
     `{ echo $p >${quote(files.pid)}; } 2>/dev/null || exit 0`,
     "set +C",

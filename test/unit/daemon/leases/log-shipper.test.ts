@@ -1,10 +1,10 @@
 /** Log shipping: chunks at byte offsets, log-gap recovery, UTF-8 safe cuts, resumable offsets. */
 import { appendFileSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { JobDir } from "../../../daemon/job-dir.ts";
-import { LogShipper, utf8Boundary } from "../../../daemon/log-shipper.ts";
-import { FlowyError } from "../../../shared/errors.ts";
-import { tmpDir } from "../../helpers/tmp.ts";
+import { JobDir } from "../../../../daemon/process/job-dir.ts";
+import { LogShipper, utf8Boundary } from "../../../../daemon/leases/log-shipper.ts";
+import { FlowyError } from "../../../../shared/errors.ts";
+import { tmpDir } from "../../../helpers/tmp.ts";
 
 async function stagedDir(): Promise<JobDir> {
   const dir = new JobDir(tmpDir(), "job1");

@@ -8,16 +8,15 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
-import type { Act } from "../cli/act.ts";
-import type { CliContext } from "../cli/context.ts";
-import { requireDuration } from "../cli/duration.ts";
-import { EXIT } from "../cli/exit-codes.ts";
-import { collectInputs, type SubmitFlags } from "../cli/job-input.ts";
-import { collect, positiveInteger } from "../cli/option-parsers.ts";
-import type { Printer } from "../cli/output.ts";
-import { runWorkflow, type WorkflowResult } from "./run-workflow.ts";
-import { toWireTask } from "./task-status.ts";
-import { TaskView } from "./task-view.ts";
+import type { Act } from "./act.ts";
+import type { CliContext } from "./context.ts";
+import { requireDuration } from "./duration.ts";
+import { EXIT } from "./exit-codes.ts";
+import { collectInputs, type SubmitFlags } from "./job-input.ts";
+import { collect, positiveInteger } from "./option-parsers.ts";
+import type { Printer } from "./output.ts";
+import { runWorkflow, TaskView, toWireTask, type WorkflowResult } from "../../daemon/workflow/runner.ts";
+import { renderTaskTree } from "./task-tree.ts";
 import { loadWorkflowFile } from "./workflow-file.ts";
 
 interface RunFlags extends Pick<SubmitFlags, "params" | "paramsFile" | "param"> {
@@ -60,7 +59,7 @@ async function run(ctx: CliContext, flags: RunFlags): Promise<number> {
   const { plan } = loadWorkflowFile(flags.workflow, { flow: flags.flow, inputs: collectInputs(flags) });
   const { printer } = ctx;
   const view = new TaskView({
-    fancy: printer.pretty,
+    tree: printer.pretty ? (tasks) => renderTaskTree(tasks, true) : undefined,
     progress: (text) => printer.style !== "json" && printer.stderr.write(text),
     output: (text) => (printer.style === "json" ? printer.stderr.write(text) : printer.raw(text)),
   });

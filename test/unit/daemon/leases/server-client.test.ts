@@ -6,8 +6,8 @@
  */
 import nock from "nock";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { FlowyError } from "../../../shared/errors.ts";
-import { ServerClient } from "../../../daemon/server-client.ts";
+import { FlowyError } from "../../../../shared/errors.ts";
+import { ServerClient } from "../../../../daemon/leases/server-client.ts";
 
 const BASE = "http://flowy.test";
 const api = () => nock(BASE).post("/api/v1/workers/register");

@@ -1,7 +1,7 @@
 /** Workflow task states in heartbeats: carried by every beat, and sent early when they change. */
 import { describe, expect, it } from "vitest";
-import { LeaseKeeper } from "../../../daemon/lease-keeper.ts";
-import type { ReportItem, Task } from "../../../shared/protocol.ts";
+import { LeaseKeeper } from "../../../../daemon/leases/lease-keeper.ts";
+import type { ReportItem, Task } from "../../../../shared/protocol.ts";
 
 function setup() {
   let now = 1_000_000;

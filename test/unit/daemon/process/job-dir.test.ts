@@ -1,6 +1,6 @@
 /** Job directories: named by the job id only when the id is a plain name. */
 import { describe, expect, it } from "vitest";
-import { jobDirPath } from "../../../daemon/job-dir.ts";
+import { jobDirPath } from "../../../../daemon/process/job-dir.ts";
 
 describe("jobDirPath", () => {
   it("places a job under the root", () => {

@@ -1,6 +1,6 @@
 /**
- * Runs a command or shell job through a tiny POSIX shell shim (daemon/shim-script.ts) in its own
- * process group, started by the launcher (daemon/launcher.ts) rather than by the
+ * Runs a command or shell job through a tiny POSIX shell shim (daemon/process/shim-script.ts) in its own
+ * process group, started by the launcher (daemon/process/launcher.ts) rather than by the
  * daemon itself.
  *
  * Why a shim and not a Node executor: starting Node costs ~60 ms and ~40 MB here, a bare spawn
@@ -19,7 +19,7 @@
  */
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import type { ClaimedJob } from "../shared/protocol.ts";
+import type { ClaimedJob } from "../../shared/protocol.ts";
 import { type Execution, type Executor, type ExitInfo, UnrunnableJobError } from "./executor.ts";
 import type { JobDir } from "./job-dir.ts";
 import { Launcher } from "./launcher.ts";

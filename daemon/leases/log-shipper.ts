@@ -10,8 +10,8 @@
 import { statSync } from "node:fs";
 import { open, readFile, writeFile } from "node:fs/promises";
 import type { Logger } from "pino";
-import { isFlowyError } from "../shared/errors.ts";
-import type { JobDir } from "./job-dir.ts";
+import { isFlowyError } from "../../shared/errors.ts";
+import type { JobDir } from "../process/job-dir.ts";
 
 export type AppendLog = (offset: number, data: string) => Promise<number>;
 

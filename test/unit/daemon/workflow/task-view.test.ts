@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { TaskView } from "../../../client/workflow/task-view.ts";
+import { renderTaskTree } from "../../../../client/cli/task-tree.ts";
+import { TaskView } from "../../../../daemon/workflow/task-view.ts";
 
 const at = (s: number) => new Date(Date.UTC(2024, 0, 1, 0, 0, s)).toISOString();
 
 function capture(fancy: boolean) {
   const out = { progress: "", output: "" };
   const view = new TaskView({
-    fancy,
+    tree: fancy ? (tasks) => renderTaskTree(tasks, true) : undefined,
     progress: (text) => {
       out.progress += text;
     },

@@ -2,11 +2,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { createCommandExecutor } from "../../../daemon/command-executor.ts";
-import { adoptExecution } from "../../../daemon/executor.ts";
-import { JobDir } from "../../../daemon/job-dir.ts";
-import { fixture, isAlive, readPidFile, waitFor } from "../../helpers/processes.ts";
-import { tmpDir } from "../../helpers/tmp.ts";
+import { createCommandExecutor } from "../../../../daemon/process/command-executor.ts";
+import { adoptExecution } from "../../../../daemon/process/executor.ts";
+import { JobDir } from "../../../../daemon/process/job-dir.ts";
+import { fixture, isAlive, readPidFile, waitFor } from "../../../helpers/processes.ts";
+import { tmpDir } from "../../../helpers/tmp.ts";
 
 async function start(spec: Record<string, unknown>) {
   const dir = new JobDir(tmpDir(), "job1");

@@ -1,7 +1,7 @@
 /** The lease keeper on a hand-driven clock: no sleeping, every decision checked. */
 import { describe, expect, it } from "vitest";
-import { killMargin, LeaseKeeper } from "../../../daemon/lease-keeper.ts";
-import type { ReportItem, ReportResult } from "../../../shared/protocol.ts";
+import { killMargin, LeaseKeeper } from "../../../../daemon/leases/lease-keeper.ts";
+import type { ReportItem, ReportResult } from "../../../../shared/protocol.ts";
 
 function setup() {
   let now = 1_000_000;

@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import fastifyStatic from "@fastify/static";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { KEY_COOKIE, presentedKey } from "../http/auth.ts";
+import { KEY_COOKIE, presentedKey } from "../auth.ts";
 import { type DashboardLangSetting, pickLanguage } from "./language.ts";
 import { actionsFor, roleOf } from "./role.ts";
 

@@ -1,15 +1,15 @@
 /**
- * How a running workflow looks to a person: on a terminal, the task tree of `flowy-client show`
- * (client/cli/task-tree.ts) redrawn in place with an icon per state; in pipes, CI and NO_COLOR,
- * one plain line per change. Task output is printed as it comes, each line prefixed with its
+ * How a running workflow looks to a person: on a terminal, a task tree (the CLI passes the one of
+ * `flowy-client show`, client/cli/task-tree.ts) redrawn in place; in pipes, CI, NO_COLOR and the
+ * daemon's job log, one plain line per change. Task output is printed as it comes, each line prefixed with its
  * task's name; progress and output are separate streams (stderr and stdout in the CLI).
  */
 import { formatDuration } from "../../shared/duration.ts";
 import type { Task } from "../../shared/protocol.ts";
-import { renderTaskTree } from "../cli/task-tree.ts";
 
 export interface ViewOptions {
-  fancy: boolean;
+  /** Draws the live block on a terminal; without it, each change is one plain line. */
+  tree?: (tasks: readonly Task[]) => string[];
   /** Where task states go (the live block, or plain lines). */
   progress: (text: string) => void;
   /** Where task output goes. */
@@ -41,7 +41,7 @@ export class TaskView {
   task(task: Task): void {
     const before = this.tasks.get(task.name);
     this.tasks.set(task.name, task);
-    if (this.options.fancy) {
+    if (this.options.tree) {
       this.redraw();
       return;
     }
@@ -62,7 +62,7 @@ export class TaskView {
   finish(): void {
     for (const [key, rest] of this.partial) if (rest) this.print(`${key.split("\0")[0]} | ${rest}\n`);
     this.partial.clear();
-    if (this.options.fancy) this.redraw();
+    if (this.options.tree) this.redraw();
     this.drawnLines = 0;
   }
 
@@ -70,12 +70,13 @@ export class TaskView {
   private print(text: string): void {
     this.erase();
     this.options.output(text);
-    if (this.options.fancy) this.redraw();
+    if (this.options.tree) this.redraw();
   }
 
   private redraw(): void {
+    if (!this.options.tree) return;
     this.erase();
-    const lines = renderTaskTree([...this.tasks.values()], true);
+    const lines = this.options.tree([...this.tasks.values()]);
     this.options.progress(lines.map((l) => `${l}\n`).join(""));
     this.drawnLines = lines.length;
   }

@@ -4,10 +4,10 @@
  * `exit_status` (written when it ends). That contract is what lets a restarted daemon re-adopt a
  * job it did not start: `adoptExecution` needs nothing else.
  *
- * Which executor runs which spec is decided in select-executor.ts.
+ * Which executor runs which spec is decided in daemon/executors.ts.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import type { ClaimedJob, Task } from "../shared/protocol.ts";
+import type { ClaimedJob, Task } from "../../shared/protocol.ts";
 import type { JobDir } from "./job-dir.ts";
 import { isProcessAlive, signalGroup, stopGroup } from "./process-group.ts";
 

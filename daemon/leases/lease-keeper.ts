@@ -11,9 +11,9 @@
  * Time is injected (`now`), and `tick()` is public, so tests drive it without sleeping.
  */
 import type { Logger } from "pino";
-import { isFlowyError } from "../shared/errors.ts";
-import type { ReportItem, ReportResult, Task } from "../shared/protocol.ts";
-import { retryDelayMs } from "../shared/retry-policy.ts";
+import { isFlowyError } from "../../shared/errors.ts";
+import type { ReportItem, ReportResult, Task } from "../../shared/protocol.ts";
+import { retryDelayMs } from "../../shared/retry-policy.ts";
 
 export type LossReason = "lease-lost" | "unrenewable";
 

@@ -7,7 +7,7 @@
  * client's short retries) rejects every item of that call; the caller decides whether to try
  * again, because only the caller knows how long its lease has left.
  */
-import type { ReportItem, ReportResult } from "../shared/protocol.ts";
+import type { ReportItem, ReportResult } from "../../shared/protocol.ts";
 
 export interface ReporterOptions {
   send: (items: ReportItem[]) => Promise<ReportResult[]>;
