@@ -7,7 +7,16 @@
  */
 import { randomUUID } from "node:crypto";
 import { FlowyError } from "../shared/errors.ts";
-import type { Job, Limit, ListJobs, PausedTag, Stats, SubmitJob, Worker } from "../shared/protocol.ts";
+import type {
+  Explain,
+  Job,
+  Limit,
+  ListJobs,
+  PausedTag,
+  Stats,
+  SubmitJob,
+  Worker,
+} from "../shared/protocol.ts";
 import type { JobState } from "../shared/states.ts";
 import { type LogChunk, type LogOptions, readLogs } from "./job-logs.ts";
 import { HttpTransport, type RetryOptions } from "./transport.ts";
@@ -183,6 +192,11 @@ export class FlowyClient {
 
   stats(): Promise<Stats> {
     return this.http.json<Stats>("GET", "/stats");
+  }
+
+  /** Why the job is not running (or that it is), naming what is in the way. */
+  explain(id: string): Promise<Explain> {
+    return this.http.json<Explain>("GET", `${jobPath(id)}/explain`);
   }
 
   /** Stops claims of jobs carrying `tag` (running ones finish); pausing it again changes nothing. */

@@ -18,6 +18,7 @@ import { JobService } from "./service/job-service.ts";
 import { JobWriter } from "./service/job-writer.ts";
 import { KeyService } from "./service/key-service.ts";
 import { LeaseService } from "./service/lease-service.ts";
+import { ExplainService } from "./service/explain-service.ts";
 import { LimitService } from "./service/limit-service.ts";
 import { PauseService } from "./service/pause-service.ts";
 import { Reaper } from "./service/reaper.ts";
@@ -80,6 +81,7 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
   const keys = new KeyService(store, clock);
   const pauses = new PauseService(store, feed, clock, logger);
   const limits = new LimitService(store, feed, logger);
+  const explain = new ExplainService(store, clock);
   const { leadership } = options;
   const reaper = new Reaper(store, writer, {
     intervalMs: options.reaperIntervalMs ?? 1000,
@@ -94,6 +96,7 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
       keys,
       pauses,
       limits,
+      explain,
       clock,
       metrics,
       ready: async () => {

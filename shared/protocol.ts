@@ -353,6 +353,26 @@ export type Limit = Static<typeof LimitSchema>;
 export const LimitsResponse = T.Object({ limits: T.Array(LimitSchema) });
 export const LimitParams = T.Object({ key: KeyPattern }, Strict);
 
+export const ExplainSchema = T.Object({
+  job_id: T.String(),
+  state: JobStateSchema,
+  reason: T.Union(
+    [
+      "running",
+      "finished",
+      "awaiting_parent",
+      "scheduled",
+      "paused",
+      "no_worker",
+      "concurrency_limit",
+      "in_line",
+    ].map((r) => T.Literal(r)),
+  ),
+  message: T.String({ description: "One sentence naming what is in the way." }),
+  details: T.Record(T.String(), T.Unknown()),
+});
+export type Explain = Static<typeof ExplainSchema>;
+
 export const PauseTagBody = T.Object({ tag: Tag }, Strict);
 export const TagParams = T.Object({ tag: Tag }, Strict);
 export const PausedTagSchema = T.Object({ tag: T.String(), paused_at: T.String() });

@@ -13,6 +13,7 @@ import { exitCodeHelp } from "./exit-codes.ts";
 import { registerJobCommands } from "./job-commands.ts";
 import { registerList } from "./list-command.ts";
 import { registerCluster } from "./cluster-commands.ts";
+import { registerExplain } from "./explain-command.ts";
 import { registerLimits } from "./limit-commands.ts";
 import { registerPause } from "./pause-commands.ts";
 import type { Io } from "./output.ts";
@@ -68,6 +69,7 @@ export function createProgram(io: Io, state: CliState, options: ProgramOptions =
   registerList(program, act);
   registerControl(program, act);
   registerCluster(program, act);
+  registerExplain(program, act);
   registerPause(program, act);
   registerLimits(program, act);
   registerCompletion(program, io);

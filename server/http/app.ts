@@ -14,6 +14,7 @@ import { installProblemHandlers } from "./problem.ts";
 import { registerKeyRoutes } from "./routes/key-routes.ts";
 import { registerMetricsRoute, registerMonitorRoutes } from "./routes/monitor-routes.ts";
 import { registerClientRoutes } from "./routes/client-routes.ts";
+import { registerExplainRoutes } from "./routes/explain-routes.ts";
 import { registerLimitRoutes } from "./routes/limit-routes.ts";
 import { registerPauseRoutes } from "./routes/pause-routes.ts";
 import { registerHealthRoutes, registerStatsRoutes } from "./routes/ops-routes.ts";
@@ -71,6 +72,7 @@ export async function createApp(services: Services, options: AppOptions): Promis
       registerMonitorRoutes(api, services);
       registerPauseRoutes(api, services);
       registerLimitRoutes(api, services);
+      registerExplainRoutes(api, services);
     },
     { prefix: API_PREFIX },
   );

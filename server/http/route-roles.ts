@@ -24,6 +24,7 @@ export const ROUTE_ROLES: Record<string, Access> = {
   "POST /api/v1/jobs/:id/requeue": CLIENT,
   "DELETE /api/v1/jobs/:id": CLIENT,
   "GET /api/v1/jobs/:id/logs": CLIENT,
+  "GET /api/v1/jobs/:id/explain": CLIENT,
   "GET /api/v1/stats": ALL,
   "GET /api/v1/workers": CLIENT,
 

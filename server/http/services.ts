@@ -2,6 +2,7 @@ import type { JobService } from "../service/job-service.ts";
 import type { LeaseService } from "../service/lease-service.ts";
 import type { Clock } from "../service/clock.ts";
 import type { KeyService } from "../service/key-service.ts";
+import type { ExplainService } from "../service/explain-service.ts";
 import type { LimitService } from "../service/limit-service.ts";
 import type { PauseService } from "../service/pause-service.ts";
 
@@ -12,6 +13,7 @@ export interface Services {
   keys: KeyService;
   pauses: PauseService;
   limits: LimitService;
+  explain: ExplainService;
   clock: Clock;
   ready: () => Promise<boolean>;
   /** Prometheus text exposition of the server's metrics. */

@@ -8,7 +8,8 @@ import type {
   WorkerRecord,
 } from "../model/records.ts";
 
-export const WORKER_LOST_AFTER_MS = 60_000;
+export { WORKER_LOST_AFTER_MS } from "../model/records.ts";
+import { WORKER_LOST_AFTER_MS } from "../model/records.ts";
 
 function iso(ms: number): string;
 function iso(ms: number | null): string | null;

@@ -5,7 +5,7 @@
  * glob), else 1. The SQL of each store follows these rules; this module holds the pieces in TS.
  */
 import { isLeased, type JobState } from "../../shared/states.ts";
-import type { JobRecord } from "./records.ts";
+import type { ConcurrencyLimitRecord, JobRecord } from "./records.ts";
 
 /** A transition as far as slots go: the job as read, and the state the patch moves it to. */
 interface Move {
@@ -21,4 +21,27 @@ export function freedKey(t: Move): string | null {
   const to = t.patch.state;
   if (t.job.concurrencyKey === null || to === undefined) return null;
   return isLeased(t.job.state) && !isLeased(to) ? t.job.concurrencyKey : null;
+}
+
+/** Whether a declared pattern (`*` any characters, everything else itself) matches a key. */
+export function patternMatches(pattern: string, key: string): boolean {
+  const escaped = pattern.split("*").map((part) => part.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&"));
+  return new RegExp(`^${escaped.join(".*")}$`).test(key);
+}
+
+/** The limit of a job's key, by the rules above (what the claim statements compute in SQL). */
+export function limitFor(
+  job: Pick<JobRecord, "concurrencyKey" | "concurrencyLimit">,
+  declared: ConcurrencyLimitRecord[],
+): { limit: number; from: "job" | "declared" | "default"; pattern?: string } {
+  if (job.concurrencyLimit !== null) return { limit: job.concurrencyLimit, from: "job" };
+  const key = job.concurrencyKey ?? "";
+  const best = declared
+    .filter((l) => patternMatches(l.pattern, key))
+    .sort(
+      (a, b) => Number(b.pattern === key) - Number(a.pattern === key) || b.pattern.length - a.pattern.length,
+    )[0];
+  return best
+    ? { limit: best.concurrency, from: "declared", pattern: best.pattern }
+    : { limit: DEFAULT_CONCURRENCY, from: "default" };
 }

@@ -75,6 +75,9 @@ export interface WorkerRecord {
   running: number;
 }
 
+/** A worker not seen for this long is "lost" (shown so, and not counted as able to run jobs). */
+export const WORKER_LOST_AFTER_MS = 60_000;
+
 export type Role = "admin" | "client" | "worker";
 
 export interface ApiKeyRecord {

@@ -206,6 +206,10 @@ export interface Store {
   deleteLimit(pattern: string): Promise<boolean>;
   /** Declared limits, in pattern order. */
   listLimits(): Promise<ConcurrencyLimitRecord[]>;
+  /** The leased (running or cancelling) jobs of a concurrency key, oldest first. */
+  leasedWithKey(key: string): Promise<JobRecord[]>;
+  /** How many pending jobs come before this one in claim order (higher priority, then older). */
+  countPendingAhead(priority: number, id: string): Promise<number>;
 
   /** Stores a new API key; refuses a name already used by an active key. */
   insertApiKey(key: ApiKeyRecord): Promise<ApiKeyRecord>;

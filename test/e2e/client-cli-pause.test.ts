@@ -19,6 +19,10 @@ describe("flowy-client pause and resume", () => {
     expect(stats.stdout).toContain("Paused tags: big, gpu (flowy-client resume --tag TAG)");
     const claim = await post(`${api}/jobs/claim`, { worker_id: "w", tags: ["gpu"], capacity: 1 });
     expect(claim.body.jobs).toEqual([]);
+    const explained = await flowyClient(url, ["explain", job.id]);
+    expect(explained.stdout.trim()).toBe(
+      `Job ${job.id} waits: tag \`gpu\` is paused (flowy-client resume --tag gpu).`,
+    );
 
     const resumed = await flowyClient(url, ["-o", "json", "resume", "--tag", "gpu", "--tag", "gpu"]);
     expect(JSON.parse(resumed.stdout)).toEqual({

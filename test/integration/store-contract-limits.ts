@@ -124,6 +124,21 @@ export function describeLimitsContract({ store, insert }: LimitsContext): void {
     expect((await s.claimJobs({ ...worker, now: T0 + 201 })).map((j) => j.id)).toEqual([other.id]);
   });
 
+  it("lists a key's leased jobs and counts the pending jobs ahead of one in claim order", async () => {
+    const s = store();
+    const a = await insert({ concurrencyKey: "k", concurrencyLimit: 5, createdAt: T0 });
+    const b = await insert({ concurrencyKey: "k", concurrencyLimit: 5, createdAt: T0 + 1 });
+    const high = await insert({ priority: 3, createdAt: T0 + 2 });
+    const last = await insert({ createdAt: T0 + 3 });
+    expect(await s.countPendingAhead(last.priority, last.id)).toBe(3);
+    expect(await s.countPendingAhead(high.priority, high.id)).toBe(0);
+    await s.claimJobs({ workerId: "w", tags: [], capacity: 2, now: T0 + 4 });
+    expect((await s.leasedWithKey("k")).map((j) => j.id)).toEqual([a.id]);
+    expect(await s.countPendingAhead(last.priority, last.id)).toBe(1);
+    expect((await s.getJob(b.id))?.state).toBe("pending");
+    expect(await s.leasedWithKey("other")).toEqual([]);
+  });
+
   it("keeps every key within its limit however 8 claimers race (property)", async () => {
     await checkClaimRaces([store()], async (_s, job) => insert(job));
   }, 120_000);

@@ -251,6 +251,15 @@ export const SET_LIMIT = sql(`
   ON CONFLICT (pattern) DO UPDATE SET concurrency = excluded.concurrency RETURNING *`);
 // $1 pattern: returns the row when a limit was declared.
 export const DELETE_LIMIT = sql("DELETE FROM concurrency_limits WHERE pattern = $1 RETURNING pattern");
+// $1 key: its leased jobs, oldest first.
+export const LEASED_WITH_KEY = sql(
+  `SELECT * FROM jobs WHERE concurrency_key = $1 AND state IN ${LEASED} ORDER BY id`,
+);
+// $1 priority, $2 id: pending jobs before this one in claim order (walks jobs_claim up to it).
+export const COUNT_PENDING_AHEAD = sql(
+  `SELECT count(*) AS n FROM jobs
+   WHERE state = 'pending' AND (priority > $1 OR (priority = $1 AND id < $2))`,
+);
 // No parameters: declared limits, in pattern order.
 export const LIST_LIMITS = sql("SELECT * FROM concurrency_limits ORDER BY pattern");
 // No parameters: paused tags, in tag order.

@@ -312,6 +312,15 @@ export class PostgresStore implements Store {
     return (await this.db.write(q.DELETE_LIMIT, [pattern])).length > 0;
   }
 
+  async leasedWithKey(key: string): Promise<JobRecord[]> {
+    return (await this.db.read(q.LEASED_WITH_KEY, [key])).map(rowToJob);
+  }
+
+  async countPendingAhead(priority: number, id: string): Promise<number> {
+    const [row] = await this.db.read(q.COUNT_PENDING_AHEAD, [priority, id]);
+    return Number(row?.n ?? 0);
+  }
+
   async listLimits(): Promise<ConcurrencyLimitRecord[]> {
     return (await this.db.read(q.LIST_LIMITS)).map(rowToLimit);
   }

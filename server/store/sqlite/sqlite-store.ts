@@ -290,6 +290,23 @@ export class SqliteStore implements Store {
     return this.write("deleteLimit", pattern);
   }
 
+  async leasedWithKey(key: string): Promise<JobRecord[]> {
+    return this.all(
+      `SELECT * FROM jobs INDEXED BY jobs_key_leased
+       WHERE concurrency_key = :key AND state IN ${LEASED} ORDER BY id`,
+      { key },
+    ).map(rowToJob);
+  }
+
+  async countPendingAhead(priority: number, id: string): Promise<number> {
+    const row = this.get(
+      `SELECT count(*) AS n FROM jobs INDEXED BY jobs_claim
+       WHERE state = 'pending' AND (priority > :p OR (priority = :p AND id < :id))`,
+      { p: priority, id },
+    );
+    return Number(row?.n ?? 0);
+  }
+
   async listLimits(): Promise<ConcurrencyLimitRecord[]> {
     return this.all("SELECT * FROM concurrency_limits ORDER BY pattern").map(rowToLimit);
   }
