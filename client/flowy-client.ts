@@ -6,11 +6,15 @@
  * a FlowyError carrying the server's hint.
  */
 import { randomUUID } from "node:crypto";
+import { FlowyError } from "../shared/errors.ts";
 import type {
   BulkAction,
   BulkProgressWire,
+  Explain,
   Job,
+  Limit,
   ListJobs,
+  PausedTag,
   Stats,
   SubmitJob,
   Worker,
@@ -282,6 +286,52 @@ export class FlowyClient {
 
   async deleteBundle(name: string, version: string): Promise<void> {
     await this.http.json("DELETE", bundlePath(name, version));
+  }
+
+  /** Why the job is not running (or that it is), naming what is in the way. */
+  explain(id: string): Promise<Explain> {
+    return this.http.json<Explain>("GET", `${jobPath(id)}/explain`);
+  }
+
+  /** Stops claims of jobs carrying `tag` (running ones finish); pausing it again changes nothing. */
+  pause(tag: string): Promise<PausedTag> {
+    return this.http.json<PausedTag>("POST", "/paused-tags", { body: { tag } });
+  }
+
+  /** Lets jobs carrying `tag` be claimed again; false when it was not paused. */
+  async resume(tag: string): Promise<boolean> {
+    try {
+      await this.http.json("DELETE", `/paused-tags/${encodeURIComponent(tag)}`);
+      return true;
+    } catch (error) {
+      // Also what a retried DELETE whose first answer was lost hears: the tag is resumed either way.
+      if (error instanceof FlowyError && error.code === "not-found") return false;
+      throw error;
+    }
+  }
+
+  /** Declares (or changes) the concurrency limit of the keys `key` matches (a key or a glob: customer-*). */
+  setLimit(limit: Limit): Promise<Limit> {
+    return this.http.json<Limit>("POST", "/limits", { body: limit });
+  }
+
+  /** False when no limit was declared for `key`. */
+  async deleteLimit(key: string): Promise<boolean> {
+    try {
+      await this.http.json("DELETE", `/limits/${encodeURIComponent(key)}`);
+      return true;
+    } catch (error) {
+      if (error instanceof FlowyError && error.code === "not-found") return false;
+      throw error;
+    }
+  }
+
+  async limits(): Promise<Limit[]> {
+    return (await this.http.json<{ limits: Limit[] }>("GET", "/limits")).limits;
+  }
+
+  async pausedTags(): Promise<PausedTag[]> {
+    return (await this.http.json<{ paused_tags: PausedTag[] }>("GET", "/paused-tags")).paused_tags;
   }
 }
 

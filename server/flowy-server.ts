@@ -21,6 +21,9 @@ import { JobWriter } from "./service/job-writer.ts";
 import { KeyService } from "./service/key-service.ts";
 import { BundleService } from "./service/bundle-service.ts";
 import { LeaseService } from "./service/lease-service.ts";
+import { ExplainService } from "./service/explain-service.ts";
+import { LimitService } from "./service/limit-service.ts";
+import { PauseService } from "./service/pause-service.ts";
 import { Reaper } from "./service/reaper.ts";
 import { WorkerControl } from "./service/worker-control.ts";
 import type { JobDefaults } from "./service/submit-plan.ts";
@@ -83,6 +86,7 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
   const metrics = createMetrics({
     jobsByState: async () => (await jobs.stats()).states,
     workersByStatus: async () => countWorkers(await jobs.workers(), clock()),
+    pausedTags: async () => (await pauses.list()).map((p) => p.tag),
     poolStats: store.poolStats?.bind(store),
   });
   const writer = new JobWriter(store, feed, clock, metrics.observer);
@@ -98,6 +102,9 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
   const keys = new KeyService(store, clock, { requireKeys: options.requireKeys });
   const control = new WorkerControl(store, writer, feed);
   const bundles = new BundleService(store, clock, options.bundleMaxBytes);
+  const pauses = new PauseService(store, feed, clock, logger);
+  const limits = new LimitService(store, feed, logger);
+  const explain = new ExplainService(store, clock);
   const { leadership } = options;
   const reaper = new Reaper(store, writer, {
     intervalMs: options.reaperIntervalMs ?? 1000,
@@ -113,6 +120,9 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
       keys,
       control,
       bundles,
+      pauses,
+      limits,
+      explain,
       clock,
       metrics,
       streamLimits: options.streamLimits,

@@ -17,6 +17,9 @@ export const TaskStateName = T.Union(
 const Id = T.String({ minLength: 1, maxLength: 128, pattern: "^[A-Za-z0-9_.:-]+$" });
 const Tag = T.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_.:/=-]+$" });
 const Tags = T.Array(Tag, { maxItems: 32, uniqueItems: true });
+/** A concurrency key (`customer-42`), and a pattern of keys (`customer-*`) a limit is declared for. */
+const ConcurrencyKey = T.String({ minLength: 1, maxLength: 128, pattern: "^[A-Za-z0-9_.:/=@-]+$" });
+const KeyPattern = T.String({ minLength: 1, maxLength: 128, pattern: "^[A-Za-z0-9_.:/=@*-]+$" });
 const LeaseToken = T.String({ minLength: 1, maxLength: 128 });
 const Outputs = T.Record(T.String(), T.Unknown());
 
@@ -67,6 +70,14 @@ export const SubmitJobBody = T.Object(
     lease_s: T.Optional(T.Number({ minimum: 1, maximum: 86_400 })),
     run_at: T.Optional(T.String({ format: "date-time" })),
     parent_id: T.Optional(Id),
+    concurrency_key: T.Optional(ConcurrencyKey),
+    concurrency_limit: T.Optional(
+      T.Integer({
+        minimum: 1,
+        maximum: 100_000,
+        description: "Needs concurrency_key; default: a declared limit, else 1.",
+      }),
+    ),
     idempotency_key: T.Optional(T.String({ minLength: 1, maxLength: 255 })),
   },
   Strict,
@@ -124,6 +135,8 @@ export const JobSchema = T.Object(
     lease_s: T.Number(),
     run_at: Nullable(T.String()),
     parent_id: Nullable(T.String()),
+    concurrency_key: Nullable(T.String()),
+    concurrency_limit: Nullable(T.Integer()),
     idempotency_key: Nullable(T.String()),
     worker_id: Nullable(T.String()),
     lease_expires_at: Nullable(T.String()),
@@ -455,10 +468,52 @@ export const GetJobQuery = T.Object(
 
 export const RunningQuery = T.Object({ worker_id: Id }, Strict);
 
+export const LimitSchema = T.Object(
+  {
+    key: KeyPattern,
+    concurrency: T.Integer({
+      minimum: 1,
+      maximum: 100_000,
+      description: "Jobs of a matching key running at once.",
+    }),
+  },
+  Strict,
+);
+export type Limit = Static<typeof LimitSchema>;
+export const LimitsResponse = T.Object({ limits: T.Array(LimitSchema) });
+export const LimitParams = T.Object({ key: KeyPattern }, Strict);
+
+export const ExplainSchema = T.Object({
+  job_id: T.String(),
+  state: JobStateSchema,
+  reason: T.Union(
+    [
+      "running",
+      "finished",
+      "awaiting_parent",
+      "scheduled",
+      "paused",
+      "no_worker",
+      "concurrency_limit",
+      "in_line",
+    ].map((r) => T.Literal(r)),
+  ),
+  message: T.String({ description: "One sentence naming what is in the way." }),
+  details: T.Record(T.String(), T.Unknown()),
+});
+export type Explain = Static<typeof ExplainSchema>;
+
+export const PauseTagBody = T.Object({ tag: Tag }, Strict);
+export const TagParams = T.Object({ tag: Tag }, Strict);
+export const PausedTagSchema = T.Object({ tag: T.String(), paused_at: T.String() });
+export type PausedTag = Static<typeof PausedTagSchema>;
+export const PausedTagsResponse = T.Object({ paused_tags: T.Array(PausedTagSchema) });
+
 export const StatsSchema = T.Object({
   states: T.Record(T.String(), T.Integer()),
   queues: T.Array(T.Object({ tags: T.Array(T.String()), pending: T.Integer() })),
   workers: T.Object({ active: T.Integer(), lost: T.Integer() }),
+  paused_tags: T.Array(PausedTagSchema, { description: "Tags whose jobs are not being claimed." }),
 });
 export type Stats = Static<typeof StatsSchema>;
 

@@ -73,9 +73,14 @@ export function renderCliReference(): string {
   );
   const sections = [
     section("flowy-client", program),
-    ...program.commands.map((c) => section(`flowy-client ${c.name()}`, c)),
+    ...program.commands.flatMap((c) => sectionsOf(`flowy-client ${c.name()}`, c)),
   ];
   return `${INTRO}\n## Commands\n\n${sections.join("\n")}`;
+}
+
+/** A command's section, then one for each of its subcommands (`limits set`, …). */
+function sectionsOf(title: string, command: Command): string[] {
+  return [section(title, command), ...command.commands.flatMap((c) => sectionsOf(`${title} ${c.name()}`, c))];
 }
 
 function section(title: string, command: Command): string {

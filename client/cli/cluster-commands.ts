@@ -20,7 +20,7 @@ export function registerCluster(program: Command, act: Act): void {
     .action(act<[string]>(drain));
   program
     .command("stats")
-    .summary("count jobs by state, queued jobs by tags, and workers")
+    .summary("count jobs by state, queued jobs by tags, workers, and paused tags")
     .action(act<[]>(stats));
 }
 
@@ -76,12 +76,18 @@ export function formatStats(stats: Stats, pretty: boolean): string {
     ["STATE", "JOBS"],
     JOB_STATES.map((s) => [pretty ? `${STATE_ICONS[s]} ${s}` : s, String(stats.states[s] ?? 0)]),
   );
+  const paused = (stats.paused_tags ?? []).map((p) => p.tag);
+  const queueName = (tags: string[]) =>
+    (tags.join(",") || "(none)") + (tags.some((t) => paused.includes(t)) ? " (paused)" : "");
   const queues = stats.queues.length
     ? renderTable(
         ["TAGS", "PENDING"],
-        stats.queues.map((q) => [q.tags.join(",") || "(none)", String(q.pending)]),
+        stats.queues.map((q) => [queueName(q.tags), String(q.pending)]),
       )
     : "No jobs waiting for a worker.";
   const workers = `Workers: ${stats.workers.active} active, ${stats.workers.lost} lost`;
-  return [states, "", queues, "", workers].join("\n");
+  const pausedLine = paused.length
+    ? `${pretty ? "⏸️ " : ""}Paused tags: ${paused.join(", ")} (flowy-client resume --tag TAG)`
+    : "Paused tags: none";
+  return [states, "", queues, "", workers, pausedLine].join("\n");
 }

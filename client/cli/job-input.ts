@@ -27,6 +27,8 @@ export interface SubmitFlags {
   at?: string;
   after?: string;
   cwd?: string;
+  concurrencyKey?: string;
+  concurrencyLimit?: number;
 }
 
 const usage = (detail: string, hint: string) => new FlowyError("invalid-request", detail, hint);
@@ -42,6 +44,8 @@ export function buildSubmitBody(argv: string[], flags: SubmitFlags, now: number 
     ...(flags.timeout ? { timeout_s: requireDuration(flags.timeout, "--timeout") / 1000 } : {}),
     ...(flags.at ? { run_at: parseAt(flags.at, now) } : {}),
     ...(flags.after ? { parent_id: flags.after } : {}),
+    ...(flags.concurrencyKey ? { concurrency_key: flags.concurrencyKey } : {}),
+    ...(flags.concurrencyLimit !== undefined ? { concurrency_limit: flags.concurrencyLimit } : {}),
     ...(Object.keys(inputs).length ? { inputs } : {}),
   };
   return body;

@@ -14,6 +14,9 @@ import { registerJobCommands } from "./job-commands.ts";
 import { registerList } from "./list-command.ts";
 import { registerCluster } from "./cluster-commands.ts";
 import { registerBundleCommands } from "./bundle-commands.ts";
+import { registerExplain } from "./explain-command.ts";
+import { registerLimits } from "./limit-commands.ts";
+import { registerPause } from "./pause-commands.ts";
 import type { Io } from "./output.ts";
 import { reportError } from "./report-error.ts";
 import { registerSubmit } from "./submit-command.ts";
@@ -72,6 +75,9 @@ export function createProgram(io: Io, state: CliState, options: ProgramOptions =
   registerControl(program, act);
   registerCluster(program, act);
   registerBundleCommands(program, act);
+  registerExplain(program, act);
+  registerPause(program, act);
+  registerLimits(program, act);
   registerCompletion(program, io);
   return program;
 }

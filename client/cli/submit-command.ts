@@ -48,6 +48,12 @@ export function registerSubmit(program: Command, act: Act): void {
     .option("--timeout <duration>", "stop it after this long when it runs (e.g. 90s, 10m, 2h)")
     .option("--at <time>", "run it at this time (ISO-8601) or after a delay (+10m)")
     .option("--after <job-id>", "run it after this job succeeds (canceled if that one does not)")
+    .option("--concurrency-key <key>", "at most a limit of the jobs with this key run at once (see: limits)")
+    .option(
+      "--concurrency-limit <n>",
+      "this job's limit for its key (default: a declared limit, else 1)",
+      integer,
+    )
     .option("--idempotency-key <key>", "submitting again with the same key returns the first job")
     .option("--wait", "wait for the job and exit with its outcome (see exit codes)")
     .option("-f, --follow", "stream the job's log while waiting (implies --wait)")

@@ -16,6 +16,9 @@ import { registerBundleRoutes } from "./routes/bundle-routes.ts";
 import { registerMetricsRoute, registerMonitorRoutes } from "./routes/monitor-routes.ts";
 import { registerBulkRoutes } from "./routes/bulk-routes.ts";
 import { registerClientRoutes } from "./routes/client-routes.ts";
+import { registerExplainRoutes } from "./routes/explain-routes.ts";
+import { registerLimitRoutes } from "./routes/limit-routes.ts";
+import { registerPauseRoutes } from "./routes/pause-routes.ts";
 import { registerHealthRoutes, registerStatsRoutes } from "./routes/ops-routes.ts";
 import { registerWorkerRoutes } from "./routes/worker-routes.ts";
 import { registerControlRoutes } from "./routes/control-routes.ts";
@@ -75,6 +78,9 @@ export async function createApp(services: Services, options: AppOptions): Promis
       registerKeyRoutes(api, services);
       registerBundleRoutes(api, services);
       registerMonitorRoutes(api, services);
+      registerPauseRoutes(api, services);
+      registerLimitRoutes(api, services);
+      registerExplainRoutes(api, services);
     },
     { prefix: API_PREFIX },
   );

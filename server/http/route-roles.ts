@@ -26,6 +26,7 @@ export const ROUTE_ROLES: Record<string, Access> = {
   "POST /api/v1/jobs/bulk": CLIENT,
   "GET /api/v1/jobs/bulk/:id": CLIENT,
   "GET /api/v1/jobs/:id/logs": CLIENT,
+  "GET /api/v1/jobs/:id/explain": CLIENT,
   "GET /api/v1/stats": ALL,
   "GET /api/v1/workers": CLIENT,
 
@@ -39,6 +40,13 @@ export const ROUTE_ROLES: Record<string, Access> = {
   "GET /api/v1/jobs/running": WORKER,
   "POST /api/v1/workers/:id/control": WORKER,
   "POST /api/v1/workers/:id/drain": CLIENT,
+
+  "GET /api/v1/paused-tags": ALL,
+  "POST /api/v1/paused-tags": CLIENT,
+  "DELETE /api/v1/paused-tags/:tag": CLIENT,
+  "GET /api/v1/limits": ALL,
+  "POST /api/v1/limits": CLIENT,
+  "DELETE /api/v1/limits/:key": CLIENT,
 
   "GET /api/v1/events": CLIENT,
   "GET /api/v1/stats/throughput": ALL,

@@ -6,6 +6,9 @@ import type { KeyService } from "../service/key-service.ts";
 import type { SseOptions, StreamObserver } from "./sse.ts";
 import type { WorkerControl } from "../service/worker-control.ts";
 import type { BundleService } from "../service/bundle-service.ts";
+import type { ExplainService } from "../service/explain-service.ts";
+import type { LimitService } from "../service/limit-service.ts";
+import type { PauseService } from "../service/pause-service.ts";
 
 /** What the routes may call: the services, never the store. */
 export interface Services {
@@ -15,6 +18,9 @@ export interface Services {
   keys: KeyService;
   control: WorkerControl;
   bundles: BundleService;
+  pauses: PauseService;
+  limits: LimitService;
+  explain: ExplainService;
   clock: Clock;
   ready: () => Promise<boolean>;
   /** Prometheus text exposition of the server's metrics, and what they count of live streams. */

@@ -118,7 +118,8 @@ export class ChangeStreams {
       send(`event: jobs\ndata: ${JSON.stringify([...pending.values()])}\n\n`);
       pending = new Map();
     };
-    const unsubscribe = watch((change) => merge(pending, change));
+    // A freed concurrency slot is news for claims only; it names no job.
+    const unsubscribe = watch((change) => change.kind !== "slot" && merge(pending, change));
     const flusher = setInterval(flush, this.options.flushMs);
     const pinger = setInterval(() => stalledSince === undefined && send(": ping\n\n"), this.options.pingMs);
     this.perKey.set(key, (this.perKey.get(key) ?? 0) + 1);

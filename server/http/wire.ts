@@ -11,6 +11,8 @@ import type {
   Failed,
   HeartbeatResult,
   HistoryEntry,
+  Limit,
+  PausedTag,
   Job,
   ListJobs,
   RegisterWorker,
@@ -29,11 +31,18 @@ import type {
 import { JOB_STATES, type JobState } from "../../shared/states.ts";
 import type { BulkProgress } from "../service/bulk-actions.ts";
 import type { ListQuery } from "../service/job-service.ts";
-import type { HistoryRecord, JobRecord, WorkerRecord } from "../model/records.ts";
+import type {
+  ConcurrencyLimitRecord,
+  HistoryRecord,
+  JobRecord,
+  PausedTagRecord,
+  WorkerRecord,
+} from "../model/records.ts";
 import type { Bundle, BundleEvent } from "../../shared/bundle-protocol.ts";
 import type { BundleEventRecord, BundleRecord } from "../model/bundle-records.ts";
 
-export const WORKER_LOST_AFTER_MS = 60_000;
+export { WORKER_LOST_AFTER_MS } from "../model/records.ts";
+import { WORKER_LOST_AFTER_MS } from "../model/records.ts";
 
 function iso(ms: number): string;
 function iso(ms: number | null): string | null;
@@ -57,6 +66,8 @@ export function toWireJob(job: JobRecord, history?: HistoryRecord[]): Job {
     lease_s: job.leaseS,
     run_at: iso(job.runAt),
     parent_id: job.parentId,
+    concurrency_key: job.concurrencyKey,
+    concurrency_limit: job.concurrencyLimit,
     idempotency_key: job.idempotencyKey,
     worker_id: job.workerId,
     lease_expires_at: iso(job.leaseExpiresAt),
@@ -259,4 +270,12 @@ export function toWireBundleEvent(event: BundleEventRecord): BundleEvent {
     address: event.address,
     user_agent: event.userAgent,
   };
+}
+
+export function toWirePausedTag(paused: PausedTagRecord): PausedTag {
+  return { tag: paused.tag, paused_at: iso(paused.pausedAt) };
+}
+
+export function toWireLimit(limit: ConcurrencyLimitRecord): Limit {
+  return { key: limit.pattern, concurrency: limit.concurrency };
 }

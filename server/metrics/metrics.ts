@@ -15,6 +15,7 @@ import { createJobMetrics } from "./job-metrics.ts";
 export interface MetricsSources {
   jobsByState: () => Promise<Record<string, number>>;
   workersByStatus: () => Promise<{ active: number; lost: number }>;
+  pausedTags: () => Promise<string[]>;
   /** Filled by stores that have a pool (PostgreSQL); absent on SQLite. */
   poolStats?: () => PoolStats | undefined;
 }
@@ -95,6 +96,17 @@ function registerScrapeGauges(
       const workers = await sources.workersByStatus();
       this.set({ status: "active" }, workers.active);
       this.set({ status: "lost" }, workers.lost);
+    },
+  });
+  new Gauge({
+    name: "flowy_paused_tag",
+    help: "1 for each paused tag (claims pass over jobs carrying it).",
+    labelNames: ["tag"],
+    registers,
+    async collect() {
+      // A resumed tag's series goes away rather than staying at its last value.
+      this.reset();
+      for (const tag of await sources.pausedTags()) this.set({ tag }, 1);
     },
   });
   new Gauge({

@@ -15,9 +15,11 @@ export interface JobChange {
   /**
    * "log" when only the job's log grew. "resync" when changes may have been missed (a replica's
    * link to the other replicas was down): every waiter should look again. A resync names no job.
-   * "drain" when worker `workerId` was asked to drain; it names no job either.
+   * "drain" when worker `workerId` was asked to drain; it names no job either. "slot" when a job
+   * with a concurrency key stopped running: claims held back by the key may now go ahead, so every
+   * claim waiter looks again (it names no job either).
    */
-  kind?: "log" | "resync" | "drain";
+  kind?: "log" | "resync" | "drain" | "slot";
   workerId?: string;
 }
 

@@ -32,6 +32,10 @@ export interface JobRecord {
   leaseS: number;
   runAt: number | null;
   parentId: string | null;
+  /** At most a limit of the jobs sharing this key run at once (see ConcurrencyLimitRecord). */
+  concurrencyKey: string | null;
+  /** This job's own limit for its key; else a declared limit's, else 1. */
+  concurrencyLimit: number | null;
   idempotencyKey: string | null;
   requestHash: string | null;
   workerId: string | null;
@@ -81,6 +85,9 @@ export interface WorkerRecord {
   drainRequestedAt: number | null;
 }
 
+/** A worker not seen for this long is "lost" (shown so, and not counted as able to run jobs). */
+export const WORKER_LOST_AFTER_MS = 60_000;
+
 export type Role = "admin" | "client" | "worker";
 
 export interface ApiKeyRecord {
@@ -93,4 +100,16 @@ export interface ApiKeyRecord {
   createdAt: number;
   lastUsedAt: number | null;
   revokedAt: number | null;
+}
+
+/** A tag whose jobs are not claimed until it is resumed (jobs already running finish). */
+export interface PausedTagRecord {
+  tag: string;
+  pausedAt: number;
+}
+
+/** A declared limit for the concurrency keys a glob pattern (`customer-*`) matches. */
+export interface ConcurrencyLimitRecord {
+  pattern: string;
+  concurrency: number;
 }

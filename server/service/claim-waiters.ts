@@ -90,7 +90,7 @@ export class ClaimWaiters {
    * submits wakes as many workers as there are jobs, and a single job does not stampede.
    */
   private onChange(change: JobChange): void {
-    if (change.kind === "resync") {
+    if (change.kind === "resync" || change.kind === "slot") {
       for (const waiter of this.waiters) {
         waiter.signaled = true;
         waiter.wake?.();

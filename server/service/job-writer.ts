@@ -6,6 +6,7 @@
  */
 import { FlowyError, notFound } from "../../shared/errors.ts";
 import { isTerminal } from "../../shared/states.ts";
+import { freedKey } from "../model/concurrency.ts";
 import type { JobRecord, Store, Transition } from "../store/store.ts";
 import type { ChangeFeed } from "./change-feed.ts";
 import type { Clock } from "./clock.ts";
@@ -38,10 +39,15 @@ export class JobWriter {
   async apply(transitions: Transition[]): Promise<Array<JobRecord | undefined>> {
     if (transitions.length === 0) return [];
     const results = await this.store.applyTransitions(transitions, this.clock());
+    let freed = false;
     results.forEach((job, i) => {
-      if (job) this.observer.transitioned(transitions[i]!, job);
+      if (!job) return;
+      this.observer.transitioned(transitions[i]!, job);
+      freed ||= freedKey(transitions[i]!) !== null;
     });
     this.published(results.filter((job): job is JobRecord => job !== undefined));
+    // The jobs the slot lets go were pending all along and publish nothing themselves.
+    if (freed) this.feed.publish([{ jobId: "", state: "pending", version: 0, tags: [], kind: "slot" }]);
     return results;
   }
 

@@ -94,6 +94,13 @@ export function initialState(runAt: number | null, hasParent: boolean, now: numb
 export function planSubmit(body: SubmitJob, key: string | null, defaults: JobDefaults, now: number): NewJob {
   checkSpec(body.spec, body.inputs ?? {});
   checkBackoff(body.backoff);
+  if (body.concurrency_limit !== undefined && body.concurrency_key === undefined) {
+    throw new FlowyError(
+      "invalid-request",
+      "concurrency_limit is set but concurrency_key is not",
+      'A limit counts the running jobs of one key: add one, e.g. "concurrency_key": "customer-42".',
+    );
+  }
   const runAt = parseRunAt(body.run_at);
   return {
     id: newJobId(now),
@@ -110,6 +117,8 @@ export function planSubmit(body: SubmitJob, key: string | null, defaults: JobDef
     leaseS: body.lease_s ?? defaults.leaseS,
     runAt,
     parentId: body.parent_id ?? null,
+    concurrencyKey: body.concurrency_key ?? null,
+    concurrencyLimit: body.concurrency_limit ?? null,
     idempotencyKey: key,
     requestHash: key === null ? null : requestHash(body),
     createdAt: now,

@@ -4,7 +4,16 @@
  * strings, so every reader accepts either form.
  */
 import type { JobState } from "../../shared/states.ts";
-import type { ApiKeyRecord, HistoryRecord, JobPatch, JobRecord, NewJob, WorkerRecord } from "./store.ts";
+import type {
+  ApiKeyRecord,
+  ConcurrencyLimitRecord,
+  HistoryRecord,
+  JobPatch,
+  JobRecord,
+  NewJob,
+  PausedTagRecord,
+  WorkerRecord,
+} from "./store.ts";
 
 type Row = Record<string, unknown>;
 
@@ -40,6 +49,8 @@ export function rowToJob(row: Row): JobRecord {
     leaseS: num(row.lease_s),
     runAt: numOrNull(row.run_at),
     parentId: strOrNull(row.parent_id),
+    concurrencyKey: strOrNull(row.concurrency_key),
+    concurrencyLimit: numOrNull(row.concurrency_limit),
     idempotencyKey: strOrNull(row.idempotency_key),
     requestHash: strOrNull(row.request_hash),
     workerId: strOrNull(row.worker_id),
@@ -94,6 +105,8 @@ const COLUMN_OF: Record<string, string> = {
   leaseS: "lease_s",
   runAt: "run_at",
   parentId: "parent_id",
+  concurrencyKey: "concurrency_key",
+  concurrencyLimit: "concurrency_limit",
   idempotencyKey: "idempotency_key",
   requestHash: "request_hash",
   workerId: "worker_id",
@@ -146,6 +159,14 @@ export function rowToWorker(row: Row): WorkerRecord {
     running: num(row.running ?? 0),
     drainRequestedAt: numOrNull(row.drain_requested_at),
   };
+}
+
+export function rowToLimit(row: Row): ConcurrencyLimitRecord {
+  return { pattern: String(row.pattern), concurrency: num(row.concurrency) };
+}
+
+export function rowToPausedTag(row: Row): PausedTagRecord {
+  return { tag: String(row.tag), pausedAt: num(row.paused_at) };
 }
 
 export function rowToApiKey(row: Row): ApiKeyRecord {

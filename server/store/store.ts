@@ -10,7 +10,14 @@
  */
 import type { Task } from "../../shared/protocol.ts";
 import type { JobState } from "../../shared/states.ts";
-import type { ApiKeyRecord, HistoryRecord, JobRecord, WorkerRecord } from "../model/records.ts";
+import type {
+  ApiKeyRecord,
+  ConcurrencyLimitRecord,
+  HistoryRecord,
+  JobRecord,
+  PausedTagRecord,
+  WorkerRecord,
+} from "../model/records.ts";
 import type { JobFilter } from "./job-search.ts";
 
 export type { JobFilter, JobSort, SearchCursor, SortOrder } from "./job-search.ts";
@@ -18,10 +25,12 @@ import type { BundleStore } from "./bundle-store.ts";
 
 export type {
   ApiKeyRecord,
+  ConcurrencyLimitRecord,
   HistoryRecord,
   JobError,
   JobRecord,
   JobResult,
+  PausedTagRecord,
   WorkerRecord,
 } from "../model/records.ts";
 
@@ -120,8 +129,9 @@ export interface Store {
   countJobs(filter: Omit<JobFilter, "limit">): Promise<number>;
 
   /**
-   * Leases up to `capacity` pending jobs whose tags the worker has, highest priority first, then
-   * oldest — or, for a claim id already used by this worker, answers with the jobs it leased.
+   * Leases up to `capacity` pending jobs whose tags the worker has and none of which is paused,
+   * and whose concurrency key (if any) has a free slot — never more of one key than its limit,
+   * across every claim at once — highest priority first, then oldest — or, for a claim id already used by this worker, answers with the jobs it leased.
    */
   claimJobs(req: ClaimRequest): Promise<JobRecord[]>;
   /** Applies each transition whose guard holds, all in one transaction; undefined where it did not. */
@@ -207,6 +217,24 @@ export interface Store {
    * and logs, oldest first; returns how many. This is retention, not the `deleted` state.
    */
   purgeFinished(before: number, limit: number): Promise<number>;
+
+  /** Pauses claims of jobs carrying `tag`; pausing it again keeps the first pause's time. */
+  pauseTag(tag: string, now: number): Promise<PausedTagRecord>;
+  /** Lets jobs carrying `tag` be claimed again; false when it was not paused. */
+  resumeTag(tag: string): Promise<boolean>;
+  /** Paused tags, in tag order. */
+  listPausedTags(): Promise<PausedTagRecord[]>;
+
+  /** Declares (or changes) the limit of the concurrency keys `pattern` matches. */
+  setLimit(limit: ConcurrencyLimitRecord): Promise<ConcurrencyLimitRecord>;
+  /** False when no limit was declared for `pattern`. */
+  deleteLimit(pattern: string): Promise<boolean>;
+  /** Declared limits, in pattern order. */
+  listLimits(): Promise<ConcurrencyLimitRecord[]>;
+  /** The leased (running or cancelling) jobs of a concurrency key, oldest first. */
+  leasedWithKey(key: string): Promise<JobRecord[]>;
+  /** How many pending jobs come before this one in claim order (higher priority, then older). */
+  countPendingAhead(priority: number, id: string): Promise<number>;
 
   /** Stores a new API key; refuses a name already used by an active key. */
   insertApiKey(key: ApiKeyRecord): Promise<ApiKeyRecord>;

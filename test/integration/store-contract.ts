@@ -11,6 +11,7 @@ import { cursorAt } from "../../server/store/job-search.ts";
 import type { JobFilter, JobRecord, NewJob, SearchCursor, Store } from "../../server/store/store.ts";
 import { checkingSqlTransitions, type SeenTransition } from "../helpers/sql-transitions.ts";
 import { describeBundleStoreContract } from "./bundle-store-contract.ts";
+import { describeLimitsContract } from "./store-contract-limits.ts";
 
 export type StoreFactory = () => Promise<Store>;
 
@@ -33,6 +34,8 @@ export function newJob(overrides: Partial<NewJob> = {}): NewJob {
     leaseS: 30,
     runAt: null,
     parentId: null,
+    concurrencyKey: null,
+    concurrencyLimit: null,
     idempotencyKey: null,
     requestHash: null,
     workerId: null,
@@ -73,6 +76,8 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
           to: overrides.state ?? "pending",
         })
       ).job;
+
+    describeLimitsContract({ store: () => store, insert });
 
     it("stores a job and reads it back whole", async () => {
       const job = await insert({

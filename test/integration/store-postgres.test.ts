@@ -4,6 +4,7 @@ import { PostgresStore } from "../../server/store/postgres/postgres-store.ts";
 import { CLAIM_BODY } from "../../server/store/postgres/job-statements.ts";
 import { explainPgClaim, pgClaimFunction } from "../helpers/query-plans.ts";
 import { adminQuery, describePg, freshSchemaUrl } from "../helpers/pg.ts";
+import { checkClaimRaces } from "./store-concurrency-race.ts";
 import { describeStoreContract, newJob } from "./store-contract.ts";
 
 describePg("PostgreSQL store", () => {
@@ -36,9 +37,15 @@ describePg("PostgreSQL store", () => {
       expect(plan).toMatch(/Index Scan using jobs_claim on jobs/);
       expect(plan).toMatch(/LockRows/);
       expect(plan).not.toMatch(/Seq Scan on jobs/);
-      // The only sort node is the outer one, of the claimed rows (at most capacity), into claim order.
-      expect(plan.match(/^(\s*->)?\s*Sort {2}\(/gm) ?? []).toHaveLength(1);
+      // Nothing sorts jobs from the table: the sorts are of the claimed rows (at most capacity)
+      // into claim order, of the picked rows by concurrency key, and of the few declared limits.
+      const sortKeys = [...plan.matchAll(/Sort {2}\(.*\n\s*Sort Key: (.*)/g)].map((m) => m[1]);
+      expect(sortKeys.length).toBeGreaterThan(0);
+      for (const key of sortKeys)
+        expect(key).toMatch(/^(claimed\.priority DESC|picked\.ck,|\(\(l(_\d+)?\.pattern = )/);
       expect(plan).toMatch(/^Sort {2}\(/);
+      // The counter rows of the wanted keys are found by key, not by walking every key's row.
+      expect(plan).toMatch(/Index Cond: \(key = ANY \(\$\d+\)\)/);
     });
 
     it("claims through flowy_claim, whose body is the statement the plan test explains", async () => {
@@ -49,6 +56,22 @@ describePg("PostgreSQL store", () => {
       expect(squash(source)).toContain(squash(CLAIM_BODY));
       expect(settings).toEqual(["enable_sort=off", "enable_bitmapscan=off", "jit=off"]);
     });
+
+    it("keeps every key within its limit when claims race on two replicas (property)", async () => {
+      const { url } = freshSchemaUrl();
+      const replicas = [
+        await PostgresStore.open({ url, poolSize: 4 }),
+        await PostgresStore.open({ url, poolSize: 4 }),
+      ];
+      try {
+        await checkClaimRaces(replicas, async (store, job) => {
+          const submit = { event: "submit", from: null, to: "pending" } as const;
+          return (await store.insertJob(newJob(job), submit)).job;
+        });
+      } finally {
+        await Promise.all(replicas.map((r) => r.close()));
+      }
+    }, 120_000);
 
     it("keeps working after the database drops its connections", async () => {
       const store = await PostgresStore.open({ url: freshSchemaUrl().url, poolSize: 2 });

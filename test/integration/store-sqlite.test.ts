@@ -17,7 +17,11 @@ describe("SQLite store specifics", () => {
     await new SqliteStore({ path }).close();
     const plan = explainSqliteClaim(path);
     expect(plan).toMatch(/USING INDEX jobs_claim/);
-    expect(plan).not.toMatch(/TEMP B-TREE FOR ORDER BY/);
+    // Sorts only of the few declared limits and of the picked rows (at most capacity) by key.
+    const lines = plan.split("\n");
+    lines.forEach((line, i) => {
+      if (/TEMP B-TREE FOR ORDER BY/.test(line)) expect(lines[i - 1]).toMatch(/^SCAN (l|\(subquery-\d+\))$/);
+    });
     expect(plan).not.toMatch(/SCAN jobs(?! USING)/);
   });
 

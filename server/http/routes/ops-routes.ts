@@ -2,7 +2,7 @@
 import type { FastifyInstance } from "fastify";
 import { StatsSchema, WorkersResponse } from "../../../shared/protocol.ts";
 import type { Services } from "../services.ts";
-import { toWireWorker } from "../wire.ts";
+import { toWirePausedTag, toWireWorker } from "../wire.ts";
 
 export function registerStatsRoutes(app: FastifyInstance, services: Services): void {
   app.get(
@@ -10,13 +10,14 @@ export function registerStatsRoutes(app: FastifyInstance, services: Services): v
     {
       schema: {
         tags: ["ops"],
-        summary: "Job counts by state and pending jobs by tags",
+        summary: "Job counts by state, pending jobs by tags, workers, paused tags",
         response: { 200: StatsSchema },
       },
     },
     async () => {
       const stats = await services.jobs.stats();
       const workers = (await services.jobs.workers()).map((w) => toWireWorker(w, services.clock()));
+      const paused = await services.pauses.list();
       return {
         states: stats.states,
         queues: stats.queues,
@@ -24,6 +25,7 @@ export function registerStatsRoutes(app: FastifyInstance, services: Services): v
           active: workers.filter((w) => w.status === "active").length,
           lost: workers.filter((w) => w.status === "lost").length,
         },
+        paused_tags: paused.map(toWirePausedTag),
       };
     },
   );

@@ -5,6 +5,7 @@
  * every value as a parameter. Times are epoch ms; `now` always comes from the caller.
  */
 import { ENDED, LEASED, TERMINAL } from "../state-sql.ts";
+import { DEFAULT_CONCURRENCY } from "../../model/concurrency.ts";
 import { sql, type Statement } from "./pg-executor.ts";
 
 interface HistoryValues {
@@ -35,13 +36,30 @@ function historyFrom(source: string, v: HistoryValues): string {
  * cost past jit_above_cost, and compiling costs ~0.3 s for a statement that runs in 1 ms.
  */
 
+/**
+ * A keyed candidate's limit (concurrency.ts: its own, else the most specific declared pattern,
+ * else 1) and how many of its key's jobs are leased (the counter concurrency_slots keeps).
+ */
+const KEY_LIMIT = `coalesce(jobs.concurrency_limit,
+      (SELECT l.concurrency FROM concurrency_limits l
+       WHERE jobs.concurrency_key LIKE replace(replace(l.pattern, '_', '\\_'), '*', '%')
+       ORDER BY l.pattern = jobs.concurrency_key DESC, length(l.pattern) DESC LIMIT 1), ${DEFAULT_CONCURRENCY})`;
+const KEY_HELD =
+  "coalesce((SELECT s.running FROM concurrency_slots s WHERE s.key = jobs.concurrency_key), 0)";
+
 // $1 worker id, $2 the worker's tags (jsonb array), $3 capacity, $4 now, $5 claim id (or null),
 // $6 whether the worker sent this claim before, $7 the worker's kill grace in ms (or null).
 // One statement per batch: lock up to $3 pending jobs in claim order (skipping rows another claim
-// holds), lease each with a fresh token, record the claims, return them in claim order. The
-// partial index jobs_claim is walked in order, so the cost does not grow with the queue. A claim
-// id this worker already used answers with the jobs that claim leased (still held) instead, their
-// leases renewed (version + 1, which fences off a release decided on the lost answer).
+// holds, jobs carrying a paused tag — the paused set is read once per claim — and jobs whose
+// concurrency key has no free slot), lease each with a fresh token, record the claims, return
+// them in claim order. The partial index jobs_claim is walked in order, so the cost does not grow
+// with the queue. A claim id this worker already used answers with the jobs that claim leased
+// (still held) instead, their leases renewed (version + 1, which fences off a release decided on
+// the lost answer).
+// Concurrency keys: of each key, at most its free slots are kept (rank within the key); then the
+// key's counter row is locked (in key order: no deadlock between claims) and raised only if it
+// still has room — the UPDATE re-checks the row as committed by any claim that got there first,
+// on any replica — and jobs of a key whose raise failed are left pending.
 export const CLAIM_BODY = `
   WITH earlier AS (
     UPDATE jobs SET lease_expires_at = $4 + trunc(lease_s * 1000)::bigint, updated_at = $4,
@@ -49,11 +67,28 @@ export const CLAIM_BODY = `
     WHERE $6::boolean AND claim_id = $5::text AND worker_id = $1 AND state IN ${LEASED}
     RETURNING *
   ), picked AS MATERIALIZED (
-    SELECT id FROM jobs
+    SELECT id, priority, concurrency_key AS ck,
+      CASE WHEN concurrency_key IS NULL THEN NULL ELSE ${KEY_LIMIT} END AS lim,
+      CASE WHEN concurrency_key IS NULL THEN NULL ELSE ${KEY_HELD} END AS held
+    FROM jobs
     WHERE state = 'pending' AND tags <@ $2::jsonb AND NOT EXISTS (SELECT 1 FROM earlier)
+      AND NOT tags ?| (SELECT coalesce(array_agg(tag), '{}') FROM paused_tags)
+      AND (concurrency_key IS NULL OR ${KEY_HELD} < ${KEY_LIMIT})
     ORDER BY priority DESC, id
     LIMIT $3
     FOR UPDATE SKIP LOCKED
+  ), ranked AS (
+    SELECT id, ck, lim - held AS free, row_number() OVER (PARTITION BY ck ORDER BY priority DESC, id) AS rank,
+      lim FROM picked
+  ), wanted AS (
+    SELECT ck, count(*)::integer AS n, min(lim) AS lim FROM ranked
+    WHERE ck IS NOT NULL AND rank <= free GROUP BY ck
+  ), slots AS (
+    SELECT key FROM concurrency_slots WHERE key = ANY (ARRAY(SELECT ck FROM wanted)) ORDER BY key FOR UPDATE
+  ), granted AS (
+    UPDATE concurrency_slots s SET running = s.running + w.n FROM wanted w
+    WHERE s.key = w.ck AND s.key IN (SELECT key FROM slots) AND s.running + w.n <= w.lim
+    RETURNING s.key
   ), claimed AS (
     UPDATE jobs SET
       state = 'running', attempt = attempt + 1, worker_id = $1, claim_id = $5::text,
@@ -62,7 +97,8 @@ export const CLAIM_BODY = `
       deadline_at = CASE WHEN timeout_s IS NULL THEN NULL ELSE $4 + trunc(timeout_s * 1000)::bigint END,
       started_at = $4, updated_at = $4, finished_at = NULL, result = NULL, error = NULL,
       tasks = NULL, reported = NULL, version = version + 1
-    WHERE id IN (SELECT id FROM picked)
+    WHERE id IN (
+      SELECT id FROM ranked WHERE ck IS NULL OR (rank <= free AND ck IN (SELECT key FROM granted)))
     RETURNING *
   ), history AS (
     ${historyFrom("claimed", { at: "$4", from: "'pending'", to: "'running'", event: "'claim'", reason: "NULL", worker: "$1" })}
@@ -218,10 +254,37 @@ export const REVOKE_API_KEY = sql(
 // $1 name, $2 now.
 export const TOUCH_API_KEY = sql("UPDATE api_keys SET last_used_at = $2 WHERE name = $1");
 
+// $1 tag, $2 now: pausing a paused tag keeps its first time.
+export const PAUSE_TAG = sql(`
+  INSERT INTO paused_tags (tag, paused_at) VALUES ($1, $2)
+  ON CONFLICT (tag) DO UPDATE SET tag = excluded.tag RETURNING *`);
+// $1 tag: returns the row when it was paused.
+export const RESUME_TAG = sql("DELETE FROM paused_tags WHERE tag = $1 RETURNING tag");
+// $1 pattern, $2 concurrency.
+export const SET_LIMIT = sql(`
+  INSERT INTO concurrency_limits (pattern, concurrency) VALUES ($1, $2)
+  ON CONFLICT (pattern) DO UPDATE SET concurrency = excluded.concurrency RETURNING *`);
+// $1 pattern: returns the row when a limit was declared.
+export const DELETE_LIMIT = sql("DELETE FROM concurrency_limits WHERE pattern = $1 RETURNING pattern");
+// $1 key: its leased jobs, oldest first.
+export const LEASED_WITH_KEY = sql(
+  `SELECT * FROM jobs WHERE concurrency_key = $1 AND state IN ${LEASED} ORDER BY id`,
+);
+// $1 priority, $2 id: pending jobs before this one in claim order (walks jobs_claim up to it).
+export const COUNT_PENDING_AHEAD = sql(
+  `SELECT count(*) AS n FROM jobs
+   WHERE state = 'pending' AND (priority > $1 OR (priority = $1 AND id < $2))`,
+);
+// No parameters: declared limits, in pattern order.
+export const LIST_LIMITS = sql("SELECT * FROM concurrency_limits ORDER BY pattern");
+// No parameters: paused tags, in tag order.
+export const LIST_PAUSED_TAGS = sql("SELECT * FROM paused_tags ORDER BY tag");
+
 /**
  * $1…$n the job's columns in `columns` order, then $n+1…$n+6 the history row (from, to, event,
  * reason, worker id — at is the job's created_at). Inserts the job with version 1 unless its
- * idempotency key is taken (then no row comes back), and records the submit.
+ * idempotency key is taken (then no row comes back), records the submit, and makes sure a keyed
+ * job's key has its counter row (the claim raises it).
  */
 export function insertJob(columns: string[]): Statement {
   const n = columns.length;
@@ -234,6 +297,9 @@ export function insertJob(columns: string[]): Statement {
       RETURNING *
     ), history AS (
       ${historyFrom("inserted", { at: "created_at", from: h(1), to: h(2), event: h(3), reason: h(4), worker: h(5) })}
+    ), slot AS (
+      INSERT INTO concurrency_slots (key) SELECT concurrency_key FROM inserted
+      WHERE concurrency_key IS NOT NULL ON CONFLICT (key) DO NOTHING
     )
     SELECT * FROM inserted`);
 }
@@ -256,10 +322,13 @@ const PATCH_COLUMN_TYPES: Record<string, string> = {
 };
 
 /**
- * $1 a jsonb array of {id, version, <columns>, h_from, h_to, h_event, h_reason, h_worker}, one per
- * transition (ids distinct), $2 now. Applies every patch whose version still holds, with its
- * history row, in one statement and one round trip; returns the ids it applied. Rows are locked in
- * id order first, so two batches over the same jobs wait for each other instead of deadlocking.
+ * $1 a jsonb array of {id, version, <columns>, h_from, h_to, h_event, h_reason, h_worker, freed},
+ * one per transition (ids distinct), $2 now. Applies every patch whose version still holds, with
+ * its history row, in one statement and one round trip; returns the ids it applied. Rows are
+ * locked in id order first, so two batches over the same jobs wait for each other instead of
+ * deadlocking. `freed` names the concurrency key whose slot an applied transition gives back (a
+ * keyed job leaving the leased states): its counter is lowered, counter rows locked in key order
+ * as the claim locks them.
  */
 export function applyTransitionBatch(columns: string[]): Statement {
   const typed = columns.map((column) => {
@@ -270,7 +339,7 @@ export function applyTransitionBatch(columns: string[]): Statement {
   return sql(`
     WITH v AS (
       SELECT * FROM jsonb_to_recordset($1::jsonb) AS v(id text, version integer, ${[...typed, ""].join(", ")}
-        h_from text, h_to text, h_event text, h_reason text, h_worker text)
+        h_from text, h_to text, h_event text, h_reason text, h_worker text, freed text)
     ), locked AS (
       SELECT jobs.id FROM jobs JOIN v ON jobs.id = v.id AND jobs.version = v.version
       ORDER BY jobs.id FOR UPDATE OF jobs
@@ -282,6 +351,14 @@ export function applyTransitionBatch(columns: string[]): Statement {
       INSERT INTO job_history (job_id, at, from_state, to_state, event, reason, worker_id, attempt)
       SELECT u.id, $2, v.h_from, v.h_to, v.h_event, v.h_reason, v.h_worker, u.attempt
       FROM updated u JOIN v ON v.id = u.id WHERE v.h_event IS NOT NULL
+    ), freed AS (
+      SELECT v.freed AS key, count(*)::integer AS n FROM updated u JOIN v ON v.id = u.id
+      WHERE v.freed IS NOT NULL GROUP BY v.freed
+    ), freed_slots AS (
+      SELECT key FROM concurrency_slots WHERE key = ANY (ARRAY(SELECT key FROM freed)) ORDER BY key FOR UPDATE
+    ), released AS (
+      UPDATE concurrency_slots s SET running = s.running - f.n FROM freed f
+      WHERE s.key = f.key AND s.key IN (SELECT key FROM freed_slots)
     )
     SELECT id FROM updated`);
 }

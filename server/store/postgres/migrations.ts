@@ -347,4 +347,202 @@ export const PG_MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    version: 13,
+    name: "paused tags",
+    sql: `
+      -- Tags whose jobs claims pass over (pause/resume). Few rows: the claim reads them once.
+      CREATE TABLE paused_tags (
+        tag text PRIMARY KEY,
+        paused_at bigint NOT NULL
+      );
+      -- flowy_claim as in migration 6, and it passes over jobs carrying a paused tag (?|: any of
+      -- the paused tags is an element of the job's tags). Body = CLAIM_BODY in job-statements.ts.
+      CREATE OR REPLACE FUNCTION flowy_claim(text, jsonb, integer, bigint, text, boolean) RETURNS SETOF jobs
+      LANGUAGE plpgsql
+      SET enable_sort = off SET enable_bitmapscan = off SET jit = off
+      AS $claim$
+      BEGIN
+        RETURN QUERY
+          WITH earlier AS (
+            UPDATE jobs SET lease_expires_at = $4 + trunc(lease_s * 1000)::bigint, updated_at = $4,
+              version = version + 1
+            WHERE $6::boolean AND claim_id = $5::text AND worker_id = $1 AND state IN ('running', 'cancelling')
+            RETURNING *
+          ), picked AS MATERIALIZED (
+            SELECT id FROM jobs
+            WHERE state = 'pending' AND tags <@ $2::jsonb AND NOT EXISTS (SELECT 1 FROM earlier)
+              AND NOT tags ?| (SELECT coalesce(array_agg(tag), '{}') FROM paused_tags)
+            ORDER BY priority DESC, id
+            LIMIT $3
+            FOR UPDATE SKIP LOCKED
+          ), claimed AS (
+            UPDATE jobs SET
+              state = 'running', attempt = attempt + 1, worker_id = $1, claim_id = $5::text,
+              lease_token = replace(gen_random_uuid()::text, '-', ''),
+              lease_expires_at = $4 + trunc(lease_s * 1000)::bigint,
+              deadline_at = CASE WHEN timeout_s IS NULL THEN NULL ELSE $4 + trunc(timeout_s * 1000)::bigint END,
+              started_at = $4, updated_at = $4, finished_at = NULL, result = NULL, error = NULL,
+              tasks = NULL, reported = NULL, version = version + 1
+            WHERE id IN (SELECT id FROM picked)
+            RETURNING *
+          ), history AS (
+            INSERT INTO job_history (job_id, at, from_state, to_state, event, reason, worker_id, attempt)
+            SELECT id, ($4)::bigint, ('pending')::text, ('running')::text, ('claim')::text,
+              (NULL)::text, ($1)::text, attempt FROM claimed
+          )
+          SELECT * FROM claimed UNION ALL SELECT * FROM earlier ORDER BY priority DESC, id;
+      END
+      $claim$;
+    `,
+  },
+  {
+    version: 14,
+    name: "concurrency keys and limits",
+    sql: `
+      ALTER TABLE jobs ADD COLUMN concurrency_key text, ADD COLUMN concurrency_limit integer;
+      -- Declared limits: a glob pattern of keys (customer-*) and how many of a key's jobs run at once.
+      CREATE TABLE concurrency_limits (
+        pattern text PRIMARY KEY,
+        concurrency integer NOT NULL
+      );
+      -- How many of each key's jobs are leased. Raised by the claim that leases them and lowered by
+      -- the transition that ends their lease, each in its own statement's transaction; its row lock
+      -- is what makes claims on different replicas take a key's slots one after the other.
+      CREATE TABLE concurrency_slots (
+        key text PRIMARY KEY,
+        running integer NOT NULL DEFAULT 0
+      );
+      -- flowy_claim as in migration 7, and it leaves a job pending while its key has no free slot.
+      -- Body = CLAIM_BODY in job-statements.ts (a test keeps them equal).
+      CREATE OR REPLACE FUNCTION flowy_claim(text, jsonb, integer, bigint, text, boolean) RETURNS SETOF jobs
+      LANGUAGE plpgsql
+      SET enable_sort = off SET enable_bitmapscan = off SET jit = off
+      AS $claim$
+      BEGIN
+        RETURN QUERY
+        WITH earlier AS (
+          UPDATE jobs SET lease_expires_at = $4 + trunc(lease_s * 1000)::bigint, updated_at = $4,
+            version = version + 1
+          WHERE $6::boolean AND claim_id = $5::text AND worker_id = $1 AND state IN ('running', 'cancelling')
+          RETURNING *
+        ), picked AS MATERIALIZED (
+          SELECT id, priority, concurrency_key AS ck,
+            CASE WHEN concurrency_key IS NULL THEN NULL ELSE coalesce(jobs.concurrency_limit,
+            (SELECT l.concurrency FROM concurrency_limits l
+             WHERE jobs.concurrency_key LIKE replace(replace(l.pattern, '_', '\\_'), '*', '%')
+             ORDER BY l.pattern = jobs.concurrency_key DESC, length(l.pattern) DESC LIMIT 1), 1) END AS lim,
+            CASE WHEN concurrency_key IS NULL THEN NULL ELSE coalesce((SELECT s.running FROM concurrency_slots s WHERE s.key = jobs.concurrency_key), 0) END AS held
+          FROM jobs
+          WHERE state = 'pending' AND tags <@ $2::jsonb AND NOT EXISTS (SELECT 1 FROM earlier)
+            AND NOT tags ?| (SELECT coalesce(array_agg(tag), '{}') FROM paused_tags)
+            AND (concurrency_key IS NULL OR coalesce((SELECT s.running FROM concurrency_slots s WHERE s.key = jobs.concurrency_key), 0) < coalesce(jobs.concurrency_limit,
+            (SELECT l.concurrency FROM concurrency_limits l
+             WHERE jobs.concurrency_key LIKE replace(replace(l.pattern, '_', '\\_'), '*', '%')
+             ORDER BY l.pattern = jobs.concurrency_key DESC, length(l.pattern) DESC LIMIT 1), 1))
+          ORDER BY priority DESC, id
+          LIMIT $3
+          FOR UPDATE SKIP LOCKED
+        ), ranked AS (
+          SELECT id, ck, lim - held AS free, row_number() OVER (PARTITION BY ck ORDER BY priority DESC, id) AS rank,
+            lim FROM picked
+        ), wanted AS (
+          SELECT ck, count(*)::integer AS n, min(lim) AS lim FROM ranked
+          WHERE ck IS NOT NULL AND rank <= free GROUP BY ck
+        ), slots AS (
+          SELECT key FROM concurrency_slots WHERE key = ANY (ARRAY(SELECT ck FROM wanted)) ORDER BY key FOR UPDATE
+        ), granted AS (
+          UPDATE concurrency_slots s SET running = s.running + w.n FROM wanted w
+          WHERE s.key = w.ck AND s.key IN (SELECT key FROM slots) AND s.running + w.n <= w.lim
+          RETURNING s.key
+        ), claimed AS (
+          UPDATE jobs SET
+            state = 'running', attempt = attempt + 1, worker_id = $1, claim_id = $5::text,
+            lease_token = replace(gen_random_uuid()::text, '-', ''),
+            lease_expires_at = $4 + trunc(lease_s * 1000)::bigint,
+            deadline_at = CASE WHEN timeout_s IS NULL THEN NULL ELSE $4 + trunc(timeout_s * 1000)::bigint END,
+            started_at = $4, updated_at = $4, finished_at = NULL, result = NULL, error = NULL,
+            tasks = NULL, reported = NULL, version = version + 1
+          WHERE id IN (
+            SELECT id FROM ranked WHERE ck IS NULL OR (rank <= free AND ck IN (SELECT key FROM granted)))
+          RETURNING *
+        ), history AS (
+          INSERT INTO job_history (job_id, at, from_state, to_state, event, reason, worker_id, attempt)
+          SELECT id, ($4)::bigint, ('pending')::text, ('running')::text, ('claim')::text,
+            (NULL)::text, ($1)::text, attempt FROM claimed
+        )
+        SELECT * FROM claimed UNION ALL SELECT * FROM earlier ORDER BY priority DESC, id;
+      END
+      $claim$;
+    `,
+  },
+  {
+    version: 15,
+    name: "one claim: fencing, kill grace, paused tags and concurrency keys",
+    sql: `
+      -- The claims of migrations 10, 13 and 14 were written side by side; this is all of them in
+      -- one function (the seven-parameter one of migration 10), and the six-parameter one that
+      -- migrations 13 and 14 replaced is dropped. Body = CLAIM_BODY in job-statements.ts.
+      DROP FUNCTION IF EXISTS flowy_claim(text, jsonb, integer, bigint, text, boolean);
+      CREATE OR REPLACE FUNCTION flowy_claim(text, jsonb, integer, bigint, text, boolean, bigint) RETURNS SETOF jobs
+      LANGUAGE plpgsql
+      SET enable_sort = off SET enable_bitmapscan = off SET jit = off
+      AS $claim$
+      BEGIN
+        RETURN QUERY
+        WITH earlier AS (
+          UPDATE jobs SET lease_expires_at = $4 + trunc(lease_s * 1000)::bigint, updated_at = $4,
+            version = version + 1
+          WHERE $6::boolean AND claim_id = $5::text AND worker_id = $1 AND state IN ('running', 'cancelling')
+          RETURNING *
+        ), picked AS MATERIALIZED (
+          SELECT id, priority, concurrency_key AS ck,
+            CASE WHEN concurrency_key IS NULL THEN NULL ELSE coalesce(jobs.concurrency_limit,
+            (SELECT l.concurrency FROM concurrency_limits l
+             WHERE jobs.concurrency_key LIKE replace(replace(l.pattern, '_', '\\_'), '*', '%')
+             ORDER BY l.pattern = jobs.concurrency_key DESC, length(l.pattern) DESC LIMIT 1), 1) END AS lim,
+            CASE WHEN concurrency_key IS NULL THEN NULL ELSE coalesce((SELECT s.running FROM concurrency_slots s WHERE s.key = jobs.concurrency_key), 0) END AS held
+          FROM jobs
+          WHERE state = 'pending' AND tags <@ $2::jsonb AND NOT EXISTS (SELECT 1 FROM earlier)
+            AND NOT tags ?| (SELECT coalesce(array_agg(tag), '{}') FROM paused_tags)
+            AND (concurrency_key IS NULL OR coalesce((SELECT s.running FROM concurrency_slots s WHERE s.key = jobs.concurrency_key), 0) < coalesce(jobs.concurrency_limit,
+            (SELECT l.concurrency FROM concurrency_limits l
+             WHERE jobs.concurrency_key LIKE replace(replace(l.pattern, '_', '\\_'), '*', '%')
+             ORDER BY l.pattern = jobs.concurrency_key DESC, length(l.pattern) DESC LIMIT 1), 1))
+          ORDER BY priority DESC, id
+          LIMIT $3
+          FOR UPDATE SKIP LOCKED
+        ), ranked AS (
+          SELECT id, ck, lim - held AS free, row_number() OVER (PARTITION BY ck ORDER BY priority DESC, id) AS rank,
+            lim FROM picked
+        ), wanted AS (
+          SELECT ck, count(*)::integer AS n, min(lim) AS lim FROM ranked
+          WHERE ck IS NOT NULL AND rank <= free GROUP BY ck
+        ), slots AS (
+          SELECT key FROM concurrency_slots WHERE key = ANY (ARRAY(SELECT ck FROM wanted)) ORDER BY key FOR UPDATE
+        ), granted AS (
+          UPDATE concurrency_slots s SET running = s.running + w.n FROM wanted w
+          WHERE s.key = w.ck AND s.key IN (SELECT key FROM slots) AND s.running + w.n <= w.lim
+          RETURNING s.key
+        ), claimed AS (
+          UPDATE jobs SET
+            state = 'running', attempt = attempt + 1, worker_id = $1, claim_id = $5::text,
+            lease_token = replace(gen_random_uuid()::text, '-', ''), fence = fence + 1, kill_grace_ms = $7::bigint,
+            lease_expires_at = $4 + trunc(lease_s * 1000)::bigint,
+            deadline_at = CASE WHEN timeout_s IS NULL THEN NULL ELSE $4 + trunc(timeout_s * 1000)::bigint END,
+            started_at = $4, updated_at = $4, finished_at = NULL, result = NULL, error = NULL,
+            tasks = NULL, reported = NULL, version = version + 1
+          WHERE id IN (
+            SELECT id FROM ranked WHERE ck IS NULL OR (rank <= free AND ck IN (SELECT key FROM granted)))
+          RETURNING *
+        ), history AS (
+          INSERT INTO job_history (job_id, at, from_state, to_state, event, reason, worker_id, attempt)
+          SELECT id, ($4)::bigint, ('pending')::text, ('running')::text, ('claim')::text,
+            (NULL)::text, ($1)::text, attempt FROM claimed
+        )
+        SELECT * FROM claimed UNION ALL SELECT * FROM earlier ORDER BY priority DESC, id;
+      END
+      $claim$;
+    `,
+  },
 ];

@@ -14,15 +14,20 @@ import {
   inOrderOf,
   jobToColumns,
   rowToApiKey,
+  rowToPausedTag,
   rowToHistory,
   rowToJob,
+  rowToLimit,
   rowToWorker,
 } from "../job-row.ts";
+import { freedKey } from "../../model/concurrency.ts";
 import { countClauses, type SearchDialect, searchClauses } from "../job-search.ts";
 import { DEFAULT_MAX_LOG_BYTES, joinLogPieces, planLogAppend } from "../log-chunks.ts";
 import type {
   ApiKeyRecord,
+  PausedTagRecord,
   ClaimRequest,
+  ConcurrencyLimitRecord,
   FinishedCount,
   HistoryInput,
   HistoryRecord,
@@ -309,6 +314,41 @@ export class PostgresStore implements Store {
     return { total: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount };
   }
 
+  async pauseTag(tag: string, now: number): Promise<PausedTagRecord> {
+    const [row] = await this.db.write(q.PAUSE_TAG, [tag, now]);
+    return rowToPausedTag(row!);
+  }
+
+  async resumeTag(tag: string): Promise<boolean> {
+    return (await this.db.write(q.RESUME_TAG, [tag])).length > 0;
+  }
+
+  async listPausedTags(): Promise<PausedTagRecord[]> {
+    return (await this.db.read(q.LIST_PAUSED_TAGS)).map(rowToPausedTag);
+  }
+
+  async setLimit(limit: ConcurrencyLimitRecord): Promise<ConcurrencyLimitRecord> {
+    const [row] = await this.db.write(q.SET_LIMIT, [limit.pattern, limit.concurrency]);
+    return rowToLimit(row!);
+  }
+
+  async deleteLimit(pattern: string): Promise<boolean> {
+    return (await this.db.write(q.DELETE_LIMIT, [pattern])).length > 0;
+  }
+
+  async leasedWithKey(key: string): Promise<JobRecord[]> {
+    return (await this.db.read(q.LEASED_WITH_KEY, [key])).map(rowToJob);
+  }
+
+  async countPendingAhead(priority: number, id: string): Promise<number> {
+    const [row] = await this.db.read(q.COUNT_PENDING_AHEAD, [priority, id]);
+    return Number(row?.n ?? 0);
+  }
+
+  async listLimits(): Promise<ConcurrencyLimitRecord[]> {
+    return (await this.db.read(q.LIST_LIMITS)).map(rowToLimit);
+  }
+
   insertApiKey(key: ApiKeyRecord): Promise<ApiKeyRecord> {
     return this.db.transaction(async (tx) => {
       await tx.query(q.FREE_KEY_NAME, [key.name]);
@@ -374,6 +414,8 @@ function batchRow(t: Transition): Record<string, unknown> {
   for (const [field, value] of Object.entries(t.patch)) {
     if (value !== undefined) row[columnOf(field)] = value;
   }
+  const freed = freedKey(t);
+  if (freed !== null) row.freed = freed;
   if (t.history) {
     row.h_from = t.history.from;
     row.h_to = t.history.to;

@@ -272,4 +272,32 @@ export const SQLITE_MIGRATIONS: Array<{ version: number; name: string; sql: stri
       ) STRICT;
     `,
   },
+  {
+    version: 14,
+    name: "paused tags",
+    sql: `
+      -- Tags whose jobs claims pass over (pause/resume). Few rows: the claim reads them once.
+      CREATE TABLE paused_tags (
+        tag TEXT PRIMARY KEY,
+        paused_at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
+  {
+    version: 15,
+    name: "concurrency keys and limits",
+    sql: `
+      -- A job's concurrency key and its own limit; the claim counts the key's leased jobs through
+      -- jobs_key_leased (only keyed, leased jobs are in it: a handful per key).
+      ALTER TABLE jobs ADD COLUMN concurrency_key TEXT;
+      ALTER TABLE jobs ADD COLUMN concurrency_limit INTEGER;
+      CREATE INDEX jobs_key_leased ON jobs (concurrency_key)
+        WHERE state IN ('running', 'cancelling') AND concurrency_key IS NOT NULL;
+      -- Declared limits: a glob pattern of keys (customer-*) and how many of a key's jobs run at once.
+      CREATE TABLE concurrency_limits (
+        pattern TEXT PRIMARY KEY,
+        concurrency INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];

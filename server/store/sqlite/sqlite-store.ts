@@ -6,17 +6,27 @@
 import type { DatabaseSync } from "node:sqlite";
 import type { Task } from "../../../shared/protocol.ts";
 import type { JobState } from "../../../shared/states.ts";
-import { inOrderOf, rowToApiKey, rowToHistory, rowToJob, rowToWorker } from "../job-row.ts";
+import {
+  inOrderOf,
+  rowToApiKey,
+  rowToHistory,
+  rowToJob,
+  rowToLimit,
+  rowToPausedTag,
+  rowToWorker,
+} from "../job-row.ts";
 import { countClauses, type SearchDialect, searchClauses } from "../job-search.ts";
 import { DEFAULT_MAX_LOG_BYTES, joinLogPieces } from "../log-chunks.ts";
 import type {
   ApiKeyRecord,
   ClaimRequest,
+  ConcurrencyLimitRecord,
   FinishedCount,
   HistoryInput,
   JobFilter,
   JobRecord,
   NewJob,
+  PausedTagRecord,
   Store,
   StoreStats,
   Transition,
@@ -258,6 +268,47 @@ export class SqliteStore implements Store {
       (r) => ({ tags: JSON.parse(String(r.tags)) as string[], pending: Number(r.n) }),
     );
     return { states, queues };
+  }
+
+  pauseTag(tag: string, now: number): Promise<PausedTagRecord> {
+    return this.batcher.write(() => this.writes.pauseTag(tag, now));
+  }
+
+  resumeTag(tag: string): Promise<boolean> {
+    return this.batcher.write(() => this.writes.resumeTag(tag));
+  }
+
+  async listPausedTags(): Promise<PausedTagRecord[]> {
+    return this.all("SELECT * FROM paused_tags ORDER BY tag").map(rowToPausedTag);
+  }
+
+  setLimit(limit: ConcurrencyLimitRecord): Promise<ConcurrencyLimitRecord> {
+    return this.batcher.write(() => this.writes.setLimit(limit));
+  }
+
+  deleteLimit(pattern: string): Promise<boolean> {
+    return this.batcher.write(() => this.writes.deleteLimit(pattern));
+  }
+
+  async leasedWithKey(key: string): Promise<JobRecord[]> {
+    return this.all(
+      `SELECT * FROM jobs INDEXED BY jobs_key_leased
+       WHERE concurrency_key = :key AND state IN ${LEASED} ORDER BY id`,
+      { key },
+    ).map(rowToJob);
+  }
+
+  async countPendingAhead(priority: number, id: string): Promise<number> {
+    const row = this.get(
+      `SELECT count(*) AS n FROM jobs INDEXED BY jobs_claim
+       WHERE state = 'pending' AND (priority > :p OR (priority = :p AND id < :id))`,
+      { p: priority, id },
+    );
+    return Number(row?.n ?? 0);
+  }
+
+  async listLimits(): Promise<ConcurrencyLimitRecord[]> {
+    return this.all("SELECT * FROM concurrency_limits ORDER BY pattern").map(rowToLimit);
   }
 
   insertApiKey(key: ApiKeyRecord): Promise<ApiKeyRecord> {

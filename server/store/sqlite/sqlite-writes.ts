@@ -6,20 +6,48 @@
 import type { DatabaseSync, SQLInputValue } from "node:sqlite";
 import { jobIdFloor } from "../../../shared/ids.ts";
 import type { Task } from "../../../shared/protocol.ts";
-import { applyPatch, jobToColumns, patchColumns, rowToApiKey, rowToJob, rowToWorker } from "../job-row.ts";
+import {
+  applyPatch,
+  jobToColumns,
+  patchColumns,
+  rowToApiKey,
+  rowToJob,
+  rowToLimit,
+  rowToPausedTag,
+  rowToWorker,
+} from "../job-row.ts";
 import { planLogAppend } from "../log-chunks.ts";
 import type {
   ApiKeyRecord,
   ClaimRequest,
+  ConcurrencyLimitRecord,
   HistoryInput,
   JobRecord,
   NewJob,
+  PausedTagRecord,
   Transition,
   WorkerRecord,
 } from "../store.ts";
+import { DEFAULT_CONCURRENCY } from "../../model/concurrency.ts";
 import { ENDED, LEASED } from "../state-sql.ts";
 import { Statements } from "./sqlite-connection.ts";
 
+/**
+ * Free slots of a keyed job's concurrency key (its limit, see concurrency.ts, less the key's leased
+ * jobs); NULL for a job without a key. Read per candidate row, through small indexes.
+ */
+const FREE_SLOTS = `CASE WHEN jobs.concurrency_key IS NULL THEN NULL ELSE
+    coalesce(jobs.concurrency_limit,
+      (SELECT l.concurrency FROM concurrency_limits AS l WHERE jobs.concurrency_key GLOB l.pattern
+       ORDER BY l.pattern = jobs.concurrency_key DESC, length(l.pattern) DESC LIMIT 1),
+      ${DEFAULT_CONCURRENCY})
+    - (SELECT count(*) FROM jobs AS r INDEXED BY jobs_key_leased
+       WHERE r.concurrency_key = jobs.concurrency_key AND r.state IN ('running', 'cancelling'))
+  END`;
+
+// Walks jobs_claim in order past jobs the worker lacks tags for, jobs with a paused tag and jobs
+// whose key has no free slot, up to capacity; then keeps, of each key, no more than its free slots
+// (rank within the key), so one batch never over-claims a key either.
 export const CLAIM_SQL = `
   UPDATE jobs SET
     state = 'running', attempt = attempt + 1, worker_id = +:worker_id, claim_id = +:claim_id,
@@ -29,13 +57,20 @@ export const CLAIM_SQL = `
     started_at = +:now, updated_at = +:now, finished_at = NULL, result = NULL, error = NULL,
     tasks = NULL, reported = NULL, version = version + 1
   WHERE id IN (
-    SELECT id FROM jobs INDEXED BY jobs_claim
-    WHERE state = 'pending'
-      AND (tags = '[]' OR NOT EXISTS (
-        SELECT 1 FROM json_each(jobs.tags) AS t
-        WHERE t.value NOT IN (SELECT value FROM json_each(:worker_tags))))
-    ORDER BY priority DESC, id
-    LIMIT +:capacity)
+    SELECT id FROM (
+      SELECT id, free, row_number() OVER (PARTITION BY ck ORDER BY priority DESC, id) AS rank
+      FROM (
+        SELECT id, priority, concurrency_key AS ck, ${FREE_SLOTS} AS free FROM jobs INDEXED BY jobs_claim
+        WHERE state = 'pending'
+          AND (tags = '[]' OR NOT EXISTS (
+            SELECT 1 FROM json_each(jobs.tags) AS t
+            WHERE t.value NOT IN (SELECT value FROM json_each(:worker_tags))))
+          AND (NOT EXISTS (SELECT 1 FROM paused_tags) OR NOT EXISTS (
+            SELECT 1 FROM json_each(jobs.tags) AS p WHERE p.value IN (SELECT tag FROM paused_tags)))
+          AND (jobs.concurrency_key IS NULL OR ${FREE_SLOTS} > 0)
+        ORDER BY priority DESC, id
+        LIMIT +:capacity))
+    WHERE free IS NULL OR rank <= free)
   RETURNING *`;
 
 // Positional: binding by name costs node:sqlite a lookup per value, and this runs once per transition.
@@ -246,6 +281,34 @@ export class SqliteWrites {
   touchWorkers(ids: string[], now: number): void {
     for (const id of ids)
       this.q.stmt("UPDATE workers SET last_seen_at = :now WHERE id = +:id").run({ id, now });
+  }
+
+  pauseTag(tag: string, now: number): PausedTagRecord {
+    const row = this.q.get(
+      `INSERT INTO paused_tags (tag, paused_at) VALUES (:tag, :now)
+       ON CONFLICT (tag) DO UPDATE SET tag = excluded.tag RETURNING *`,
+      { tag, now },
+    )!;
+    return rowToPausedTag(row);
+  }
+
+  setLimit(limit: ConcurrencyLimitRecord): ConcurrencyLimitRecord {
+    const row = this.q.get(
+      `INSERT INTO concurrency_limits (pattern, concurrency) VALUES (:pattern, :concurrency)
+       ON CONFLICT (pattern) DO UPDATE SET concurrency = excluded.concurrency RETURNING *`,
+      { pattern: limit.pattern, concurrency: limit.concurrency },
+    )!;
+    return rowToLimit(row);
+  }
+
+  deleteLimit(pattern: string): boolean {
+    return (
+      this.q.stmt("DELETE FROM concurrency_limits WHERE pattern = :pattern").run({ pattern }).changes > 0
+    );
+  }
+
+  resumeTag(tag: string): boolean {
+    return this.q.stmt("DELETE FROM paused_tags WHERE tag = :tag").run({ tag }).changes > 0;
   }
 
   insertApiKey(key: ApiKeyRecord): ApiKeyRecord {

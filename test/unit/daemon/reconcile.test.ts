@@ -8,6 +8,7 @@ import pino from "pino";
 import { describe, expect, it, onTestFinished } from "vitest";
 import type { RunContext } from "../../../daemon/job-run.ts";
 import { LeaseKeeper } from "../../../daemon/leases/lease-keeper.ts";
+import { processGroupsOnly } from "../../../daemon/process/cgroup.ts";
 import { JobDir } from "../../../daemon/process/job-dir.ts";
 import { identify } from "../../../daemon/process/process-identity.ts";
 import { reconcile } from "../../../daemon/reconcile.ts";
@@ -52,6 +53,7 @@ async function reconcileNothingHeld(root: string) {
     logger: pino({ level: "silent" }),
     killGraceMs: 200,
     now: Date.now,
+    containment: processGroupsOnly,
   } as unknown as RunContext;
   return reconcile({
     client: { running: async () => [] },

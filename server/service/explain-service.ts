@@ -1,0 +1,44 @@
+/** "Why isn't my job running?": reads the facts explain-plan.ts decides on. */
+import { notFound } from "../../shared/errors.ts";
+import { limitFor } from "../model/concurrency.ts";
+import { type JobRecord, WORKER_LOST_AFTER_MS } from "../model/records.ts";
+import type { Store } from "../store/store.ts";
+import type { Clock } from "./clock.ts";
+import { type Explanation, explainJob } from "./explain-plan.ts";
+
+export class ExplainService {
+  private readonly store: Store;
+  private readonly clock: Clock;
+
+  constructor(store: Store, clock: Clock) {
+    this.store = store;
+    this.clock = clock;
+  }
+
+  async explain(id: string): Promise<{ job: JobRecord; explanation: Explanation }> {
+    await this.store.settled?.();
+    const job = await this.store.getJob(id);
+    if (!job) throw notFound("Job", id);
+    const pending = job.state === "pending";
+    const now = this.clock();
+    const [parent, pausedTags, workers, keyFull, ahead] = await Promise.all([
+      job.parentId && job.state === "awaiting" ? this.store.getJob(job.parentId) : undefined,
+      pending ? this.store.listPausedTags().then((p) => p.map((x) => x.tag)) : [],
+      pending ? this.store.listWorkers() : [],
+      pending ? this.keyFull(job) : undefined,
+      pending ? this.store.countPendingAhead(job.priority, job.id) : 0,
+    ]);
+    const liveWorkers = workers.filter((w) => now - w.lastSeenAt <= WORKER_LOST_AFTER_MS);
+    return { job, explanation: explainJob({ job, parent, pausedTags, liveWorkers, keyFull, ahead }) };
+  }
+
+  private async keyFull(job: JobRecord): Promise<{ limit: number; holders: string[] } | undefined> {
+    if (job.concurrencyKey === null) return undefined;
+    const [declared, holders] = await Promise.all([
+      this.store.listLimits(),
+      this.store.leasedWithKey(job.concurrencyKey),
+    ]);
+    const { limit } = limitFor(job, declared);
+    return holders.length >= limit ? { limit, holders: holders.map((h) => h.id) } : undefined;
+  }
+}

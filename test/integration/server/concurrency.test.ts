@@ -1,0 +1,74 @@
+import { describe, expect, it } from "vitest";
+import { get, http, post } from "../../helpers/http.ts";
+import { makeJobSpec } from "../../helpers/jobs.ts";
+import { startServer } from "../../helpers/server.ts";
+
+const del = (url: string) => http("DELETE", url);
+const ids = (res: { body: { jobs: Array<{ id: string }> } }) => res.body.jobs.map((j) => j.id);
+
+/** How many claim attempts the server has made (empty ones too), from its metrics. */
+async function claimAttempts(url: string): Promise<number> {
+  const text = (await get(`${url}/metrics`)).body as string;
+  const line = text.split("\n").find((l) => l.startsWith("flowy_claim_duration_seconds_count "));
+  return line ? Number(line.split(" ")[1]) : 0;
+}
+
+/** Resolves once the server made another claim attempt than `before` (the long poll is waiting). */
+async function nextAttempt(url: string, before: number): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while ((await claimAttempts(url)) === before && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe("concurrency keys over HTTP", () => {
+  it("runs one job of a key at a time by default and shows the key on the job", async () => {
+    const { api } = await startServer();
+    const first = await post(`${api}/jobs`, makeJobSpec({ concurrency_key: "customer-42" }));
+    expect(first.body).toMatchObject({ concurrency_key: "customer-42", concurrency_limit: null });
+    const second = await post(`${api}/jobs`, makeJobSpec({ concurrency_key: "customer-42" }));
+    const claimed = await post(`${api}/jobs/claim`, { worker_id: "w", capacity: 5 });
+    expect(ids(claimed)).toEqual([first.body.id]);
+    expect((await get(`${api}/jobs/${second.body.id}`)).body.state).toBe("pending");
+  });
+
+  it("wakes a long-polling claim when a job of a full key finishes", async () => {
+    const { url, api } = await startServer();
+    const first = await post(`${api}/jobs`, makeJobSpec({ concurrency_key: "k" }));
+    const second = await post(`${api}/jobs`, makeJobSpec({ concurrency_key: "k" }));
+    const [lease] = (await post(`${api}/jobs/claim`, { worker_id: "a", capacity: 1 })).body.jobs;
+    expect(lease.id).toBe(first.body.id);
+    const before = await claimAttempts(url);
+    // Without a wake-up this claim comes back empty when its 20 s pass.
+    const waiting = post(`${api}/jobs/claim`, { worker_id: "b", capacity: 1, wait_s: 20 });
+    await nextAttempt(url, before);
+    await post(`${api}/jobs/${first.body.id}/complete`, { worker_id: "a", lease_token: lease.lease_token });
+    expect(ids(await waiting)).toEqual([second.body.id]);
+  }, 60_000);
+
+  it("declares, lists and deletes limits by pattern, and a raised limit lets waiting jobs go", async () => {
+    const { url, api } = await startServer();
+    for (let i = 0; i < 3; i++) await post(`${api}/jobs`, makeJobSpec({ concurrency_key: "customer-7" }));
+    expect(ids(await post(`${api}/jobs/claim`, { worker_id: "a", capacity: 5 }))).toHaveLength(1);
+    const before = await claimAttempts(url);
+    const waiting = post(`${api}/jobs/claim`, { worker_id: "b", capacity: 5, wait_s: 20 });
+    await nextAttempt(url, before);
+    const set = await post(`${api}/limits`, { key: "customer-*", concurrency: 3 });
+    expect(set.body).toEqual({ key: "customer-*", concurrency: 3 });
+    expect(ids(await waiting)).toHaveLength(2);
+    expect((await get(`${api}/limits`)).body).toEqual({ limits: [{ key: "customer-*", concurrency: 3 }] });
+    expect((await del(`${api}/limits/${encodeURIComponent("customer-*")}`)).status).toBe(204);
+    const again = await del(`${api}/limits/${encodeURIComponent("customer-*")}`);
+    expect(again.status).toBe(404);
+    expect(again.body.hint).toMatch(/limits list/);
+  }, 60_000);
+
+  it("refuses a limit without a key, naming what to add", async () => {
+    const { api } = await startServer();
+    const bad = await post(`${api}/jobs`, makeJobSpec({ concurrency_limit: 2 }));
+    expect(bad.status).toBe(400);
+    expect(bad.body.detail).toMatch(/concurrency_key/);
+    expect((await post(`${api}/limits`, { key: "a b", concurrency: 1 })).status).toBe(400);
+    expect((await post(`${api}/limits`, { key: "a", concurrency: 0 })).status).toBe(400);
+  });
+});
