@@ -13,6 +13,9 @@ import { type ServerProcess, spawnServerProcess } from "../../helpers/server-pro
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Well under the 20 s a parked claim would wait if no NOTIFY woke it. */
+const WOKEN_WELL_BEFORE_MS = 5_000;
+
 /** One round: park a claim on `waiter`, submit on `submitter`; ms from submit sent to claim answered. */
 async function wakeRound(submitter: ServerProcess, waiter: ServerProcess, name: string): Promise<number> {
   let answeredAt = 0;
@@ -47,7 +50,9 @@ describePg("wake-ups across PostgreSQL replicas", () => {
       `submit on A -> claim on B answered: ${summary(latencies)} ` +
         `(rounds: ${latencies.map((ms) => ms.toFixed(1)).join(", ")})\n`,
     );
-    expect(Math.max(...latencies)).toBeLessThan(1_000);
+    // A parked claim waits 20 s; a wake-up by NOTIFY answers far sooner. The bound only has to tell
+    // the two apart, with room for a loaded machine (the measured figures are printed above).
+    expect(Math.max(...latencies)).toBeLessThan(WOKEN_WELL_BEFORE_MS);
   }, 60_000);
 
   it("still wakes replica B after its listening connection was cut", async () => {
@@ -72,6 +77,6 @@ describePg("wake-ups across PostgreSQL replicas", () => {
     }
     const latency = await wakeRound(a, b, "after-reconnect");
     process.stdout.write(`after reconnect, submit on A -> claim on B answered in ${latency.toFixed(1)} ms\n`);
-    expect(latency).toBeLessThan(1_000);
+    expect(latency).toBeLessThan(WOKEN_WELL_BEFORE_MS);
   }, 60_000);
 });
