@@ -5,6 +5,8 @@
  * when it finishes) and when each daemon was stopped or dead (the fault log).
  */
 
+import { isLeased, TERMINAL_STATES, transitionTable } from "../../shared/states.ts";
+
 export interface HistoryEntry {
   event: string;
   worker_id?: string | null;
@@ -39,16 +41,13 @@ export interface Row {
   reportedOnly?: boolean;
 }
 
-const TERMINAL = new Set(["succeeded", "failed", "timed_out", "canceled"]);
-const ENDS_LEASE = new Set([
-  "complete",
-  "fail_retry",
-  "fail_final",
-  "lease_expired_retry",
-  "lease_expired_final",
-  "execution_timeout",
-  "release",
-]);
+const TERMINAL = new Set<string>(TERMINAL_STATES);
+/** Events that end a lease: from a leased state to one that is not (shared/states.ts decides). */
+const ENDS_LEASE = new Set<string>(
+  transitionTable()
+    .filter((t) => isLeased(t.from) && !isLeased(t.to))
+    .map((t) => t.event),
+);
 
 export function parseLedger(text: string): LedgerRun[] {
   const runs = new Map<string, LedgerRun>();
