@@ -15,8 +15,11 @@
  *      then says "E <token> <status>", with SIGPIPE ignored just for that line: a dead daemon
  *      never stops a shim from recording how its job ended.
  *
- * The shim itself takes SIGTERM/SIGINT (`trap :`) so it can record how the command took them;
- * the command gets the default actions back on exec. SIGKILL still takes the whole group.
+ * The shim itself takes SIGTERM/SIGINT (trapped) so it can record how the command took them;
+ * the command gets the default actions back in the subshell. A stop that lands before the
+ * subshell exists is remembered (`t`) and the subshell exits with it (143/130) instead of
+ * starting the command, so a cancel of a starting job never waits out the kill grace.
+ * SIGKILL still takes the whole group.
  * Every value from the job is single-quoted; NUL cannot be passed through a shell (nor exec).
  */
 import type { ClaimedJob } from "../../shared/protocol.ts";
@@ -54,9 +57,10 @@ export function shimScript(spec: ShimSpec): string {
     `{ echo $p >${quote(files.pid)}; } 2>/dev/null || exit 0`,
     "set +C",
     ...(cgroup ? [`{ echo $p >${quote(`${cgroup}/cgroup.procs`)}; } 2>/dev/null`] : []),
-    "trap : TERM INT",
+    // A stop before the exec is remembered, and the subshell ends with it instead of running.
+    "trap 't=143' TERM; trap 't=130' INT",
     `trap '' PIPE; echo "S ${token} $p" >&3; trap - PIPE`,
-    `(cd ${quote(cwd)}${setEnv} && exec ${argv.map(quote).join(" ")} 3>&-)`,
+    `([ -z "$t" ] || exit $t; cd ${quote(cwd)}${setEnv} && exec ${argv.map(quote).join(" ")} 3>&-)`,
     "s=$?",
     `echo $s >${quote(files.exitStatus)}`,
     `trap '' PIPE; echo "E ${token} $s" >&3`,
