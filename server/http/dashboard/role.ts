@@ -24,6 +24,12 @@ export function roleOf(request: FastifyRequest): Role | undefined {
   return role === "public" ? undefined : role;
 }
 
+/** Whether the role may ask a worker to drain (the Workers page's Drain button). */
+export function mayDrain(role: Role): boolean {
+  const access = accessFor("POST", "/api/v1/workers/:id/drain");
+  return access === "public" || access?.includes(role) === true;
+}
+
 /** For each action the role may take, the job states in which it is legal. */
 export function actionsFor(role: Role): Partial<Record<DashboardAction, JobState[]>> {
   const actions: Partial<Record<DashboardAction, JobState[]>> = {};

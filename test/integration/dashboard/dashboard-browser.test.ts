@@ -231,6 +231,27 @@ describeBrowser("dashboard in a browser", () => {
     });
   });
 
+  it("drains a worker from the Workers page after a confirmation", async () => {
+    const { url, api } = await startServer();
+    await post(`${api}/workers/register`, { worker_id: "w-1", hostname: "build-01", capacity: 2 });
+    await post(`${api}/workers/register`, { worker_id: "w-2", hostname: "build-02", capacity: 2 });
+    await withPage(`${url}/#/workers`, async (page) => {
+      const row = page.locator('tr[data-worker-id="w-1"]');
+      await row.locator('button[data-action="drain"]').click();
+      await page.locator("dialog button[value=no]").click();
+      await row.locator('button[data-action="drain"]').click();
+      await page.locator("dialog button[value=yes]").click();
+      await row.locator(".status.draining", { hasText: "Draining" }).waitFor();
+      expect(await row.locator('button[data-action="drain"]').count()).toBe(0);
+      await screenshot(page, "workers-draining");
+    });
+    const { workers } = (await get(`${api}/workers`)).body;
+    const drained = Object.fromEntries(
+      workers.map((w: { id: string; draining: boolean }) => [w.id, w.draining]),
+    );
+    expect(drained).toEqual({ "w-1": true, "w-2": false });
+  });
+
   it("asks for an API key when the server has keys, and keeps it in an HttpOnly cookie", async () => {
     const { url, server } = await startServer();
     const { key } = await server.keys.create("viewer", "client");

@@ -143,6 +143,11 @@ export const MESSAGES = {
     "workers.active": "Active",
     "workers.lost": "Lost",
     "workers.lost_hint": "No heartbeat for over 60 s",
+    "workers.draining": "Draining",
+    "workers.drain": "Drain",
+    "workers.confirm_drain":
+      "Drain worker {id}? It stops claiming, finishes its {n} running job(s) and exits.",
+    "workers.drain_done": "Worker {id} is draining.",
 
     "login.title": "Sign in to flowy",
     "login.text":
@@ -295,6 +300,11 @@ export const MESSAGES = {
     "workers.active": "稼働中",
     "workers.lost": "消失",
     "workers.lost_hint": "60秒以上ハートビートがありません",
+    "workers.draining": "ドレイン中",
+    "workers.drain": "ドレイン",
+    "workers.confirm_drain":
+      "ワーカー {id} をドレインしますか?新しいジョブを取らず、実行中の {n} 件を終えてから終了します。",
+    "workers.drain_done": "ワーカー {id} はドレイン中です。",
 
     "login.title": "flowy にサインイン",
     "login.text":

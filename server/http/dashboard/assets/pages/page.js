@@ -13,6 +13,7 @@ import { t } from "../lib/i18n.js";
  * @property {string} role
  * @property {boolean} keys_required
  * @property {Partial<Record<"cancel" | "requeue" | "delete", string[]>>} actions
+ * @property {boolean} can_drain whether the role may ask a worker to drain
  * @property {string[]} states every job state, in the state module's order
  * @property {Record<string, string>} icons each job or task state's icon (shared/states.ts)
  */

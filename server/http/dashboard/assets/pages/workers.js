@@ -1,9 +1,10 @@
 /** Workers: who is connected, their tags and slots, when each last beat, and what each runs. */
-import { call } from "../lib/api.js";
+import { ApiError, call } from "../lib/api.js";
 import { h, replace } from "../lib/dom.js";
 import { formatAgo, formatTime, t } from "../lib/i18n.js";
 import { href, jobHref } from "../lib/router.js";
 import { stateBadge, tagChips } from "../components/badges.js";
+import { confirmDialog } from "../components/confirm.js";
 import { keepFresh, pageHead } from "./page.js";
 
 /** @param {number} used @param {number} total */
@@ -17,9 +18,51 @@ function slots(used, total) {
   return h("span", { class: "slots" }, meter, ` ${used}/${total}`);
 }
 
-/** @param {Record<string, any>} worker @param {Array<Record<string, any>>} running */
-function workerRow(worker, running) {
+/**
+ * The Drain button: the worker stops claiming, finishes what it runs and exits. Shown only to a
+ * role the server lets drain, and only for a worker that is active and not draining yet.
+ * @param {Record<string, any>} worker
+ * @param {import("./page.js").PageContext} ctx
+ * @param {() => void} after
+ */
+function drainButton(worker, ctx, after) {
+  const button = h(
+    "button",
+    { type: "button", class: "button small", "data-action": "drain" },
+    t("workers.drain"),
+  );
+  button.addEventListener("click", async () => {
+    if (!(await confirmDialog(t("workers.confirm_drain", { id: worker.id, n: worker.running })))) return;
+    button.disabled = true;
+    try {
+      await call(`/workers/${encodeURIComponent(worker.id)}/drain`, { method: "POST" });
+      ctx.announce(t("workers.drain_done", { id: worker.id }));
+    } catch (error) {
+      ctx.announce(
+        t("action.failed", { message: error instanceof ApiError ? error.message : String(error) }),
+      );
+    } finally {
+      after();
+    }
+  });
+  return button;
+}
+
+/** @param {Record<string, any>} worker */
+function statusOf(worker) {
+  if (worker.status === "lost") return "lost";
+  return worker.draining ? "draining" : "active";
+}
+
+/**
+ * @param {Record<string, any>} worker
+ * @param {Array<Record<string, any>>} running
+ * @param {import("./page.js").PageContext} ctx
+ * @param {() => void} reload
+ */
+function workerRow(worker, running, ctx, reload) {
   const lost = worker.status === "lost";
+  const status = statusOf(worker);
   return h(
     "tr",
     { class: lost ? "lost" : "", "data-worker-id": worker.id },
@@ -45,9 +88,10 @@ function workerRow(worker, running) {
       { "data-label": t("workers.col.status") },
       h(
         "span",
-        { class: `status ${worker.status}`, title: lost ? t("workers.lost_hint") : "" },
-        lost ? t("workers.lost") : t("workers.active"),
+        { class: `status ${status}`, title: lost ? t("workers.lost_hint") : "" },
+        t(`workers.${status}`),
       ),
+      status === "active" && ctx.session.can_drain ? [" ", drainButton(worker, ctx, reload)] : [],
     ),
     h(
       "td",
@@ -100,6 +144,8 @@ export function mountWorkers(root, ctx) {
         workerRow(
           w,
           jobs.filter((/** @type {Record<string, any>} */ j) => j.worker_id === w.id),
+          ctx,
+          () => void load().catch(() => {}),
         ),
       ),
     );
