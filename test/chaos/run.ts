@@ -2,8 +2,8 @@
  * `npm run chaos`: a fault-injection run after the Jepsen total-queue check. Jobs append to a
  * ledger when they start and finish; meanwhile daemons are SIGKILLed and restarted, SIGSTOPped
  * past their lease and resumed, the server is SIGKILLed and restarted (on PostgreSQL: one of two
- * replicas), and a TCP proxy between daemons and server adds latency and drops connections.
- * Then every fault is healed, every job is waited on, and check.ts decides; exit 1 on any
+ * replicas), a TCP proxy between daemons and server adds latency and drops connections, and on
+ * PostgreSQL one replica is restarted with its host clock 30–90 s off (skew-clock). Then every fault is healed, every job is waited on, and check.ts decides; exit 1 on any
  * violation.
  *
  *   node test/chaos/run.ts [--quick] [--seed N] [--faults a,b] [--minutes M] [--jobs N] [--store sqlite,postgres]
@@ -20,8 +20,17 @@ import { type ChaosProxy, startProxy } from "./proxy.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const NODE = join(ROOT, "node_modules", ".bin", "node");
-const FAULTS = ["kill-daemon", "stop-daemon", "kill-server", "proxy-latency", "proxy-drop"] as const;
+const FAULTS = [
+  "kill-daemon",
+  "stop-daemon",
+  "kill-server",
+  "proxy-latency",
+  "proxy-drop",
+  "skew-clock",
+] as const;
 type Fault = (typeof FAULTS)[number];
+/** Faults that need two replicas: with one server, its own clock is the only clock there is. */
+const POSTGRES_ONLY: readonly Fault[] = ["skew-clock"];
 const LEASE_S = 4;
 const DAEMONS = 3;
 
@@ -89,12 +98,14 @@ class Cluster {
     }
   }
 
-  async startServer(server: { port: number; child?: ChildProcess }): Promise<void> {
+  /** `skewMs` sets the replica's host clock that far off (FLOWY_FAKE_CLOCK_SKEW_MS). */
+  async startServer(server: { port: number; child?: ChildProcess }, skewMs = 0): Promise<void> {
     const log = openSync(join(this.dir, `server-${server.port}.log`), "a");
+    const env = { ...process.env, FLOWY_LOG_LEVEL: "warn", FLOWY_FAKE_CLOCK_SKEW_MS: String(skewMs) };
     server.child = spawn(
       NODE,
       [join(ROOT, "server", "cli.ts"), "start", "--port", String(server.port), "--db", this.db],
-      { stdio: ["ignore", log, log], env: { ...process.env, FLOWY_LOG_LEVEL: "warn" } },
+      { stdio: ["ignore", log, log], env },
     );
     await waitUntil(`the server on ${server.port}`, 60_000, async () => {
       const res = await fetch(`http://127.0.0.1:${server.port}/readyz`).catch(() => undefined);
@@ -174,12 +185,18 @@ function jobSpec(ledger: string, seconds: number) {
   };
 }
 
+/** Most jobs are short; one in six outlives its lease, so it lives on heartbeats through the faults. */
+function jobSeconds(random: () => number): number {
+  const seconds = random() < 1 / 6 ? LEASE_S * (0.5 + random()) : 0.05 + random() * 0.4;
+  return Number(seconds.toFixed(2));
+}
+
 async function submitAll(cluster: Cluster, random: () => number, until: number): Promise<Set<string>> {
   const acknowledged = new Set<string>();
   const { jobs } = cluster.options;
   for (let n = 0; n < jobs; n++) {
     const body = {
-      spec: jobSpec(cluster.ledger, Number((0.05 + random() * 0.4).toFixed(2))),
+      spec: jobSpec(cluster.ledger, jobSeconds(random)),
       lease_s: LEASE_S,
       max_attempts: 25,
       backoff: { initial_s: 0.2, max_s: 1, factor: 2 },
@@ -227,6 +244,18 @@ async function injectFault(
     server.child?.kill("SIGKILL");
     await sleep(300 + random() * 1_500);
     await cluster.startServer(server);
+  } else if (fault === "skew-clock") {
+    // One replica restarted with its clock a minute or so off, either way, for a few seconds:
+    // leases it stamps must still be on the database's clock, so none is reaped early or late.
+    const server = pick(cluster.servers);
+    const skewMs = Math.round((random() < 0.5 ? -1 : 1) * (30_000 + random() * 60_000));
+    server.child?.kill("SIGKILL");
+    await cluster.startServer(server, skewMs);
+    await sleep(3_000 + random() * 5_000);
+    server.child?.kill("SIGKILL");
+    await cluster.startServer(server);
+    log.push(`${new Date(now).toISOString()} ${fault} ${skewMs}`);
+    return;
   } else if (fault === "proxy-latency") {
     cluster.proxy.setLatencyMs(Math.round(20 + random() * 200));
     await sleep(2_000 + random() * 3_000);
@@ -268,6 +297,7 @@ async function runOnce(options: Options): Promise<boolean> {
     const counts = new Map<string, number>();
     for (const line of faultLog) counts.set(line.split(" ")[1]!, (counts.get(line.split(" ")[1]!) ?? 0) + 1);
     console.log(`faults injected: ${[...counts].map(([k, v]) => `${k} ${v}`).join(", ") || "none"}`);
+    writeFileSync(join(cluster.dir, "faults.log"), faultLog.map((line) => `${line}\n`).join(""));
     console.log(formatTable(rows));
     return rows.every((r) => r.reportedOnly || r.count === 0);
   } finally {
@@ -316,7 +346,13 @@ function parseOptions(): Options[] {
   const seconds = values.minutes ? Number(values.minutes) * 60 : values.quick ? 25 : 600;
   const jobs = Number(values.jobs ?? (values.quick ? 100 : 2_000));
   const seed = Number(values.seed ?? Date.now() % 100_000);
-  return stores.map((store) => ({ seed, faults, seconds, jobs, store: store as Options["store"] }));
+  return stores.map((store) => ({
+    seed,
+    faults: store === "postgres" ? faults : faults.filter((f) => !POSTGRES_ONLY.includes(f)),
+    seconds,
+    jobs,
+    store: store as Options["store"],
+  }));
 }
 
 let ok = true;
