@@ -7,14 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { HttpTransport, type RetryOptions } from "../../client/transport.ts";
-import type {
-  ClaimedJob,
-  ControlAnswer,
-  HeartbeatResult,
-  ReportItem,
-  ReportResult,
-  Worker,
-} from "../../shared/protocol.ts";
+import type { ClaimedJob, ControlAnswer, ReportItem, ReportResult, Worker } from "../../shared/protocol.ts";
 
 export interface ServerClientOptions {
   server: string;
