@@ -16,6 +16,7 @@ import type {
   ListJobs,
   PausedTag,
   Stats,
+  SubmitBatchResult,
   SubmitJob,
   Worker,
 } from "../shared/protocol.ts";
@@ -31,6 +32,8 @@ export const DEFAULT_SERVER = "http://127.0.0.1:7411";
 export const MAX_POLL_S = 60;
 /** Headroom over a long-poll's wait before the request itself counts as hung. */
 const POLL_SLACK_MS = 15_000;
+/** The most jobs POST /jobs/batch takes at once. */
+export const SUBMIT_BATCH_MAX = 1000;
 
 export interface FlowyClientOptions {
   /** Base URL of flowy-server (default http://127.0.0.1:7411); /api/v1 is added. */
@@ -115,6 +118,30 @@ export class FlowyClient {
       headers: { "idempotency-key": key },
       signal: options.signal,
     });
+  }
+
+  /**
+   * Submits many jobs, a thousand per request (each request one transaction on the server);
+   * answers one result per job, in order: the job, or why it was not submitted. A job without an
+   * idempotency_key gets one made up, so a request the SDK retries never creates a job twice.
+   */
+  async submitMany(
+    jobs: SubmitJob[],
+    options: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
+  ): Promise<SubmitBatchResult[]> {
+    const results: SubmitBatchResult[] = [];
+    for (let start = 0; start < jobs.length; start += SUBMIT_BATCH_MAX) {
+      const chunk = jobs
+        .slice(start, start + SUBMIT_BATCH_MAX)
+        .map((job) => (job.idempotency_key ? job : { ...job, idempotency_key: `sdk-${randomUUID()}` }));
+      const answer = await this.http.json<{ results: SubmitBatchResult[] }>("POST", "/jobs/batch", {
+        body: { jobs: chunk },
+        signal: options.signal,
+      });
+      results.push(...answer.results);
+      options.onProgress?.(results.length, jobs.length);
+    }
+    return results;
   }
 
   /** The job with its history. */

@@ -297,6 +297,29 @@ const ProblemSchema = T.Object({
   code: T.String(),
   hint: T.Optional(T.String()),
 });
+export const SubmitBatchBody = T.Object(
+  {
+    jobs: T.Array(SubmitJobBody, {
+      minItems: 1,
+      maxItems: 1000,
+      description: "Each as POST /jobs takes it; idempotency_key per job (there is no header).",
+    }),
+  },
+  Strict,
+);
+export type SubmitBatch = Static<typeof SubmitBatchBody>;
+export const SubmitBatchResultSchema = T.Object({
+  /** The job stored, or the one already stored under its idempotency key (created: false). */
+  job: T.Optional(JobSchema),
+  created: T.Optional(T.Boolean()),
+  error: T.Optional(ProblemSchema),
+});
+export type SubmitBatchResult = Static<typeof SubmitBatchResultSchema>;
+export const SubmitBatchResponse = T.Object({
+  /** One per job asked for, in the same order. */
+  results: T.Array(SubmitBatchResultSchema),
+});
+
 export const ReportResultSchema = T.Object({
   job_id: T.String(),
   ok: T.Boolean(),

@@ -18,6 +18,7 @@ export const ROUTE_ROLES: Record<string, Access> = {
   "GET /openapi.json": "public",
 
   "POST /api/v1/jobs": CLIENT,
+  "POST /api/v1/jobs/batch": CLIENT,
   "GET /api/v1/jobs": CLIENT,
   "GET /api/v1/jobs/:id": CLIENT,
   "POST /api/v1/jobs/:id/cancel": CLIENT,

@@ -6,7 +6,16 @@ import { FlowyError, notFound } from "../../shared/errors.ts";
 import type { SubmitJob } from "../../shared/protocol.ts";
 import { isLeased, isTerminal, JOB_STATES, type JobState } from "../../shared/states.ts";
 import { cursorAt } from "../store/job-search.ts";
-import type { HistoryRecord, JobFilter, JobRecord, Store, StoreStats, WorkerRecord } from "../store/store.ts";
+import type {
+  HistoryInput,
+  HistoryRecord,
+  JobFilter,
+  JobRecord,
+  NewJob,
+  Store,
+  StoreStats,
+  WorkerRecord,
+} from "../store/store.ts";
 import type { ChangeFeed, ChangeListener } from "./change-feed.ts";
 import type { ClaimWaiters } from "./claim-waiters.ts";
 import { decodeCursor, encodeCursor } from "./job-cursor.ts";
@@ -33,6 +42,38 @@ function emptyBucket(at: number): ThroughputBucket {
 export interface ListQuery extends Omit<JobFilter, "after" | "limit"> {
   limit?: number;
   cursor?: string;
+}
+
+/** One job of a batch submit: stored (or found under its key), or why not. */
+export type SubmitOutcome = { job: JobRecord; created: boolean } | { error: FlowyError };
+type Plan = { planned: NewJob } | { error: FlowyError };
+
+function submitHistory(job: NewJob): HistoryInput {
+  return {
+    event: "submit",
+    from: null,
+    to: job.state,
+    reason: job.parentId ? `waits for ${job.parentId}` : null,
+  };
+}
+
+function missingParent(parentId: string): FlowyError {
+  return new FlowyError(
+    "invalid-request",
+    `parent_id ${parentId} is not a job`,
+    "Pass the id of an existing job (see flowy-client list).",
+  );
+}
+
+/** A job found under the key must have been asked for by the same request. */
+function checkSameRequest(job: JobRecord, planned: NewJob, created: boolean): void {
+  if (created || job.requestHash === planned.requestHash) return;
+  throw new FlowyError(
+    "idempotency-conflict",
+    `Idempotency-Key ${planned.idempotencyKey} was already used for job ${job.id} with a different request`,
+    "Use a new key for a different job, or resend exactly the original request.",
+    { job_id: job.id },
+  );
 }
 
 export class JobService {
@@ -65,33 +106,80 @@ export class JobService {
     const key = idempotencyKey ?? body.idempotency_key ?? null;
     const planned = planSubmit(body, key, this.defaults, now);
     if (planned.parentId !== null && !(await this.store.getJob(planned.parentId))) {
-      throw new FlowyError(
-        "invalid-request",
-        `parent_id ${planned.parentId} is not a job`,
-        "Pass the id of an existing job (see flowy-client list).",
-      );
+      throw missingParent(planned.parentId);
     }
-    const inserted = this.store.insertJob(planned, {
-      event: "submit",
-      from: null,
-      to: planned.state,
-      reason: planned.parentId ? `waits for ${planned.parentId}` : null,
-    });
+    const inserted = this.store.insertJob(planned, submitHistory(planned));
     if (planned.state === "pending") this.handOff?.handOff(planned.id, planned.tags);
     const { job, created } = await this.publishedAfter(inserted, planned.id);
-    if (!created && job.requestHash !== planned.requestHash) {
-      throw new FlowyError(
-        "idempotency-conflict",
-        `Idempotency-Key ${key} was already used for job ${job.id} with a different request`,
-        "Use a new key for a different job, or resend exactly the original request.",
-        { job_id: job.id },
-      );
-    }
+    checkSameRequest(job, planned, created);
     if (created && job.state === "awaiting") await this.writer.releaseAwaiting();
     return {
       job: created && job.state === "awaiting" ? ((await this.store.getJob(job.id)) ?? job) : job,
       created,
     };
+  }
+
+  /**
+   * Submits up to a thousand jobs in one transaction. A job that cannot be submitted (a bad
+   * workflow, a missing parent, a reused idempotency key) gets its error in its place; the rest
+   * are stored together, each under its own idempotency key.
+   */
+  async submitMany(bodies: SubmitJob[]): Promise<Array<SubmitOutcome>> {
+    const now = this.writer.now();
+    const plans: Plan[] = bodies.map((body) => {
+      try {
+        return { planned: planSubmit(body, body.idempotency_key ?? null, this.defaults, now) };
+      } catch (error) {
+        if (error instanceof FlowyError) return { error };
+        throw error;
+      }
+    });
+    await this.refuseMissingParents(plans);
+    const inserted = await this.insertAll(plans.flatMap((p) => ("planned" in p ? [p.planned] : [])));
+    let awaiting = false;
+    const results = plans.map((p): SubmitOutcome => {
+      if (!("planned" in p)) return p;
+      const result = inserted.get(p.planned.id)!;
+      try {
+        checkSameRequest(result.job, p.planned, result.created);
+      } catch (error) {
+        return { error: error as FlowyError };
+      }
+      awaiting ||= result.created && result.job.state === "awaiting";
+      return result;
+    });
+    if (!awaiting) return results;
+    await this.writer.releaseAwaiting();
+    const fresh = await this.store.getJobs(results.map((r) => ("job" in r ? r.job.id : "")));
+    return results.map((r, i) => ("job" in r && r.created ? { ...r, job: fresh[i] ?? r.job } : r));
+  }
+
+  private async refuseMissingParents(plans: Plan[]): Promise<void> {
+    const parentOf = (p: Plan) => ("planned" in p ? p.planned.parentId : null);
+    const parentIds = [...new Set(plans.map(parentOf).filter((id): id is string => id !== null))];
+    if (parentIds.length === 0) return;
+    const found = await this.store.getJobs(parentIds);
+    const missing = new Set(parentIds.filter((_, i) => !found[i]));
+    plans.forEach((p, i) => {
+      const parent = parentOf(p);
+      if (parent !== null && missing.has(parent)) plans[i] = { error: missingParent(parent) };
+    });
+  }
+
+  /** Inserts and publishes the planned jobs; by planned id, what the store answered. */
+  private async insertAll(planned: NewJob[]): Promise<Map<string, { job: JobRecord; created: boolean }>> {
+    if (planned.length === 0) return new Map();
+    const inserting = this.store.insertJobs(planned.map((job) => ({ job, history: submitHistory(job) })));
+    for (const job of planned) if (job.state === "pending") this.handOff?.handOff(job.id, job.tags);
+    try {
+      const results = await inserting;
+      const created = results.filter((r) => r.created).map((r) => r.job);
+      for (const job of created) this.writer.observer.submitted(job);
+      if (created.length) this.writer.published(created);
+      return new Map(planned.map((job, i) => [job.id, results[i]!]));
+    } finally {
+      for (const job of planned) this.handOff?.submitted(job.id);
+    }
   }
 
   /** The insert's result, published when it created the job; the hand-off is over either way. */

@@ -119,6 +119,13 @@ export interface Store {
 
   /** Inserts the job, or returns the job already stored under its idempotency key. */
   insertJob(job: NewJob, history: HistoryInput): Promise<{ job: JobRecord; created: boolean }>;
+  /**
+   * Inserts every job in one transaction (all or none), each as insertJob would; answers in the
+   * order given. Two jobs of one batch with the same idempotency key are one job.
+   */
+  insertJobs(
+    jobs: Array<{ job: NewJob; history: HistoryInput }>,
+  ): Promise<Array<{ job: JobRecord; created: boolean }>>;
   getJob(id: string): Promise<JobRecord | undefined>;
   /** Several jobs in one read, in the order asked; undefined for an id not stored. */
   getJobs(ids: string[]): Promise<Array<JobRecord | undefined>>;

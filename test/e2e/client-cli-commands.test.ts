@@ -41,6 +41,36 @@ describe("flowy-client submit", () => {
     expect([...job.tags].sort()).toEqual(["gpu", "linux"]);
   });
 
+  it("submits every job of a JSON Lines file with --from-file, and names the lines it could not", async () => {
+    const { url, api } = await startServer();
+    const file = join(tmpDir(), "jobs.jsonl");
+    const lines = [
+      "# nightly exports",
+      JSON.stringify(makeJobSpec({ name: "export-1", tags: ["etl"], idempotency_key: "e1" })),
+      "",
+      JSON.stringify(makeJobSpec({ name: "export-2", idempotency_key: "e2" })),
+      JSON.stringify(makeJobSpec({ name: "orphan", parent_id: "01nosuchjob0000000000000000" })),
+    ];
+    writeFileSync(file, `${lines.join("\n")}\n`);
+    const run = await flowyClient(url, ["submit", "--from-file", file]);
+    expect(run.exitCode).toBe(1);
+    expect(run.stdout).toContain("Submitted 2 job(s).");
+    expect(run.stderr).toContain(`${file} line 5: parent_id 01nosuchjob0000000000000000 is not a job`);
+    const again = await flowyClient(url, ["submit", "--from-file", file]);
+    expect(again.stdout).toContain("Submitted 0 job(s), 2 already there under their idempotency keys.");
+    const names = (await get(`${api}/jobs`)).body.jobs.map((j: { name: string }) => j.name);
+    expect(names.sort()).toEqual(["export-1", "export-2"]);
+
+    writeFileSync(file, `${JSON.stringify(makeJobSpec())}\n{"spec": \n`);
+    const broken = await flowyClient(url, ["submit", "--from-file", file]);
+    expect(broken.exitCode).toBe(1);
+    expect(broken.stderr).toContain("line 2 is not JSON");
+    const mixed = await flowyClient(url, ["submit", "--from-file", file, "--tag", "gpu"]);
+    expect(mixed.exitCode).toBe(1);
+    expect(mixed.stderr).toContain("--tag cannot be added to it");
+    expect((await get(`${api}/jobs`)).body.jobs).toHaveLength(2);
+  });
+
   it("merges --params-file, --params and --param in that order and sends --shell, --at, --after, --timeout", async () => {
     const { url, api } = await startServer();
     const parent = JSON.parse((await flowyClient(url, ["-o", "json", "submit", "--", "true"])).stdout);

@@ -118,6 +118,30 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
       expect(second.job.id).toBe(first.job.id);
     });
 
+    it("inserts a batch in one transaction: in order, one job per key, all or none", async () => {
+      const submit = { event: "submit", from: null, to: "pending" } as const;
+      const before = await store.insertJob(newJob({ idempotencyKey: "old" }), submit);
+      const batch = [
+        newJob({ name: "a" }),
+        newJob({ idempotencyKey: "twice" }),
+        newJob({ idempotencyKey: "twice" }),
+        newJob({ idempotencyKey: "old" }),
+      ];
+      const results = await store.insertJobs(batch.map((job) => ({ job, history: submit })));
+      expect(results.map((r) => r.created)).toEqual([true, true, false, false]);
+      expect(results[0]!.job.name).toBe("a");
+      expect(results[2]!.job.id).toBe(results[1]!.job.id);
+      expect(results[3]!.job.id).toBe(before.job.id);
+      expect(await store.getHistory(results[0]!.job.id)).toMatchObject([{ event: "submit" }]);
+      // A job that cannot be stored (here: an id already taken) takes the whole batch back.
+      const fresh = newJob({ name: "never" });
+      const clash = newJob({ id: results[0]!.job.id });
+      await expect(
+        store.insertJobs([fresh, clash].map((job) => ({ job, history: submit }))),
+      ).rejects.toThrow();
+      expect(await store.getJob(fresh.id)).toBeUndefined();
+    });
+
     it("claims by priority, then oldest first, up to capacity, each with its own token", async () => {
       const low = await insert({ priority: 0, createdAt: T0 });
       const high = await insert({ priority: 5, createdAt: T0 + 2 });

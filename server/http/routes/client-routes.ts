@@ -9,6 +9,9 @@ import {
   ListJobsResponse,
   LogQuery,
   type ListJobs,
+  type SubmitBatch,
+  SubmitBatchBody,
+  SubmitBatchResponse,
   type SubmitJob,
   SubmitJobBody,
 } from "../../../shared/protocol.ts";
@@ -19,6 +22,7 @@ import { fromWireSearch, toWireJob } from "../wire.ts";
 
 type IdParams = Static<typeof JobIdParams>;
 const LOG_READ_MAX = 1_048_576;
+const BATCH_BODY_LIMIT = 16 * 1_048_576;
 
 export function registerClientRoutes(app: FastifyInstance, services: Services): void {
   const { jobs } = services;
@@ -38,6 +42,29 @@ export function registerClientRoutes(app: FastifyInstance, services: Services): 
       const key = typeof header === "string" && header.length > 0 ? header : null;
       const { job, created } = await jobs.submit(request.body, key);
       return reply.code(created ? 201 : 200).send(toWireJob(job));
+    },
+  );
+
+  app.post<{ Body: SubmitBatch }>(
+    "/jobs/batch",
+    {
+      // A thousand jobs with their specs and inputs do not fit the default megabyte.
+      bodyLimit: BATCH_BODY_LIMIT,
+      schema: {
+        tags: ["jobs"],
+        summary:
+          "Submit up to 1,000 jobs in one transaction; each result is the job or why it was not submitted",
+        body: SubmitBatchBody,
+        response: { 200: SubmitBatchResponse },
+      },
+    },
+    async (request) => {
+      const outcomes = await jobs.submitMany(request.body.jobs);
+      return {
+        results: outcomes.map((o) =>
+          "error" in o ? { error: o.error.toProblem() } : { job: toWireJob(o.job), created: o.created },
+        ),
+      };
     },
   );
 

@@ -44,7 +44,7 @@ import * as q from "./job-statements.ts";
 import { migrate } from "./migrate.ts";
 import { PG_MIGRATIONS } from "./migrations.ts";
 import { clientConfig, type PgTarget, parsePgUrl } from "./pg-config.ts";
-import { PgExecutor, type Row, type Tx } from "./pg-executor.ts";
+import { PgExecutor, type Row, type Statement, type Tx } from "./pg-executor.ts";
 import { PgBundles } from "./pg-bundles.ts";
 
 export const DEFAULT_POOL_SIZE = 10;
@@ -115,13 +115,32 @@ export class PostgresStore implements Store {
     return Number(row?.now);
   }
 
-  async insertJob(job: NewJob, history: HistoryInput): Promise<{ job: JobRecord; created: boolean }> {
+  insertJob(job: NewJob, history: HistoryInput): Promise<{ job: JobRecord; created: boolean }> {
+    return this.insertOne(job, history, this.db.write.bind(this.db), this.db.read.bind(this.db));
+  }
+
+  insertJobs(jobs: Array<{ job: NewJob; history: HistoryInput }>) {
+    return this.db.transaction(async (tx) => {
+      const results: Array<{ job: JobRecord; created: boolean }> = [];
+      // In order, on one connection: a later job of the batch sees an earlier one's key.
+      for (const { job, history } of jobs)
+        results.push(await this.insertOne(job, history, tx.query, tx.query));
+      return results;
+    });
+  }
+
+  private async insertOne(
+    job: NewJob,
+    history: HistoryInput,
+    write: (statement: Statement, values: unknown[]) => Promise<Row[]>,
+    read: (statement: Statement, values: unknown[]) => Promise<Row[]>,
+  ): Promise<{ job: JobRecord; created: boolean }> {
     const columns = [...jobToColumns(job), ["updated_at", job.createdAt] as [string, unknown]];
     const statement = q.insertJob(columns.map(([c]) => c));
     const values = [...columns.map(([, v]) => v), ...historyValues(history)];
-    const [row] = await this.db.write(statement, values);
+    const [row] = await write(statement, values);
     if (row) return { job: rowToJob(row), created: true };
-    const [existing] = await this.db.read(q.GET_BY_IDEMPOTENCY_KEY, [job.idempotencyKey]);
+    const [existing] = await read(q.GET_BY_IDEMPOTENCY_KEY, [job.idempotencyKey]);
     if (!existing) throw new Error(`job ${job.id} was neither inserted nor found by its idempotency key`);
     return { job: rowToJob(existing), created: false };
   }

@@ -116,6 +116,11 @@ export class SqliteStore implements Store {
     return this.batcher.write(() => this.writes.insertJob(job, history));
   }
 
+  insertJobs(jobs: Array<{ job: NewJob; history: HistoryInput }>) {
+    // One write of the batcher: its savepoint makes the batch all or none.
+    return this.batcher.write(() => jobs.map(({ job, history }) => this.writes.insertJob(job, history)));
+  }
+
   async getJob(id: string): Promise<JobRecord | undefined> {
     const row = this.get("SELECT * FROM jobs WHERE id = +:id", { id });
     return row ? rowToJob(row) : undefined;
