@@ -22,6 +22,7 @@ import { FULL, QUICK } from "./lib/sizes.ts";
 import { postgresAvailable } from "./lib/postgres.ts";
 import { redisAvailable } from "./lib/redis.ts";
 import type { ScenarioContext } from "./scenarios/context.ts";
+import { runBulk } from "./scenarios/bulk.ts";
 import { runCancel } from "./scenarios/cancel.ts";
 import { runDepth } from "./scenarios/depth.ts";
 import { runEndToEnd } from "./scenarios/end-to-end.ts";
@@ -37,6 +38,7 @@ const SCENARIOS: Record<string, (ctx: ScenarioContext) => Promise<ScenarioResult
   depth: runDepth,
   idle: runIdle,
   cancel: runCancel,
+  bulk: runBulk,
 };
 
 const { values } = parseArgs({

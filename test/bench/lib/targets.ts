@@ -57,6 +57,7 @@ export function checkTargets(scenarios: ScenarioResult[]): TargetCheck[] {
     atMost(get, "latency", "flowy (postgres)", "claimed p50 ms", 2),
     ratio(get, "end-to-end", "jobs/s", "flowy (sqlite) + daemon-flowy", "spawn limit (Node, 8 at once)", 0.8),
     atMost(get, "cancel", "flowy (sqlite) + daemon-flowy", "cancel p99 ms", 1000),
+    ratio(get, "bulk", "jobs/s", "flowy (sqlite)", "BullMQ", 1),
   ];
   if (shallow && deep) {
     checks.push(

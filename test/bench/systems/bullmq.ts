@@ -31,6 +31,14 @@ export class BullmqSystem implements QueueSystem {
     await forEachLimit(n, SUBMIT_CONCURRENCY, () => this.queue.add("noop", {}));
   }
 
+  /** BullMQ's documented bulk path: addBulk, one MULTI per call. */
+  async enqueueBulk(n: number, per: number): Promise<void> {
+    for (let done = 0; done < n; done += per) {
+      const size = Math.min(per, n - done);
+      await this.queue.addBulk(Array.from({ length: size }, () => ({ name: "noop", data: {} })));
+    }
+  }
+
   private worker(concurrency: number, onProcess: () => void): Worker {
     return new Worker(
       this.queueName,

@@ -59,6 +59,17 @@ export class FlowySystem implements QueueSystem {
     await forEachLimit(n, SUBMIT_CONCURRENCY, () => this.submit());
   }
 
+  /** POST /jobs/batch: `per` jobs in one request and one transaction. */
+  async enqueueBulk(n: number, per: number): Promise<void> {
+    for (let done = 0; done < n; done += per) {
+      const jobs = Array.from({ length: Math.min(per, n - done) }, () => ({ spec: NOOP_SPEC }));
+      const answer = await this.http.json<{ results: Array<{ created?: boolean }> }>("POST", "/jobs/batch", {
+        body: { jobs },
+      });
+      if (answer.results.some((r) => !r.created)) throw new Error("a batch submit left jobs out");
+    }
+  }
+
   async drain(n: number, layout: WorkerLayout): Promise<number> {
     const clock = new DrainClock(n);
     const workers = this.startWorkers(layout, {

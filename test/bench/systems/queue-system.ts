@@ -24,6 +24,8 @@ export interface QueueSystem {
   enqueue(n: number): Promise<void>;
   /** Starts the workers and resolves when n jobs have completed: ms from first claim to last completion. */
   drain(n: number, layout: WorkerLayout): Promise<number>;
+  /** Enqueues n no-op jobs `per` at a time through the system's bulk call, one call after another. */
+  enqueueBulk?(n: number, per: number): Promise<void>;
   /** With one idle worker waiting, submits n jobs one at a time. */
   latency(n: number): Promise<LatencySamples>;
   stop(): Promise<void>;
