@@ -231,6 +231,19 @@ describeBrowser("dashboard in a browser", () => {
     });
   });
 
+  it("says on a waiting job's page why it is not running, and stops saying it once it runs", async () => {
+    const { url, api } = await startServer();
+    const job = (await post(`${api}/jobs`, makeJobSpec({ name: "needs-gpu", tags: ["a100"] }))).body;
+    await withPage(`${url}/#/jobs/${job.id}`, async (page) => {
+      const why = page.locator('section.why[data-reason="no_worker"]');
+      await why.locator("p", { hasText: "a100" }).waitFor();
+      await screenshot(page, "job-why");
+      await post(`${api}/jobs/claim`, { worker_id: "gpu-1", capacity: 1, tags: ["a100"] });
+      await page.locator(".page-head .badge[data-state=running]").waitFor();
+      await eventually(() => page.locator("section.why").count()).toBe(0);
+    });
+  });
+
   it("drains a worker from the Workers page after a confirmation", async () => {
     const { url, api } = await startServer();
     await post(`${api}/workers/register`, { worker_id: "w-1", hostname: "build-01", capacity: 2 });

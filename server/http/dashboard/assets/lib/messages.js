@@ -145,6 +145,7 @@ export const MESSAGES = {
     "workers.lost_hint": "No heartbeat for over 60 s",
     "workers.draining": "Draining",
     "workers.drain": "Drain",
+    "job.why": "Why it is not running",
     "workers.confirm_drain":
       "Drain worker {id}? It stops claiming, finishes its {n} running job(s) and exits.",
     "workers.drain_done": "Worker {id} is draining.",
@@ -302,6 +303,7 @@ export const MESSAGES = {
     "workers.lost_hint": "60秒以上ハートビートがありません",
     "workers.draining": "ドレイン中",
     "workers.drain": "ドレイン",
+    "job.why": "実行されていない理由",
     "workers.confirm_drain":
       "ワーカー {id} をドレインしますか?新しいジョブを取らず、実行中の {n} 件を終えてから終了します。",
     "workers.drain_done": "ワーカー {id} はドレイン中です。",

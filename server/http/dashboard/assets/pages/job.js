@@ -127,6 +127,29 @@ function tasksPanel(tasks) {
   );
 }
 
+/** States in which a job waits for something: the server says what (GET /jobs/{id}/explain). */
+const WAITING = ["pending", "scheduled", "awaiting"];
+
+/**
+ * The server's sentence on why a waiting job is not running, or nothing for a job that is not
+ * waiting (or when the explain cannot be read: the rest of the page still shows).
+ * @param {Record<string, any>} job
+ */
+async function whyPanel(job) {
+  if (!WAITING.includes(job.state)) return null;
+  try {
+    const why = await call(`/jobs/${encodeURIComponent(job.id)}/explain`);
+    return h(
+      "section",
+      { class: "panel why", "data-reason": why.reason },
+      h("h2", {}, t("job.why")),
+      h("p", {}, why.message),
+    );
+  } catch {
+    return null;
+  }
+}
+
 /**
  * @param {HTMLElement} root
  * @param {import("./page.js").PageContext} ctx
@@ -165,8 +188,10 @@ export function mountJob(root, ctx, route) {
       stateBadge(job.state),
       actionButtons(job, ctx, () => refreshNow()),
     );
+    const why = await whyPanel(job);
     replace(
       body,
+      why,
       h("section", { class: "panel" }, facts(job)),
       ...outcome(job),
       job.tasks?.length ? tasksPanel(job.tasks) : null,
@@ -176,5 +201,13 @@ export function mountJob(root, ctx, route) {
     await logs.refresh();
   };
   const refreshNow = () => void load().catch(() => undefined);
-  return keepFresh({ load, ctx, errorBox, relevant: (change) => change.id === id, throttleMs: 300 });
+  // Why a job waits can change without the job changing (a worker arrives, a tag is resumed): poll too.
+  return keepFresh({
+    load,
+    ctx,
+    errorBox,
+    relevant: (change) => change.id === id,
+    throttleMs: 300,
+    pollMs: 5_000,
+  });
 }
