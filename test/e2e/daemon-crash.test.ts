@@ -15,9 +15,9 @@ import {
   readPidFile,
   spawnDaemon,
   spawnServer,
-  submit,
+  spawnServerAndDaemon,
+  trapTermJob,
   waitFor,
-  waitForState,
 } from "../helpers/processes.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 
@@ -42,10 +42,9 @@ function events(job: { history: Array<{ event: string }> }): string[] {
 
 describe("daemon-flowy survives crashes without running a job twice", () => {
   it("re-adopts a running job after being SIGKILLed, and reports it exactly once", async () => {
-    const server = await spawnServer();
-    const first = spawnDaemon(server.url);
+    const { server, daemon: first } = await spawnServerAndDaemon();
     const runFile = join(tmpDir(), "runs");
-    const id = await submit(server.api, {
+    const id = await server.submit({
       spec: { command: fixture("record-and-sleep.sh", runFile, 2) },
       lease_s: 5,
     });
@@ -54,7 +53,7 @@ describe("daemon-flowy survives crashes without running a job twice", () => {
     await first.exited();
 
     const second = spawnDaemon(server.url, [], { stateDir: first.stateDir });
-    const job = await waitForState(server.api, id, ["succeeded", "failed", "timed_out"]);
+    const job = await server.waitForState(id, ["succeeded", "failed", "timed_out"]);
     expect(job.state).toBe("succeeded");
     expect(job.attempt).toBe(1);
     expect(runs(runFile)).toHaveLength(1);
@@ -65,10 +64,9 @@ describe("daemon-flowy survives crashes without running a job twice", () => {
   });
 
   it("collects and reports a job that ended while the daemon was down", async () => {
-    const server = await spawnServer();
-    const first = spawnDaemon(server.url);
+    const { server, daemon: first } = await spawnServerAndDaemon();
     const runFile = join(tmpDir(), "runs");
-    const id = await submit(server.api, {
+    const id = await server.submit({
       spec: { command: fixture("record-and-sleep.sh", runFile, 0.5) },
       lease_s: 10,
     });
@@ -80,7 +78,7 @@ describe("daemon-flowy survives crashes without running a job twice", () => {
     );
 
     spawnDaemon(server.url, [], { stateDir: first.stateDir });
-    const job = await waitForState(server.api, id, ["succeeded", "failed"]);
+    const job = await server.waitForState(id, ["succeeded", "failed"]);
     expect(job.state).toBe("succeeded");
     expect(job.attempt).toBe(1);
     expect(runs(runFile)).toHaveLength(1);
@@ -91,7 +89,7 @@ describe("daemon-flowy survives crashes without running a job twice", () => {
     // One slot: a stopped daemon with a long-poll open would be handed the retry too.
     const stale = spawnDaemon(server.url, ["--max-jobs", "1"]);
     const runFile = join(tmpDir(), "runs");
-    const id = await submit(server.api, {
+    const id = await server.submit({
       spec: { command: fixture("record-and-sleep.sh", runFile, 3) },
       lease_s: 1,
       backoff: NO_BACKOFF,
@@ -112,22 +110,16 @@ describe("daemon-flowy survives crashes without running a job twice", () => {
     );
     expect(rejected.code).toBe("lease-lost");
 
-    const job = await waitForState(server.api, id, ["succeeded", "failed", "timed_out"]);
+    const job = await server.waitForState(id, ["succeeded", "failed", "timed_out"]);
     expect(job.state).toBe("succeeded");
     expect(job.attempt).toBe(2);
     expect(events(job).filter((e) => e === "complete")).toHaveLength(1);
   });
 
   it("kills the job before its lease expires when the server is gone", async () => {
-    const server = await spawnServer();
-    const daemon = spawnDaemon(server.url);
-    const dir = tmpDir();
-    const pidFile = join(dir, "pid");
-    const termedFile = join(dir, "termed");
-    const id = await submit(server.api, {
-      spec: { command: fixture("trap-term.sh", pidFile, termedFile) },
-      lease_s: 2,
-    });
+    const { server, daemon } = await spawnServerAndDaemon();
+    const { command, pidFile, termedFile } = trapTermJob();
+    const id = await server.submit({ spec: { command }, lease_s: 2 });
     const pid = await waitFor("the job to start", () => readPidFile(pidFile));
     server.child.kill("SIGKILL");
     await exited(server.child);

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startFaultProxy } from "../helpers/fault-proxy.ts";
-import { fixture, spawnDaemon, spawnServer, submit, waitFor } from "../helpers/processes.ts";
+import { fixture, spawnDaemon, spawnServer, waitFor } from "../helpers/processes.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 
 /** The ledger's lines as [event, attempt, ns]. */
@@ -36,7 +36,7 @@ describe("a lease under slow answers", () => {
     proxy.answerDelayMs = 3_000;
     spawnDaemon(proxy.url, ["--worker-id", "slow"]);
     const ledger = join(tmpDir(), "ledger");
-    await submit(server.api, {
+    await server.submit({
       spec: { command: fixture("ledger-until-term.sh", ledger, 120) },
       lease_s: 8,
       max_attempts: 2,
