@@ -40,19 +40,27 @@ function events(job: { history: Array<{ event: string }> }): string[] {
   return job.history.map((h) => h.event);
 }
 
+/**
+ * A server and a daemon running record-and-sleep.sh for `seconds` under a lease of `leaseS`; the
+ * daemon SIGKILLed once the job has started. Its state directory is left for the next daemon.
+ */
+async function killDaemonMidJob(seconds: number, leaseS: number) {
+  const { server, daemon } = await spawnServerAndDaemon();
+  const runFile = join(tmpDir(), "runs");
+  const id = await server.submit({
+    spec: { command: fixture("record-and-sleep.sh", runFile, seconds) },
+    lease_s: leaseS,
+  });
+  await waitFor("the job to start", () => runs(runFile).length === 1);
+  daemon.child.kill("SIGKILL");
+  await daemon.exited();
+  return { server, stateDir: daemon.stateDir, id, runFile };
+}
+
 describe("daemon-flowy survives crashes without running a job twice", () => {
   it("re-adopts a running job after being SIGKILLed, and reports it exactly once", async () => {
-    const { server, daemon: first } = await spawnServerAndDaemon();
-    const runFile = join(tmpDir(), "runs");
-    const id = await server.submit({
-      spec: { command: fixture("record-and-sleep.sh", runFile, 2) },
-      lease_s: 5,
-    });
-    await waitFor("the job to start", () => runs(runFile).length === 1);
-    first.child.kill("SIGKILL");
-    await first.exited();
-
-    const second = spawnDaemon(server.url, [], { stateDir: first.stateDir });
+    const { server, stateDir, id, runFile } = await killDaemonMidJob(2, 5);
+    const second = spawnDaemon(server.url, [], { stateDir });
     const job = await server.waitForState(id, ["succeeded", "failed", "timed_out"]);
     expect(job.state).toBe("succeeded");
     expect(job.attempt).toBe(1);
@@ -64,20 +72,9 @@ describe("daemon-flowy survives crashes without running a job twice", () => {
   });
 
   it("collects and reports a job that ended while the daemon was down", async () => {
-    const { server, daemon: first } = await spawnServerAndDaemon();
-    const runFile = join(tmpDir(), "runs");
-    const id = await server.submit({
-      spec: { command: fixture("record-and-sleep.sh", runFile, 0.5) },
-      lease_s: 10,
-    });
-    await waitFor("the job to start", () => runs(runFile).length === 1);
-    first.child.kill("SIGKILL");
-    await first.exited();
-    await waitFor("the job to end on its own", () =>
-      existsSync(join(first.stateDir, "jobs", id, "exit_status")),
-    );
-
-    spawnDaemon(server.url, [], { stateDir: first.stateDir });
+    const { server, stateDir, id, runFile } = await killDaemonMidJob(0.5, 10);
+    await waitFor("the job to end on its own", () => existsSync(join(stateDir, "jobs", id, "exit_status")));
+    spawnDaemon(server.url, [], { stateDir });
     const job = await server.waitForState(id, ["succeeded", "failed"]);
     expect(job.state).toBe("succeeded");
     expect(job.attempt).toBe(1);
