@@ -24,7 +24,7 @@ import type { JobState } from "../shared/states.ts";
 import type { Bundle, BundleEvent, BundleShow } from "../shared/bundle-protocol.ts";
 import { prepareArchive } from "./bundle-archive.ts";
 import { type LogChunk, type LogOptions, readLogs } from "./job-logs.ts";
-import { HttpTransport, type RetryOptions } from "./transport.ts";
+import { HttpTransport, type TransportOptions } from "./transport.ts";
 import { type WaitOptions, waitForJob } from "./wait-for-job.ts";
 
 export const DEFAULT_SERVER = "http://127.0.0.1:7411";
@@ -35,17 +35,12 @@ const POLL_SLACK_MS = 15_000;
 /** The most jobs POST /jobs/batch takes at once. */
 export const SUBMIT_BATCH_MAX = 1000;
 
-export interface FlowyClientOptions {
+/** The transport's options, with the server named by its base URL instead of the API's. */
+export interface FlowyClientOptions extends Omit<TransportOptions, "baseUrl"> {
   /** Base URL of flowy-server (default http://127.0.0.1:7411); /api/v1 is added. */
   server?: string;
-  /** Where `server` came from, named when it cannot be reached (the CLI passes its config layer). */
-  serverSource?: string;
-  apiKey?: string;
-  /** Per-request timeout (ms) for calls that do not long-poll. */
+  /** Per-request timeout (ms) for calls that do not long-poll (default 30 s). */
   timeoutMs?: number;
-  retry?: Partial<RetryOptions>;
-  userAgent?: string;
-  onRetry?: (info: { method: string; path: string; attempt: number; error: Error }) => void;
 }
 
 export interface SubmitOptions {
@@ -100,14 +95,12 @@ export class FlowyClient {
 
   constructor(options: FlowyClientOptions = {}) {
     this.server = (options.server ?? DEFAULT_SERVER).replace(/\/+$/, "");
+    const { server: _server, ...transport } = options;
     this.http = new HttpTransport({
+      ...transport,
       baseUrl: `${this.server}/api/v1`,
-      serverSource: options.serverSource,
-      apiKey: options.apiKey,
       timeoutMs: options.timeoutMs ?? 30_000,
-      retry: options.retry,
       userAgent: options.userAgent ?? "flowy-client",
-      onRetry: options.onRetry,
     });
   }
 

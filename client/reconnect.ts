@@ -6,6 +6,7 @@
  * wrong URL than a restart, and the person should hear it at once.
  */
 import { type FlowyError, isFlowyError } from "../shared/errors.ts";
+import { sleep } from "../shared/sleep.ts";
 
 /** Errors that mean "try again later", not "this request is wrong". */
 export function isOutage(error: unknown): error is FlowyError {
@@ -58,17 +59,4 @@ export class Reconnector {
     this.options.onReconnect?.({ error, attempt: this.attempt, delayMs });
     await sleep(delayMs, this.options.signal);
   }
-}
-
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }

@@ -14,6 +14,7 @@ import { got, type Method, RequestError } from "got";
 import pRetry, { AbortError } from "p-retry";
 import { type ErrorCode, ERROR_CODES, FlowyError } from "../shared/errors.ts";
 import { ATTEMPT_HEADER } from "../shared/protocol.ts";
+import { sleep } from "../shared/sleep.ts";
 
 export interface RetryOptions {
   /** Retries after the first attempt; 0 disables retrying. */
@@ -260,16 +261,6 @@ function searchParams(query: RequestOptions["query"]): Record<string, string | n
     string,
     string | number | boolean
   >;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 }
 
 function retryAfter(header: string | string[] | undefined, capMs: number): number {

@@ -9,6 +9,7 @@
  * commits between the read and the wait is never missed; with PostgreSQL the feed crosses replicas.
  */
 import { notFound } from "../../shared/errors.ts";
+import { sleep } from "../../shared/sleep.ts";
 import type { Store, WorkerRecord } from "../store/store.ts";
 import type { ChangeFeed, JobChange } from "./change-feed.ts";
 import type { JobWriter } from "./job-writer.ts";
@@ -99,21 +100,4 @@ function concerns(change: JobChange, workerId: string): boolean {
 function hasNews(state: ControlState, known: ControlState): boolean {
   const seen = new Set(known.cancel);
   return (state.drain && !known.drain) || state.cancel.some((id) => !seen.has(id));
-}
-
-function sleep(
-  ms: number,
-  signal: AbortSignal | undefined,
-  onWake: (wake: () => void) => void,
-): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-    onWake(done);
-  });
 }

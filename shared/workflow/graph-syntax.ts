@@ -10,6 +10,7 @@
  * may run side by side. `>>` binds tighter than `&`, as the operators do in Python. `#` starts a comment. Offsets in errors index into the text so the parser
  * of the file can turn them into line and column.
  */
+import { OffsetError } from "./workflow-error.ts";
 
 export interface GraphName {
   name: string;
@@ -23,13 +24,8 @@ export interface ParsedGraph {
   names: GraphName[];
   edges: GraphEdge[];
 }
-export class GraphSyntaxError extends Error {
-  readonly offset: number;
-  constructor(message: string, offset: number) {
-    super(message);
-    this.name = "GraphSyntaxError";
-    this.offset = offset;
-  }
+export class GraphSyntaxError extends OffsetError {
+  override readonly name = "GraphSyntaxError";
 }
 
 type TokenKind = "name" | ">>" | "&" | "(" | ")" | "newline" | "end";

@@ -7,6 +7,7 @@
  * and the shell never re-parses what a parameter expands to, so `$(touch /tmp/pwned)` or
  * `'; rm -rf x` in an input stays a string, whatever quotes surround the reference.
  */
+import { OffsetError } from "./workflow-error.ts";
 
 export type TemplateRef =
   | { kind: "input"; name: string; path: string[]; text: string }
@@ -18,13 +19,8 @@ export interface TemplateMatch {
   end: number;
 }
 
-export class TemplateError extends Error {
-  readonly offset: number;
-  constructor(message: string, offset: number) {
-    super(message);
-    this.name = "TemplateError";
-    this.offset = offset;
-  }
+export class TemplateError extends OffsetError {
+  override readonly name = "TemplateError";
 }
 
 const TEMPLATE = /\{\{(.*?)\}\}/g;

@@ -18,6 +18,18 @@ export interface WorkflowProblem {
   column?: number;
 }
 
+/**
+ * A mistake at a character offset inside one value of the file (a graph, a template); whoever
+ * parsed that value knows where it sits and turns the offset into a line and column.
+ */
+export class OffsetError extends Error {
+  readonly offset: number;
+  constructor(message: string, offset: number) {
+    super(message);
+    this.offset = offset;
+  }
+}
+
 export function formatPath(path: readonly PathSegment[]): string {
   return path.map((s, i) => (typeof s === "number" ? `[${s}]` : i === 0 ? s : `.${s}`)).join("");
 }

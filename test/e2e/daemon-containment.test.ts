@@ -8,16 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { findCgroupRoot } from "../../daemon/process/cgroup.ts";
 import { post } from "../helpers/http.ts";
-import {
-  exited,
-  isAlive,
-  readPidFile,
-  spawnDaemon,
-  spawnServer,
-  submit,
-  waitFor,
-  waitForState,
-} from "../helpers/processes.ts";
+import { exited, isAlive, readPidFile, spawnServerAndDaemon, waitFor } from "../helpers/processes.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 
 const cgroups = findCgroupRoot(undefined);
@@ -49,24 +40,22 @@ const gone = (pid: number) => waitFor(`pid ${pid} to be gone`, () => !isAlive(pi
 
 describeWithCgroups("each job in its own cgroup", { timeout: 150_000 }, () => {
   it("kills a process that escaped its process group when the job is canceled", async () => {
-    const server = await spawnServer();
-    const daemon = spawnDaemon(server.url);
+    const { server, daemon } = await spawnServerAndDaemon();
     const pidFile = join(tmpDir(), "escapee");
     // A short lease: the cancel reaches the daemon with the next heartbeat (lease_s / 2).
-    const id = await submit(server.api, { ...escapingJob(pidFile), lease_s: 4 });
+    const id = await server.submit({ ...escapingJob(pidFile), lease_s: 4 });
     const pid = await escapee(pidFile);
     expect(isAlive(pid)).toBe(true);
     await post(`${server.api}/jobs/${id}/cancel`, {});
-    await waitForState(server.api, id, ["canceled"], 60_000);
+    await server.waitForState(id, ["canceled"], 60_000);
     await gone(pid);
     expect(daemon.events().find((e) => e.event === "containment")).toMatchObject({ kind: "cgroup" });
   });
 
   it("kills it when the lease is lost (the server is gone)", async () => {
-    const server = await spawnServer();
-    spawnDaemon(server.url);
+    const { server } = await spawnServerAndDaemon();
     const pidFile = join(tmpDir(), "escapee");
-    await submit(server.api, { ...escapingJob(pidFile), lease_s: 2 });
+    await server.submit({ ...escapingJob(pidFile), lease_s: 2 });
     const pid = await escapee(pidFile);
     server.child.kill("SIGKILL");
     await exited(server.child);
@@ -74,22 +63,20 @@ describeWithCgroups("each job in its own cgroup", { timeout: 150_000 }, () => {
   });
 
   it("kills it when the daemon shuts down", async () => {
-    const server = await spawnServer();
-    const daemon = spawnDaemon(server.url, ["--drain-timeout", "0.5"]);
+    const { server, daemon } = await spawnServerAndDaemon(["--drain-timeout", "0.5"]);
     const pidFile = join(tmpDir(), "escapee");
-    const id = await submit(server.api, escapingJob(pidFile));
+    const id = await server.submit(escapingJob(pidFile));
     const pid = await escapee(pidFile);
     daemon.child.kill("SIGTERM");
     expect(await daemon.exited()).toBe(3);
     await gone(pid);
-    expect((await waitForState(server.api, id, ["failed", "scheduled"])).state).toBe("failed");
+    expect((await server.waitForState(id, ["failed", "scheduled"])).state).toBe("failed");
   });
 
   it("runs every job in a cgroup of its own and removes it afterwards", async () => {
-    const server = await spawnServer();
-    const daemon = spawnDaemon(server.url);
-    const id = await submit(server.api, { spec: { shell: "cat /proc/self/cgroup" } });
-    await waitForState(server.api, id, ["succeeded"], 30_000);
+    const { server, daemon } = await spawnServerAndDaemon();
+    const id = await server.submit({ spec: { shell: "cat /proc/self/cgroup" } });
+    await server.waitForState(id, ["succeeded"], 30_000);
     const log = await (await fetch(`${server.api}/jobs/${id}/logs`)).text();
     const workerId = daemon.events().find((e) => e.event === "ready")?.worker_id;
     expect(log).toContain(`flowy-${workerId}/${id}.1`);
@@ -100,10 +87,9 @@ describeWithCgroups("each job in its own cgroup", { timeout: 150_000 }, () => {
 
 describe("containment without cgroups", { timeout: 150_000 }, () => {
   it("says once at start that containment is weaker, and why", async () => {
-    const server = await spawnServer();
-    const daemon = spawnDaemon(server.url, ["--cgroup-root", "none"]);
-    const id = await submit(server.api, { spec: { shell: "true" } });
-    await waitForState(server.api, id, ["succeeded"], 30_000);
+    const { server, daemon } = await spawnServerAndDaemon(["--cgroup-root", "none"]);
+    const id = await server.submit({ spec: { shell: "true" } });
+    await server.waitForState(id, ["succeeded"], 30_000);
     const said = daemon.events().filter((e) => e.event === "containment");
     expect(said).toEqual([expect.objectContaining({ kind: "process-group", reason: "cgroup_root is none" })]);
   });

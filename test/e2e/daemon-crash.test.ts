@@ -15,9 +15,9 @@ import {
   readPidFile,
   spawnDaemon,
   spawnServer,
-  submit,
+  spawnServerAndDaemon,
+  trapTermJob,
   waitFor,
-  waitForState,
 } from "../helpers/processes.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 
@@ -40,21 +40,28 @@ function events(job: { history: Array<{ event: string }> }): string[] {
   return job.history.map((h) => h.event);
 }
 
+/**
+ * A server and a daemon running record-and-sleep.sh for `seconds` under a lease of `leaseS`; the
+ * daemon SIGKILLed once the job has started. Its state directory is left for the next daemon.
+ */
+async function killDaemonMidJob(seconds: number, leaseS: number) {
+  const { server, daemon } = await spawnServerAndDaemon();
+  const runFile = join(tmpDir(), "runs");
+  const id = await server.submit({
+    spec: { command: fixture("record-and-sleep.sh", runFile, seconds) },
+    lease_s: leaseS,
+  });
+  await waitFor("the job to start", () => runs(runFile).length === 1);
+  daemon.child.kill("SIGKILL");
+  await daemon.exited();
+  return { server, stateDir: daemon.stateDir, id, runFile };
+}
+
 describe("daemon-flowy survives crashes without running a job twice", () => {
   it("re-adopts a running job after being SIGKILLed, and reports it exactly once", async () => {
-    const server = await spawnServer();
-    const first = spawnDaemon(server.url);
-    const runFile = join(tmpDir(), "runs");
-    const id = await submit(server.api, {
-      spec: { command: fixture("record-and-sleep.sh", runFile, 2) },
-      lease_s: 5,
-    });
-    await waitFor("the job to start", () => runs(runFile).length === 1);
-    first.child.kill("SIGKILL");
-    await first.exited();
-
-    const second = spawnDaemon(server.url, [], { stateDir: first.stateDir });
-    const job = await waitForState(server.api, id, ["succeeded", "failed", "timed_out"]);
+    const { server, stateDir, id, runFile } = await killDaemonMidJob(2, 5);
+    const second = spawnDaemon(server.url, [], { stateDir });
+    const job = await server.waitForState(id, ["succeeded", "failed", "timed_out"]);
     expect(job.state).toBe("succeeded");
     expect(job.attempt).toBe(1);
     expect(runs(runFile)).toHaveLength(1);
@@ -65,22 +72,10 @@ describe("daemon-flowy survives crashes without running a job twice", () => {
   });
 
   it("collects and reports a job that ended while the daemon was down", async () => {
-    const server = await spawnServer();
-    const first = spawnDaemon(server.url);
-    const runFile = join(tmpDir(), "runs");
-    const id = await submit(server.api, {
-      spec: { command: fixture("record-and-sleep.sh", runFile, 0.5) },
-      lease_s: 10,
-    });
-    await waitFor("the job to start", () => runs(runFile).length === 1);
-    first.child.kill("SIGKILL");
-    await first.exited();
-    await waitFor("the job to end on its own", () =>
-      existsSync(join(first.stateDir, "jobs", id, "exit_status")),
-    );
-
-    spawnDaemon(server.url, [], { stateDir: first.stateDir });
-    const job = await waitForState(server.api, id, ["succeeded", "failed"]);
+    const { server, stateDir, id, runFile } = await killDaemonMidJob(0.5, 10);
+    await waitFor("the job to end on its own", () => existsSync(join(stateDir, "jobs", id, "exit_status")));
+    spawnDaemon(server.url, [], { stateDir });
+    const job = await server.waitForState(id, ["succeeded", "failed"]);
     expect(job.state).toBe("succeeded");
     expect(job.attempt).toBe(1);
     expect(runs(runFile)).toHaveLength(1);
@@ -91,7 +86,7 @@ describe("daemon-flowy survives crashes without running a job twice", () => {
     // One slot: a stopped daemon with a long-poll open would be handed the retry too.
     const stale = spawnDaemon(server.url, ["--max-jobs", "1"]);
     const runFile = join(tmpDir(), "runs");
-    const id = await submit(server.api, {
+    const id = await server.submit({
       spec: { command: fixture("record-and-sleep.sh", runFile, 3) },
       lease_s: 1,
       backoff: NO_BACKOFF,
@@ -112,22 +107,16 @@ describe("daemon-flowy survives crashes without running a job twice", () => {
     );
     expect(rejected.code).toBe("lease-lost");
 
-    const job = await waitForState(server.api, id, ["succeeded", "failed", "timed_out"]);
+    const job = await server.waitForState(id, ["succeeded", "failed", "timed_out"]);
     expect(job.state).toBe("succeeded");
     expect(job.attempt).toBe(2);
     expect(events(job).filter((e) => e === "complete")).toHaveLength(1);
   });
 
   it("kills the job before its lease expires when the server is gone", async () => {
-    const server = await spawnServer();
-    const daemon = spawnDaemon(server.url);
-    const dir = tmpDir();
-    const pidFile = join(dir, "pid");
-    const termedFile = join(dir, "termed");
-    const id = await submit(server.api, {
-      spec: { command: fixture("trap-term.sh", pidFile, termedFile) },
-      lease_s: 2,
-    });
+    const { server, daemon } = await spawnServerAndDaemon();
+    const { command, pidFile, termedFile } = trapTermJob();
+    const id = await server.submit({ spec: { command }, lease_s: 2 });
     const pid = await waitFor("the job to start", () => readPidFile(pidFile));
     server.child.kill("SIGKILL");
     await exited(server.child);

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { get } from "../helpers/http.ts";
-import { spawnDaemon, spawnServer, submit, waitFor, waitForState } from "../helpers/processes.ts";
+import { spawnServerAndDaemon, waitFor } from "../helpers/processes.ts";
 
 const USER = "flowy-test-job";
 const isRoot = process.getuid?.() === 0;
@@ -39,16 +39,15 @@ const PROBE = [
 describe.skipIf(!isRoot)("jobs as another user", { timeout: 150_000 }, () => {
   it("runs jobs as the job user, who cannot read another job's lease token or the daemon's environ", async () => {
     const uid = ensureUser();
-    const server = await spawnServer();
-    const daemon = spawnDaemon(server.url, ["--job-user", USER, "--max-jobs", "2"]);
-    const holder = await submit(server.api, { spec: { shell: "sleep 300" } });
+    const { server, daemon } = await spawnServerAndDaemon(["--job-user", USER, "--max-jobs", "2"]);
+    const holder = await server.submit({ spec: { shell: "sleep 300" } });
     const holderDir = join(daemon.stateDir, "jobs", holder);
     await waitFor("the first job to start", () => existsSync(join(holderDir, "pid")), 60_000);
     const daemonPid = readFileSync(join(daemon.stateDir, "daemon.pid"), "utf8").trim();
-    const probe = await submit(server.api, {
+    const probe = await server.submit({
       spec: { shell: PROBE, env: { OTHER: holderDir, DAEMON: daemonPid } },
     });
-    await waitForState(server.api, probe, ["succeeded", "failed"], 60_000);
+    await server.waitForState(probe, ["succeeded", "failed"], 60_000);
     const log = (await get(`${server.api}/jobs/${probe}/logs`)).body as string;
     expect(log).toContain(`uid ${uid}`);
     expect(log).toContain(`dir ${uid} 700`);

@@ -6,16 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import {
-  fixture,
-  isAlive,
-  readPidFile,
-  spawnDaemon,
-  spawnServer,
-  submit,
-  waitFor,
-  waitForState,
-} from "../helpers/processes.ts";
+import { fixture, isAlive, readPidFile, spawnServerAndDaemon, waitFor } from "../helpers/processes.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 
 /** The parent of a running job's shim: the daemon's launcher. */
@@ -30,9 +21,8 @@ function runCount(file: string): number {
 
 describe("daemon-flowy's job launcher", () => {
   it("records the exit status of a job whose daemon was SIGKILLed; the launcher leaves with the daemon", async () => {
-    const server = await spawnServer();
-    const daemon = spawnDaemon(server.url);
-    const id = await submit(server.api, { spec: { shell: "sleep 1; exit 3" }, lease_s: 30 });
+    const { server, daemon } = await spawnServerAndDaemon();
+    const id = await server.submit({ spec: { shell: "sleep 1; exit 3" }, lease_s: 30 });
     const jobDir = join(daemon.stateDir, "jobs", id);
     const shim = await waitFor("the job to start", () => readPidFile(join(jobDir, "pid")));
     const launcher = parentOf(shim);
@@ -46,12 +36,11 @@ describe("daemon-flowy's job launcher", () => {
   });
 
   it("replaces a launcher killed mid-run; the jobs it started finish and are reported once", async () => {
-    const server = await spawnServer();
-    const daemon = spawnDaemon(server.url, ["--max-jobs", "2"]);
+    const { server, daemon } = await spawnServerAndDaemon(["--max-jobs", "2"]);
     const runFile = join(tmpDir(), "runs");
     const ids = [
-      await submit(server.api, { spec: { command: fixture("record-and-sleep.sh", runFile, 1) } }),
-      await submit(server.api, { spec: { command: fixture("record-and-sleep.sh", runFile, 1) } }),
+      await server.submit({ spec: { command: fixture("record-and-sleep.sh", runFile, 1) } }),
+      await server.submit({ spec: { command: fixture("record-and-sleep.sh", runFile, 1) } }),
     ];
     await waitFor("both jobs to start", () => runCount(runFile) === 2);
     const shim = readPidFile(join(daemon.stateDir, "jobs", ids[0]!, "pid"))!;
@@ -59,14 +48,14 @@ describe("daemon-flowy's job launcher", () => {
     process.kill(launcher, "SIGKILL");
 
     for (const id of ids) {
-      const job = await waitForState(server.api, id, ["succeeded", "failed", "timed_out"]);
+      const job = await server.waitForState(id, ["succeeded", "failed", "timed_out"]);
       expect(job.state).toBe("succeeded");
       expect(job.history.filter((h: { event: string }) => h.event === "complete")).toHaveLength(1);
     }
     expect(runCount(runFile)).toBe(2);
     expect(daemon.events().some((e) => e.event === "launcher_exited")).toBe(true);
 
-    const next = await submit(server.api, { spec: { command: ["true"] } });
-    expect((await waitForState(server.api, next, ["succeeded", "failed"])).state).toBe("succeeded");
+    const next = await server.submit({ spec: { command: ["true"] } });
+    expect((await server.waitForState(next, ["succeeded", "failed"])).state).toBe("succeeded");
   });
 });

@@ -12,11 +12,9 @@ import {
   isAlive,
   NODE,
   readPidFile,
-  spawnDaemon,
-  spawnServer,
-  submit,
+  spawnServerAndDaemon,
+  trapTermJob,
   waitFor,
-  waitForState,
 } from "../helpers/processes.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 
@@ -24,46 +22,43 @@ const CLI = join(import.meta.dirname, "..", "..", "daemon", "cli.ts");
 
 describe("daemon-flowy shutdown", () => {
   it("drains on SIGTERM: claims nothing new, lets the running job finish, exits 0", async () => {
-    const server = await spawnServer();
-    const daemon = spawnDaemon(server.url, ["--max-jobs", "1"]);
+    const { server, daemon } = await spawnServerAndDaemon(["--max-jobs", "1"]);
     const runFile = join(tmpDir(), "runs");
-    const running = await submit(server.api, {
+    const running = await server.submit({
       spec: { command: fixture("record-and-sleep.sh", runFile, 1) },
     });
-    await waitForState(server.api, running, ["running"]);
+    await server.waitForState(running, ["running"]);
     daemon.child.kill("SIGTERM");
     await waitFor("the drain to start", () =>
       daemon.events().some((e) => e.msg?.toString().startsWith("draining")),
     );
-    const queued = await submit(server.api, { spec: { command: ["true"] } });
+    const queued = await server.submit({ spec: { command: ["true"] } });
     expect(await daemon.exited()).toBe(0);
-    expect((await waitForState(server.api, running, ["succeeded", "failed"])).state).toBe("succeeded");
-    expect((await waitForState(server.api, queued, ["pending", "running"])).state).toBe("pending");
+    expect((await server.waitForState(running, ["succeeded", "failed"])).state).toBe("succeeded");
+    expect((await server.waitForState(queued, ["pending", "running"])).state).toBe("pending");
   });
 
   it("stops jobs still running at the drain timeout, reports them for retry, exits 3", async () => {
-    const server = await spawnServer();
-    const daemon = spawnDaemon(server.url, ["--drain-timeout", "0.5"]);
-    const dir = tmpDir();
-    const id = await submit(server.api, {
-      spec: { command: fixture("trap-term.sh", join(dir, "pid"), join(dir, "termed")) },
+    const { server, daemon } = await spawnServerAndDaemon(["--drain-timeout", "0.5"]);
+    const trapTerm = trapTermJob();
+    const id = await server.submit({
+      spec: { command: trapTerm.command },
       max_attempts: 2,
       backoff: { initial_s: 60, max_s: 60, factor: 1 },
     });
-    const pid = await waitFor("the job to start", () => readPidFile(join(dir, "pid")));
+    const pid = await waitFor("the job to start", () => readPidFile(trapTerm.pidFile));
     daemon.child.kill("SIGTERM");
     expect(await daemon.exited()).toBe(3);
     expect(isAlive(pid)).toBe(false);
-    const job = await waitForState(server.api, id, ["scheduled", "failed"]);
+    const job = await server.waitForState(id, ["scheduled", "failed"]);
     expect(job.state).toBe("scheduled");
     expect(job.error.message).toContain("drain timeout of 0.5s");
   });
 
   it("stops at once on a second signal and exits 130", async () => {
-    const server = await spawnServer();
-    const daemon = spawnDaemon(server.url, ["--drain-timeout", "60", "--kill-grace", "30"]);
+    const { server, daemon } = await spawnServerAndDaemon(["--drain-timeout", "60", "--kill-grace", "30"]);
     const childPidFile = join(tmpDir(), "child.pid");
-    await submit(server.api, { spec: { command: fixture("ignore-term-child.sh", childPidFile) } });
+    await server.submit({ spec: { command: fixture("ignore-term-child.sh", childPidFile) } });
     const childPid = await waitFor("the job to start", () => readPidFile(childPidFile));
     daemon.child.kill("SIGTERM");
     await waitFor("the drain to start", () =>

@@ -16,7 +16,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startFaultProxy } from "../helpers/fault-proxy.ts";
-import { fixture, getJob, spawnDaemon, spawnServer, submit, waitFor } from "../helpers/processes.ts";
+import { fixture, spawnDaemon, spawnServer, waitFor } from "../helpers/processes.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 
 /** The ledger's lines as [event, attempt, ns]. */
@@ -44,7 +44,7 @@ describe("a lease under slow answers", () => {
     proxy.answerDelayMs = 6_000;
     spawnDaemon(proxy.url, ["--worker-id", "slow"]);
     const ledger = join(tmpDir(), "ledger");
-    const id = await submit(server.api, {
+    const id = await server.submit({
       // bash, not sh: the fixture stamps times with bash's own clock (no fork in its trap).
       spec: { command: ["bash", ...fixture("ledger-until-term.sh", ledger, 120).slice(1)] },
       lease_s: 20,
@@ -60,7 +60,7 @@ describe("a lease under slow answers", () => {
     const end1 = await waitFor(
       "attempt 1 to be stopped",
       async () => {
-        const job = await getJob(server.api, id);
+        const job = await server.getJob(id);
         if (job.attempt === 1 && job.state === "running" && job.lease_expires_at)
           leaseEnd1 = Math.max(leaseEnd1, Date.parse(job.lease_expires_at));
         return at("end", 1);

@@ -20,10 +20,27 @@ export function fixture(name: string, ...args: Array<string | number>): string[]
   return ["sh", join(FIXTURES, name), ...args.map(String)];
 }
 
+/** A flowy-server child with the job calls every daemon test makes, bound to its API. */
+export interface TestServer extends ServerProcess {
+  db: string;
+  /** Submits a job; returns its id. */
+  submit(body: Record<string, unknown>): Promise<string>;
+  getJob(id: string): Promise<any>;
+  /** Waits until the job is in one of `states`; returns it. */
+  waitForState(id: string, states: string[], timeoutMs?: number): Promise<any>;
+}
+
 /** A real flowy-server on a free port; `db` reuses a database file (restart after a crash). */
-export async function spawnServer(db = join(tmpDir(), "flowy.db")): Promise<ServerProcess & { db: string }> {
+export async function spawnServer(db = join(tmpDir(), "flowy.db")): Promise<TestServer> {
   const server = await spawnServerProcess(["--db", db, "--reaper-interval-ms", "100"]);
-  return { ...server, db };
+  const { api } = server;
+  return {
+    ...server,
+    db,
+    submit: (body) => submit(api, body),
+    getJob: (id) => getJob(api, id),
+    waitForState: (id, states, timeoutMs) => waitForState(api, id, states, timeoutMs),
+  };
 }
 
 export interface DaemonProcess {
@@ -91,6 +108,26 @@ export function spawnDaemon(
   };
 }
 
+/** A fresh server and one daemon working for it: how most end-to-end tests begin. */
+export async function spawnServerAndDaemon(
+  daemonArgs: string[] = [],
+  options: SpawnDaemonOptions = {},
+): Promise<{ server: TestServer; daemon: DaemonProcess }> {
+  const server = await spawnServer();
+  return { server, daemon: spawnDaemon(server.url, daemonArgs, options) };
+}
+
+/**
+ * trap-term.sh in a fresh directory: it writes its pid to `pidFile`, and the time it got SIGTERM
+ * (ms) to `termedFile`, then exits 143.
+ */
+export function trapTermJob(): { command: string[]; pidFile: string; termedFile: string } {
+  const dir = tmpDir();
+  const pidFile = join(dir, "pid");
+  const termedFile = join(dir, "termed");
+  return { command: fixture("trap-term.sh", pidFile, termedFile), pidFile, termedFile };
+}
+
 function parseLines(text: string): Array<Record<string, unknown>> {
   return text
     .split("\n")
@@ -152,18 +189,17 @@ export async function waitFor<T>(
   }
 }
 
-export async function submit(api: string, body: Record<string, unknown>): Promise<string> {
+async function submit(api: string, body: Record<string, unknown>): Promise<string> {
   const res = await post(`${api}/jobs`, body);
   if (res.status !== 201) throw new Error(`submit failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.id as string;
 }
 
-export async function getJob(api: string, id: string): Promise<any> {
+async function getJob(api: string, id: string): Promise<any> {
   return (await get(`${api}/jobs/${id}`)).body;
 }
 
-/** Waits until the job is in one of `states`; returns it. */
-export function waitForState(api: string, id: string, states: string[], timeoutMs = 15_000): Promise<any> {
+function waitForState(api: string, id: string, states: string[], timeoutMs = 15_000): Promise<any> {
   return waitFor(
     `job ${id} to reach ${states.join("|")}`,
     async () => {

@@ -7,6 +7,7 @@ import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { newJobId } from "../../shared/ids.ts";
 import { DEFAULT_BACKOFF } from "../../shared/retry-policy.ts";
 import type { JobState } from "../../shared/states.ts";
+import { NOT_YET_RUN } from "../../server/service/job-transitions.ts";
 import { cursorAt } from "../../server/store/job-search.ts";
 import type { JobFilter, JobRecord, NewJob, SearchCursor, Store } from "../../server/store/store.ts";
 import { checkingSqlTransitions, type SeenTransition } from "../helpers/sql-transitions.ts";
@@ -38,17 +39,8 @@ export function newJob(overrides: Partial<NewJob> = {}): NewJob {
     concurrencyLimit: null,
     idempotencyKey: null,
     requestHash: null,
-    workerId: null,
-    leaseToken: null,
-    leaseExpiresAt: null,
-    deadlineAt: null,
     createdAt,
-    startedAt: null,
-    finishedAt: null,
-    result: null,
-    error: null,
-    tasks: null,
-    reported: null,
+    ...NOT_YET_RUN,
     ...overrides,
   };
 }

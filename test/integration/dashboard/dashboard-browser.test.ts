@@ -265,6 +265,31 @@ describeBrowser("dashboard in a browser", () => {
     expect(drained).toEqual({ "w-1": true, "w-2": false });
   });
 
+  it("follows the system's colour scheme until the theme button pins light or dark", async () => {
+    const { url } = await startServer();
+    await withPage(`${url}/`, async (page) => {
+      const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      const theme = (value: string | null) =>
+        page.evaluate((v) => {
+          if (v === null) delete document.documentElement.dataset.theme;
+          else document.documentElement.dataset.theme = v;
+        }, value);
+      const LIGHT = "rgb(246, 247, 251)";
+      const DARK = "rgb(16, 19, 28)";
+      await page.emulateMedia({ colorScheme: "light" });
+      expect(await background()).toBe(LIGHT);
+      await page.emulateMedia({ colorScheme: "dark" });
+      expect(await background()).toBe(DARK);
+      await theme("light");
+      expect(await background()).toBe(LIGHT);
+      await page.emulateMedia({ colorScheme: "light" });
+      await theme("dark");
+      expect(await background()).toBe(DARK);
+      await theme(null);
+      expect(await background()).toBe(LIGHT);
+    });
+  });
+
   it("asks for an API key when the server has keys, and keeps it in an HttpOnly cookie", async () => {
     const { url, server } = await startServer();
     const { key } = await server.keys.create("viewer", "client");

@@ -3,10 +3,11 @@
  * on the server (POST /jobs/bulk). Counts first and asks with the count, then shows the progress
  * until the action ends. Shown only for actions the session's role may take.
  */
-import { ApiError, call } from "../lib/api.js";
+import { call } from "../lib/api.js";
 import { h, replace } from "../lib/dom.js";
 import { t } from "../lib/i18n.js";
 import { confirmDialog } from "./confirm.js";
+import { runAction } from "./run-action.js";
 
 const ACTIONS = /** @type {const} */ (["requeue", "cancel", "delete"]);
 const PROGRESS_EVERY_MS = 500;
@@ -33,8 +34,7 @@ export function bulkBar(filter, ctx, after) {
 
   /** @param {(typeof ACTIONS)[number]} action @param {HTMLButtonElement} button */
   async function run(action, button) {
-    button.disabled = true;
-    try {
+    await runAction(button, ctx, after, async () => {
       const counted = await call("/jobs/bulk", { method: "POST", body: { action, filter, dry_run: true } });
       if (counted.matched === 0) {
         replace(status, t("jobs.empty"));
@@ -55,14 +55,7 @@ export function bulkBar(filter, ctx, after) {
       });
       replace(status, summary);
       ctx.announce(summary);
-    } catch (error) {
-      ctx.announce(
-        t("action.failed", { message: error instanceof ApiError ? error.message : String(error) }),
-      );
-    } finally {
-      button.disabled = false;
-      after();
-    }
+    });
   }
 
   return h("div", { class: "bulk-bar" }, ...buttons, status);

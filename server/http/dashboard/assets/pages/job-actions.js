@@ -2,10 +2,11 @@
  * Cancel / Requeue / Delete for one job: shown only when the session's role may call them and the
  * job's state allows them (both told by the server), each behind a confirmation.
  */
-import { ApiError, call } from "../lib/api.js";
+import { call } from "../lib/api.js";
 import { h } from "../lib/dom.js";
 import { t } from "../lib/i18n.js";
 import { confirmDialog } from "../components/confirm.js";
+import { runAction } from "../components/run-action.js";
 
 /** @type {Record<"cancel" | "requeue" | "delete", {method: string, path: (id: string) => string, danger: boolean}>} */
 const ACTIONS = {
@@ -34,18 +35,10 @@ export function actionButtons(job, ctx, after) {
       );
       button.addEventListener("click", async () => {
         if (!(await confirmDialog(t(`confirm.${name}`, { name: job.name })))) return;
-        button.disabled = true;
-        try {
+        await runAction(button, ctx, after, async () => {
           const updated = await call(action.path(job.id), { method: action.method });
           ctx.announce(t("action.done", { state: t(`state.${updated.state}`) }));
-        } catch (error) {
-          ctx.announce(
-            t("action.failed", { message: error instanceof ApiError ? error.message : String(error) }),
-          );
-        } finally {
-          button.disabled = false;
-          after();
-        }
+        });
       });
       return button;
     }),
