@@ -1,10 +1,11 @@
 /** Workers: who is connected, their tags and slots, when each last beat, and what each runs. */
-import { ApiError, call } from "../lib/api.js";
+import { call } from "../lib/api.js";
 import { h, replace } from "../lib/dom.js";
 import { formatAgo, formatTime, t } from "../lib/i18n.js";
 import { href, jobHref } from "../lib/router.js";
 import { stateBadge, tagChips } from "../components/badges.js";
 import { confirmDialog } from "../components/confirm.js";
+import { runAction } from "../components/run-action.js";
 import { keepFresh, pageHead } from "./page.js";
 
 /** @param {number} used @param {number} total */
@@ -33,17 +34,10 @@ function drainButton(worker, ctx, after) {
   );
   button.addEventListener("click", async () => {
     if (!(await confirmDialog(t("workers.confirm_drain", { id: worker.id, n: worker.running })))) return;
-    button.disabled = true;
-    try {
+    await runAction(button, ctx, after, async () => {
       await call(`/workers/${encodeURIComponent(worker.id)}/drain`, { method: "POST" });
       ctx.announce(t("workers.drain_done", { id: worker.id }));
-    } catch (error) {
-      ctx.announce(
-        t("action.failed", { message: error instanceof ApiError ? error.message : String(error) }),
-      );
-    } finally {
-      after();
-    }
+    });
   });
   return button;
 }
