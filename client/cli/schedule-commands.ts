@@ -160,7 +160,8 @@ async function show(ctx: CliContext, name: string): Promise<number> {
   }
   const lines = [
     `${printer.icon("🗓️")}Schedule ${s.name}: ${describe(s)}`,
-    `Last tick: ${s.last_tick_at ?? "none yet"}${s.last_job_id ? ` → job ${s.last_job_id} (${s.last_job_state ?? "gone"})` : ""}`,
+    `Last tick: ${s.last_tick_at ?? "none yet"}`,
+    `Last job: ${s.last_job_id ? `${s.last_job_id} (${s.last_job_state ?? "removed"})` : "none yet"}`,
     `Next runs: ${s.next_runs?.length ? s.next_runs.join(", ") : "none (paused)"}`,
   ];
   for (const line of lines) printer.out(line);
