@@ -3,7 +3,9 @@
  * hand (fireDue), at the times the test sets.
  */
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { createLogger } from "../../../shared/logging.ts";
+import { ScheduleTicker } from "../../../server/service/schedule-ticker.ts";
 import { DEFAULT_JOB_DEFAULTS } from "../../../server/flowy-server.ts";
 import { createLocalChangeFeed } from "../../../server/model/change-feed.ts";
 import { JobService } from "../../../server/service/job-service.ts";
@@ -285,5 +287,53 @@ describePg("schedule ticks on PostgreSQL replicas", () => {
     } finally {
       await Promise.all(stores.map((s) => s.close()));
     }
+  });
+});
+
+describe("the schedule ticker", () => {
+  it("wakes at the soonest next tick, at most an interval away, and again at once when poked", async () => {
+    const store = sqlite();
+    const service = scheduleService(store, at("2026-01-01T00:00:00.400Z"));
+    const delays: number[] = [];
+    let next: (() => void) | undefined;
+    const ticker = new ScheduleTicker(service.schedules, () => service.clock.now, {
+      intervalMs: 1_000,
+      logger: createLogger("flowy-test", "silent"),
+      schedule: (run, delayMs) => {
+        delays.push(delayMs);
+        next = run;
+        return () => {
+          if (next === run) next = undefined;
+        };
+      },
+    });
+    const runNext = async () => {
+      await vi.waitFor(() => expect(next).toBeDefined(), { timeout: 30_000 });
+      const run = next!;
+      next = undefined;
+      run();
+    };
+    ticker.start();
+    await runNext();
+    // Nothing scheduled: it looks again after a full interval.
+    await vi.waitFor(() => expect(delays).toEqual([0, 1_000]), { timeout: 30_000 });
+    await service.schedules.create(hourly({ name: "s", cron: "*/2 * * * * *" }));
+    ticker.poke();
+    expect(delays.at(-1)).toBe(0);
+    await runNext();
+    // The first tick is at 00:00:02, 1.6 s away: no more than the interval.
+    await vi.waitFor(() => expect(delays.at(-1)).toBe(1_000), { timeout: 30_000 });
+    service.clock.now = at("2026-01-01T00:00:01.700Z");
+    await runNext();
+    await vi.waitFor(() => expect(delays.at(-1)).toBe(300), { timeout: 30_000 });
+    service.clock.now = at("2026-01-01T00:00:02.000Z");
+    await runNext();
+    await vi.waitFor(
+      async () => expect(await service.schedules.show("s")).toMatchObject({ recent: [expect.anything()] }),
+      {
+        timeout: 30_000,
+      },
+    );
+    await ticker.stop();
   });
 });
