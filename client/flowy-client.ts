@@ -19,6 +19,8 @@ import type {
   SubmitBatchResult,
   SubmitJob,
   Worker,
+  CreateSchedule,
+  Schedule,
 } from "../shared/protocol.ts";
 import type { JobState } from "../shared/states.ts";
 import type { Bundle, BundleEvent, BundleShow } from "../shared/bundle-protocol.ts";
@@ -353,10 +355,56 @@ export class FlowyClient {
   async pausedTags(): Promise<PausedTag[]> {
     return (await this.http.json<{ paused_tags: PausedTag[] }>("GET", "/paused-tags")).paused_tags;
   }
+
+  /** Creates a schedule: its job is enqueued at each tick of `cron` in `tz` (exactly once per tick). */
+  createSchedule(schedule: CreateSchedule): Promise<Schedule> {
+    return this.http.json<Schedule>("POST", "/schedules", { body: schedule });
+  }
+
+  async schedules(): Promise<Schedule[]> {
+    return (await this.http.json<{ schedules: Schedule[] }>("GET", "/schedules")).schedules;
+  }
+
+  /** The schedule with its next runs, recent ticks (and their job ids) and its last job's state. */
+  schedule(name: string): Promise<Schedule> {
+    return this.http.json<Schedule>("GET", schedulePath(name));
+  }
+
+  /** Stops its ticks until resumed; trigger still runs it. */
+  pauseSchedule(name: string): Promise<Schedule> {
+    return this.http.json<Schedule>("POST", `${schedulePath(name)}/pause`);
+  }
+
+  /** Ticks again from the next tick after now (ticks during the pause do not run). */
+  resumeSchedule(name: string): Promise<Schedule> {
+    return this.http.json<Schedule>("POST", `${schedulePath(name)}/resume`);
+  }
+
+  /** Enqueues the schedule's job now, whatever its overlap policy. */
+  triggerSchedule(name: string): Promise<Job> {
+    // Not retried: a retry after a lost answer would enqueue a second job.
+    return this.http.json<Job>("POST", `${schedulePath(name)}/trigger`, { retry: { retries: 0 } });
+  }
+
+  /** False when there was no such schedule. Its jobs stay. */
+  async deleteSchedule(name: string): Promise<boolean> {
+    try {
+      await this.http.json("DELETE", schedulePath(name));
+      return true;
+    } catch (error) {
+      // Also what a retried DELETE whose first answer was lost hears: it is gone either way.
+      if (error instanceof FlowyError && error.code === "not-found") return false;
+      throw error;
+    }
+  }
 }
 
 function bundlePath(name: string, version: string): string {
   return `/bundles/${encodeURIComponent(name)}/${encodeURIComponent(version)}`;
+}
+
+function schedulePath(name: string): string {
+  return `/schedules/${encodeURIComponent(name)}`;
 }
 
 function jobPath(id: string): string {

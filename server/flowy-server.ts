@@ -25,6 +25,8 @@ import { ExplainService } from "./service/explain-service.ts";
 import { LimitService } from "./service/limit-service.ts";
 import { PauseService } from "./service/pause-service.ts";
 import { Reaper } from "./service/reaper.ts";
+import { ScheduleService } from "./service/schedule-service.ts";
+import { ScheduleTicker } from "./service/schedule-ticker.ts";
 import { WorkerControl } from "./service/worker-control.ts";
 import type { JobDefaults } from "./service/submit-plan.ts";
 import type { Store, WorkerRecord } from "./store/store.ts";
@@ -40,6 +42,8 @@ export interface FlowyServerOptions {
   leadership?: Leadership;
   defaults?: Partial<JobDefaults>;
   reaperIntervalMs?: number;
+  /** How often the schedule ticker looks for schedules made on other replicas (default 1 s). */
+  scheduleIntervalMs?: number;
   /** Finished jobs older than this are removed; null or 0 keeps them forever. */
   retainFinishedMs?: number | null;
   dashboardLang?: DashboardLangSetting;
@@ -61,6 +65,8 @@ export interface FlowyServer {
   app: FastifyInstance;
   store: Store;
   reaper: Reaper;
+  schedules: ScheduleService;
+  ticker: ScheduleTicker;
   jobs: JobService;
   leases: LeaseService;
   keys: KeyService;
@@ -93,7 +99,15 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
   const waiters = new ClaimWaiters(feed);
   // Only SQLite's writes of one event-loop turn share a commit, which is what a hand-off rides on.
   const handOff = store.kind === "sqlite" ? waiters : undefined;
-  const jobs = new JobService(store, writer, feed, { ...DEFAULT_JOB_DEFAULTS, ...options.defaults }, handOff);
+  const defaults = { ...DEFAULT_JOB_DEFAULTS, ...options.defaults };
+  const jobs = new JobService(store, writer, feed, defaults, handOff);
+  const schedules = new ScheduleService(store, writer, jobs, defaults, logger);
+  // Every replica ticks: a tick is written once whoever fires it (schedule-store.ts).
+  const ticker = new ScheduleTicker(schedules, clock, {
+    intervalMs: options.scheduleIntervalMs ?? 1000,
+    logger,
+  });
+  schedules.onSooner = () => ticker.poke();
   const leases = new LeaseService(store, writer, waiters, {
     maxLogBytes: options.maxLogBytes,
     maxClaimAnswerBytes: options.maxClaimAnswerBytes,
@@ -123,6 +137,7 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
       pauses,
       limits,
       explain,
+      schedules,
       clock,
       metrics,
       streamLimits: options.streamLimits,
@@ -147,6 +162,8 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
     app,
     store,
     reaper,
+    schedules,
+    ticker,
     jobs,
     leases,
     keys,
@@ -157,6 +174,7 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
       const swept = await bundles.sweepAbandoned();
       if (swept > 0) logger.info({ chunks: swept }, "removed chunks of bundle uploads a crash cut short");
       reaper.start();
+      ticker.start();
       return address;
     },
     close() {
@@ -164,6 +182,7 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
         waiters.close();
         control.close();
         await reaper.stop();
+        await ticker.stop();
         await leadership?.close();
         await app.close();
         await feed.close();

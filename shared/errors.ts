@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   "lease-lost": { status: 409, title: "The lease is no longer held" },
   "log-gap": { status: 409, title: "The log chunk does not continue the stored log" },
   "idempotency-conflict": { status: 409, title: "The Idempotency-Key was used for a different job" },
+  "schedule-exists": { status: 409, title: "A schedule of that name exists" },
   "version-conflict": { status: 409, title: "The version is not newer than the current one" },
   "payload-too-large": { status: 413, title: "The request body is too large" },
   "log-full": { status: 413, title: "The attempt's log is full" },

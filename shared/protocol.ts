@@ -559,3 +559,80 @@ export const ThroughputSchema = T.Object({
   }),
 });
 export type Throughput = Static<typeof ThroughputSchema>;
+
+/** A schedule's job: everything a submit takes, except what only one job can have. */
+export const JobTemplateSchema = T.Omit(SubmitJobBody, ["run_at", "parent_id", "idempotency_key"], {
+  ...Strict,
+  title: "JobTemplate",
+});
+export type JobTemplateBody = Static<typeof JobTemplateSchema>;
+export const OVERLAP_POLICIES = ["skip", "allow", "cancel-previous"] as const;
+export const CATCH_UP_POLICIES = ["none", "one", "all"] as const;
+const OverlapSchema = T.Union(
+  OVERLAP_POLICIES.map((p) => T.Literal(p)),
+  {
+    description:
+      "When the previous job of the schedule has not finished at a tick: skip the tick, allow a second job, or cancel-previous (cancel it, then enqueue).",
+  },
+);
+const CatchUpSchema = T.Union(
+  CATCH_UP_POLICIES.map((p) => T.Literal(p)),
+  {
+    description:
+      "Ticks missed while the server was down (over a minute late): none run, one (the latest), or all (the latest catch_up_max).",
+  },
+);
+
+export const CreateScheduleBody = T.Object(
+  {
+    name: Id,
+    cron: T.String({
+      minLength: 1,
+      maxLength: 256,
+      description: 'Five fields ("0 3 * * *"), or six with seconds first ("*/10 * * * * *"); croner syntax.',
+    }),
+    tz: T.Optional(T.String({ minLength: 1, maxLength: 64, description: "IANA time zone; default UTC." })),
+    overlap: T.Optional(OverlapSchema),
+    catch_up: T.Optional(CatchUpSchema),
+    catch_up_max: T.Optional(
+      T.Integer({ minimum: 1, maximum: 1000, description: "With catch_up all; default 10." }),
+    ),
+    paused: T.Optional(T.Boolean()),
+    job: JobTemplateSchema,
+  },
+  Strict,
+);
+export type CreateSchedule = Static<typeof CreateScheduleBody>;
+
+export const ScheduleTickSchema = T.Object({
+  tick_at: T.String(),
+  job_id: Nullable(T.String()),
+  manual: T.Boolean({ description: "A trigger, not a cron tick." }),
+  note: Nullable(T.String({ description: "Why the tick enqueued no job, or what else it did." })),
+});
+export const ScheduleSchema = T.Object(
+  {
+    name: T.String(),
+    cron: T.String(),
+    tz: T.String(),
+    overlap: OverlapSchema,
+    catch_up: CatchUpSchema,
+    catch_up_max: T.Integer(),
+    paused: T.Boolean(),
+    job: JobTemplateSchema,
+    last_tick_at: Nullable(T.String()),
+    next_tick_at: Nullable(T.String({ description: "Null while paused." })),
+    last_job_id: Nullable(T.String()),
+    created_at: T.String(),
+    updated_at: T.String(),
+    next_runs: T.Optional(T.Array(T.String(), { description: "The next few ticks (show only)." })),
+    recent: T.Optional(
+      T.Array(ScheduleTickSchema, { description: "Recent ticks, newest first (show only)." }),
+    ),
+    last_job_state: T.Optional(Nullable(JobStateSchema)),
+  },
+  { title: "Schedule" },
+);
+export type Schedule = Static<typeof ScheduleSchema>;
+export const SchedulesResponse = T.Object({ schedules: T.Array(ScheduleSchema) });
+export const ScheduleNameParams = T.Object({ name: Id }, Strict);

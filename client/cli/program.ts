@@ -17,6 +17,7 @@ import { registerBundleCommands } from "./bundle-commands.ts";
 import { registerExplain } from "./explain-command.ts";
 import { registerLimits } from "./limit-commands.ts";
 import { registerPause } from "./pause-commands.ts";
+import { registerSchedules } from "./schedule-commands.ts";
 import type { Io } from "./output.ts";
 import { reportError } from "./report-error.ts";
 import { registerSubmit } from "./submit-command.ts";
@@ -78,6 +79,7 @@ export function createProgram(io: Io, state: CliState, options: ProgramOptions =
   registerExplain(program, act);
   registerPause(program, act);
   registerLimits(program, act);
+  registerSchedules(program, act);
   registerCompletion(program, io);
   return program;
 }

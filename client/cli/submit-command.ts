@@ -6,7 +6,7 @@ import { FlowyError } from "../../shared/errors.ts";
 import { requireDuration } from "./duration.ts";
 import { EXIT } from "./exit-codes.ts";
 import { buildSubmitBody, type SubmitFlags } from "./job-input.ts";
-import { collect, collectList, integer } from "./option-parsers.ts";
+import { addJobOptions } from "./job-options.ts";
 import type { Printer } from "./output.ts";
 import type { Act } from "./act.ts";
 import { submitFile } from "./submit-file.ts";
@@ -24,42 +24,18 @@ interface SubmitOptions extends SubmitFlags {
 const ownFlags = new Set<string>();
 
 export function registerSubmit(program: Command, act: Act): void {
-  const command = program
-    .command("submit")
-    .summary("submit a job: a command, a shell line or a workflow")
-    .description(
-      "Submit a job. Put a command and its arguments after -- (it runs without a shell), or use --shell 'CMD' " +
-        "or --workflow FILE. Prints the job id; with --wait, waits and exits with the job's outcome.",
-    )
-    .argument("[argv...]", "the command to run and its arguments (after --)")
-    .option("--command", "run the arguments after -- as the command (the default when there are some)")
-    .option("--shell <cmd>", "run this line with /bin/sh -c")
-    .option("--workflow <file>", "run this workflow file (YAML or JSON)")
-    .option("--flow <name>", "which flow of the workflow file to run")
-    .option("--params <json>", "inputs as a JSON object")
-    .option("--params-file <file>", "inputs from a JSON or YAML file")
-    .option(
-      "--param <key=value>",
-      "one input (repeatable; later ones win; 3, true, [1] are JSON-typed)",
-      collect,
-    )
-    .option(
-      "--cwd <dir>",
-      "run it in this directory on the worker (default: a fresh directory per job under the daemon's state dir)",
-    )
-    .option("--name <name>", "a name for the job (default: from what it runs)")
-    .option("--tag <tag>", "a tag the worker must have (repeatable, or comma-separated)", collectList)
-    .option("--priority <n>", "higher runs first (-1000..1000, default 0)", integer)
-    .option("--max-attempts <n>", "how many times to try it (default: the server's, 3)", integer)
-    .option("--timeout <duration>", "stop it after this long when it runs (e.g. 90s, 10m, 2h)")
+  const command = addJobOptions(
+    program
+      .command("submit")
+      .summary("submit a job: a command, a shell line or a workflow")
+      .description(
+        "Submit a job. Put a command and its arguments after -- (it runs without a shell), or use --shell 'CMD' " +
+          "or --workflow FILE. Prints the job id; with --wait, waits and exits with the job's outcome.",
+      )
+      .argument("[argv...]", "the command to run and its arguments (after --)"),
+  )
     .option("--at <time>", "run it at this time (ISO-8601) or after a delay (+10m)")
     .option("--after <job-id>", "run it after this job succeeds (canceled if that one does not)")
-    .option("--concurrency-key <key>", "at most a limit of the jobs with this key run at once (see: limits)")
-    .option(
-      "--concurrency-limit <n>",
-      "this job's limit for its key (default: a declared limit, else 1)",
-      integer,
-    )
     .option("--idempotency-key <key>", "submitting again with the same key returns the first job")
     .option(
       "--from-file <file>",

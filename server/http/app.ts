@@ -19,6 +19,7 @@ import { registerClientRoutes } from "./routes/client-routes.ts";
 import { registerExplainRoutes } from "./routes/explain-routes.ts";
 import { registerLimitRoutes } from "./routes/limit-routes.ts";
 import { registerPauseRoutes } from "./routes/pause-routes.ts";
+import { registerScheduleRoutes } from "./routes/schedule-routes.ts";
 import { registerHealthRoutes, registerStatsRoutes } from "./routes/ops-routes.ts";
 import { registerWorkerRoutes } from "./routes/worker-routes.ts";
 import { registerControlRoutes } from "./routes/control-routes.ts";
@@ -81,6 +82,7 @@ export async function createApp(services: Services, options: AppOptions): Promis
       registerPauseRoutes(api, services);
       registerLimitRoutes(api, services);
       registerExplainRoutes(api, services);
+      registerScheduleRoutes(api, services);
     },
     { prefix: API_PREFIX },
   );

@@ -48,6 +48,13 @@ export const ROUTE_ROLES: Record<string, Access> = {
   "GET /api/v1/limits": ALL,
   "POST /api/v1/limits": CLIENT,
   "DELETE /api/v1/limits/:key": CLIENT,
+  "GET /api/v1/schedules": CLIENT,
+  "POST /api/v1/schedules": CLIENT,
+  "GET /api/v1/schedules/:name": CLIENT,
+  "DELETE /api/v1/schedules/:name": CLIENT,
+  "POST /api/v1/schedules/:name/pause": CLIENT,
+  "POST /api/v1/schedules/:name/resume": CLIENT,
+  "POST /api/v1/schedules/:name/trigger": CLIENT,
 
   "GET /api/v1/events": CLIENT,
   "GET /api/v1/stats/throughput": ALL,

@@ -9,6 +9,7 @@ import type { BundleService } from "../service/bundle-service.ts";
 import type { ExplainService } from "../service/explain-service.ts";
 import type { LimitService } from "../service/limit-service.ts";
 import type { PauseService } from "../service/pause-service.ts";
+import type { ScheduleService } from "../service/schedule-service.ts";
 
 /** What the routes may call: the services, never the store. */
 export interface Services {
@@ -21,6 +22,7 @@ export interface Services {
   pauses: PauseService;
   limits: LimitService;
   explain: ExplainService;
+  schedules: ScheduleService;
   clock: Clock;
   ready: () => Promise<boolean>;
   /** Prometheus text exposition of the server's metrics, and what they count of live streams. */

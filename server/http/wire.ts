@@ -18,8 +18,11 @@ import type {
   RegisterWorker,
   ReportItem,
   ReportResult,
+  Schedule,
   Worker,
 } from "../../shared/protocol.ts";
+import type { ScheduleRecord } from "../model/schedule-records.ts";
+import type { ScheduleView } from "../service/schedule-service.ts";
 import type {
   ClaimQuery,
   HeartbeatAnswer,
@@ -278,4 +281,35 @@ export function toWirePausedTag(paused: PausedTagRecord): PausedTag {
 
 export function toWireLimit(limit: ConcurrencyLimitRecord): Limit {
   return { key: limit.pattern, concurrency: limit.concurrency };
+}
+
+/** A schedule; with its view (show), also its next runs, recent ticks and its last job's state. */
+export function toWireSchedule(schedule: ScheduleRecord, view?: Omit<ScheduleView, "schedule">): Schedule {
+  const wire: Schedule = {
+    name: schedule.name,
+    cron: schedule.cron,
+    tz: schedule.tz,
+    overlap: schedule.overlap,
+    catch_up: schedule.catchUp,
+    catch_up_max: schedule.catchUpMax,
+    paused: schedule.paused,
+    job: schedule.job,
+    last_tick_at: iso(schedule.lastTickAt),
+    next_tick_at: iso(schedule.nextTickAt),
+    last_job_id: schedule.lastJobId,
+    created_at: iso(schedule.createdAt),
+    updated_at: iso(schedule.updatedAt),
+  };
+  if (!view) return wire;
+  return {
+    ...wire,
+    next_runs: view.nextRuns.map((t) => iso(t)),
+    recent: view.recent.map((t) => ({
+      tick_at: iso(t.tickAt),
+      job_id: t.jobId,
+      manual: t.manual,
+      note: t.note,
+    })),
+    last_job_state: view.lastJobState,
+  };
 }

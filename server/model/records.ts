@@ -113,3 +113,15 @@ export interface ConcurrencyLimitRecord {
   pattern: string;
   concurrency: number;
 }
+
+/** A job as submitted; its fence starts at 0 and only claims move it (and set its kill grace). */
+export type NewJob = Omit<JobRecord, "version" | "updatedAt" | "fence" | "killGraceMs">;
+
+/** The history row a write adds for a job. */
+export interface HistoryInput {
+  event: string;
+  from: JobState | null;
+  to: JobState;
+  reason?: string | null;
+  workerId?: string | null;
+}

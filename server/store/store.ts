@@ -13,7 +13,9 @@ import type { JobState } from "../../shared/states.ts";
 import type {
   ApiKeyRecord,
   ConcurrencyLimitRecord,
+  HistoryInput,
   HistoryRecord,
+  NewJob,
   JobRecord,
   PausedTagRecord,
   WorkerRecord,
@@ -22,20 +24,20 @@ import type { JobFilter } from "./job-search.ts";
 
 export type { JobFilter, JobSort, SearchCursor, SortOrder } from "./job-search.ts";
 import type { BundleStore } from "./bundle-store.ts";
+import type { ScheduleStore } from "./schedule-store.ts";
 
 export type {
   ApiKeyRecord,
   ConcurrencyLimitRecord,
+  HistoryInput,
   HistoryRecord,
+  NewJob,
   JobError,
   JobRecord,
   JobResult,
   PausedTagRecord,
   WorkerRecord,
 } from "../model/records.ts";
-
-/** A job as submitted; its fence starts at 0 and only claims move it (and set its kill grace). */
-export type NewJob = Omit<JobRecord, "version" | "updatedAt" | "fence" | "killGraceMs">;
 
 /** Columns a transition may change; the store bumps `version` and sets `updatedAt` itself. */
 export type JobPatch = Partial<
@@ -56,14 +58,6 @@ export type JobPatch = Partial<
     | "reported"
   >
 >;
-
-export interface HistoryInput {
-  event: string;
-  from: JobState | null;
-  to: JobState;
-  reason?: string | null;
-  workerId?: string | null;
-}
 
 export interface Transition {
   /**
@@ -116,6 +110,8 @@ export interface Store {
   readonly kind: "sqlite" | "postgres";
   /** Bundles: the archives daemons install (bundle-store.ts). */
   readonly bundles: BundleStore;
+  /** Schedules: cron ticks that enqueue jobs, exactly once each (schedule-store.ts). */
+  readonly schedules: ScheduleStore;
 
   /** Inserts the job, or returns the job already stored under its idempotency key. */
   insertJob(job: NewJob, history: HistoryInput): Promise<{ job: JobRecord; created: boolean }>;

@@ -32,6 +32,7 @@ const PAGES = [
   "docs/postgres.md",
   "docs/security.md",
   "docs/operations.md",
+  "docs/schedules.md",
 ];
 const read = (page: string) => readFileSync(join(ROOT, page), "utf8");
 const SCRIPTS = Object.keys(JSON.parse(read("package.json")).scripts as Record<string, string>);

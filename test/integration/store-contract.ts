@@ -13,6 +13,7 @@ import type { JobFilter, JobRecord, NewJob, SearchCursor, Store } from "../../se
 import { checkingSqlTransitions, type SeenTransition } from "../helpers/sql-transitions.ts";
 import { describeBundleStoreContract } from "./bundle-store-contract.ts";
 import { describeLimitsContract } from "./store-contract-limits.ts";
+import { describeSchedulesContract } from "./store-contract-schedules.ts";
 
 export type StoreFactory = () => Promise<Store>;
 
@@ -70,6 +71,7 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
       ).job;
 
     describeLimitsContract({ store: () => store, insert });
+    describeSchedulesContract({ store: () => store, newJob });
 
     it("stores a job and reads it back whole", async () => {
       const job = await insert({

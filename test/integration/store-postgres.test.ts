@@ -6,6 +6,13 @@ import { explainPgClaim, pgClaimFunction } from "../helpers/query-plans.ts";
 import { adminQuery, describePg, freshSchemaUrl } from "../helpers/pg.ts";
 import { checkClaimRaces } from "./store-concurrency-race.ts";
 import { describeStoreContract, newJob } from "./store-contract.ts";
+import { makeSchedule, tickFor } from "./store-contract-schedules.ts";
+import pg from "pg";
+import { PG_URL } from "../helpers/pg.ts";
+
+// $1 application name: this process's store connections that wait for a lock.
+const WAITING_ON_LOCK = `SELECT 1 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+  WHERE NOT l.granted AND a.application_name = $1`;
 
 describePg("PostgreSQL store", () => {
   describeStoreContract("postgres", async () =>
@@ -72,6 +79,90 @@ describePg("PostgreSQL store", () => {
         await Promise.all(replicas.map((r) => r.close()));
       }
     }, 120_000);
+
+    it("enqueues each tick once when two replicas fire the same ticks at once", async () => {
+      const { url } = freshSchemaUrl();
+      const replicas = [
+        await PostgresStore.open({ url, poolSize: 2 }),
+        await PostgresStore.open({ url, poolSize: 2 }),
+      ];
+      try {
+        await replicas[0]!.schedules.createSchedule(makeSchedule({ nextTickAt: 1_000 }));
+        for (let round = 1; round <= 20; round++) {
+          const tickAt = round * 1_000;
+          // Both read the schedule before either writes, as two tickers waking together do.
+          const reads = await Promise.all(replicas.map((r) => r.schedules.getSchedule("nightly")));
+          const fired = await Promise.all(
+            replicas.map((r, i) =>
+              r.schedules.recordTicks({
+                schedule: reads[i]!,
+                ticks: [tickFor(tickAt, (at) => newJob({ createdAt: at }))],
+                manual: false,
+                lastTickAt: tickAt,
+                nextTickAt: tickAt + 1_000,
+                now: tickAt,
+              }),
+            ),
+          );
+          expect(fired.filter((f) => f !== undefined)).toHaveLength(1);
+        }
+        const ticks = await replicas[1]!.schedules.listTicks("nightly", 100);
+        expect(ticks.map((t) => t.tickAt).reverse()).toEqual(
+          Array.from({ length: 20 }, (_, i) => (i + 1) * 1_000),
+        );
+        const jobs = await replicas[0]!.listJobs({ limit: 100 });
+        expect(jobs).toHaveLength(20);
+        expect(new Set(jobs.map((j) => j.id))).toEqual(new Set(ticks.map((t) => t.jobId)));
+      } finally {
+        await Promise.all(replicas.map((r) => r.close()));
+      }
+    });
+
+    it("fires a tick once when the replica that began it is killed mid-tick", async () => {
+      const { url, schema } = freshSchemaUrl();
+      const store = await PostgresStore.open({ url, poolSize: 2 });
+      const doomed = new pg.Client({ connectionString: PG_URL });
+      doomed.on("error", () => undefined);
+      try {
+        await store.schedules.createSchedule(makeSchedule({ nextTickAt: 1_000 }));
+        const read = (await store.schedules.getSchedule("nightly"))!;
+        // The first replica is inside its tick's transaction: guard taken, tick row written.
+        await doomed.connect();
+        await doomed.query("BEGIN");
+        await doomed.query(`UPDATE ${schema}.schedules SET version = version + 1 WHERE name = 'nightly'`);
+        await doomed.query(
+          `INSERT INTO ${schema}.schedule_ticks (schedule_name, tick_at, job_id, manual) VALUES ('nightly', 1000, 'lost', false)`,
+        );
+        const [{ pid }] = (await doomed.query("SELECT pg_backend_pid() AS pid")).rows as [{ pid: number }];
+        const tick = tickFor(1_000, (at) => newJob({ createdAt: at }));
+        const second = store.schedules.recordTicks({
+          schedule: read,
+          ticks: [tick],
+          manual: false,
+          lastTickAt: 1_000,
+          nextTickAt: 2_000,
+          now: 1_000,
+        });
+        // The second replica waits on the row lock until the first one's session dies.
+        await expect
+          .poll(
+            async () => (await adminQuery(WAITING_ON_LOCK, [`flowy-server (pid ${process.pid})`])).length,
+            {
+              timeout: 20_000,
+            },
+          )
+          .toBeGreaterThan(0);
+        await adminQuery("SELECT pg_terminate_backend($1)", [pid]);
+        const fired = await second;
+        expect(fired?.jobs.map((j) => j.id)).toEqual([tick.job!.record.id]);
+        const ticks = await store.schedules.listTicks("nightly", 10);
+        expect(ticks.map((t) => t.jobId)).toEqual([tick.job!.record.id]);
+        expect(await store.listJobs({ limit: 10 })).toHaveLength(1);
+      } finally {
+        await doomed.end().catch(() => undefined);
+        await store.close();
+      }
+    });
 
     it("keeps working after the database drops its connections", async () => {
       const store = await PostgresStore.open({ url: freshSchemaUrl().url, poolSize: 2 });

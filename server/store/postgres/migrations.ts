@@ -545,4 +545,41 @@ export const PG_MIGRATIONS: Migration[] = [
       $claim$;
     `,
   },
+  {
+    version: 16,
+    name: "schedules and their ticks",
+    sql: `
+      -- A cron expression in a time zone and the job (a submit body) it enqueues per tick.
+      -- version guards each tick's write (schedule-store.ts); next_tick_at is NULL while paused.
+      CREATE TABLE schedules (
+        name text PRIMARY KEY,
+        cron text NOT NULL,
+        tz text NOT NULL,
+        overlap text NOT NULL,
+        catch_up text NOT NULL,
+        catch_up_max integer NOT NULL,
+        job jsonb NOT NULL,
+        paused boolean NOT NULL,
+        last_tick_at bigint,
+        next_tick_at bigint,
+        last_job_id text,
+        created_at bigint NOT NULL,
+        updated_at bigint NOT NULL,
+        version integer NOT NULL
+      );
+      CREATE INDEX schedules_due ON schedules (next_tick_at) WHERE NOT paused;
+      -- One row per fired tick (the schedule's recent runs). A cron tick is unique per schedule
+      -- and time: the key that makes a tick enqueue exactly one job, whichever replica fires it.
+      CREATE TABLE schedule_ticks (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        schedule_name text NOT NULL,
+        tick_at bigint NOT NULL,
+        job_id text,
+        manual boolean NOT NULL,
+        note text
+      );
+      CREATE UNIQUE INDEX schedule_ticks_once ON schedule_ticks (schedule_name, tick_at) WHERE NOT manual;
+      CREATE INDEX schedule_ticks_recent ON schedule_ticks (schedule_name, seq);
+    `,
+  },
 ];

@@ -12,7 +12,6 @@ import {
   applyPatch,
   columnOf,
   inOrderOf,
-  jobToColumns,
   rowToApiKey,
   rowToPausedTag,
   rowToHistory,
@@ -45,6 +44,8 @@ import { migrate } from "./migrate.ts";
 import { PG_MIGRATIONS } from "./migrations.ts";
 import { clientConfig, type PgTarget, parsePgUrl } from "./pg-config.ts";
 import { PgExecutor, type Row, type Statement, type Tx } from "./pg-executor.ts";
+import { PgSchedules } from "./pg-schedules.ts";
+import { insertJobStatement } from "./job-insert.ts";
 import { PgBundles } from "./pg-bundles.ts";
 
 export const DEFAULT_POOL_SIZE = 10;
@@ -61,6 +62,7 @@ export class PostgresStore implements Store {
   private readonly pool: pg.Pool;
   private readonly db: PgExecutor;
   readonly bundles: PgBundles;
+  readonly schedules: PgSchedules;
 
   private constructor(target: PgTarget, poolSize: number) {
     this.target = target;
@@ -73,6 +75,7 @@ export class PostgresStore implements Store {
     this.pool.on("error", () => undefined);
     this.db = new PgExecutor(this.pool);
     this.bundles = new PgBundles(this.db);
+    this.schedules = new PgSchedules(this.db);
   }
 
   /** Connects and brings the schema up to date. */
@@ -135,9 +138,7 @@ export class PostgresStore implements Store {
     write: (statement: Statement, values: unknown[]) => Promise<Row[]>,
     read: (statement: Statement, values: unknown[]) => Promise<Row[]>,
   ): Promise<{ job: JobRecord; created: boolean }> {
-    const columns = [...jobToColumns(job), ["updated_at", job.createdAt] as [string, unknown]];
-    const statement = q.insertJob(columns.map(([c]) => c));
-    const values = [...columns.map(([, v]) => v), ...historyValues(history)];
+    const { statement, values } = insertJobStatement(job, history);
     const [row] = await write(statement, values);
     if (row) return { job: rowToJob(row), created: true };
     const [existing] = await read(q.GET_BY_IDEMPOTENCY_KEY, [job.idempotencyKey]);
@@ -443,10 +444,6 @@ function batchRow(t: Transition): Record<string, unknown> {
     row.h_worker = t.history.workerId ?? null;
   }
   return row;
-}
-
-function historyValues(history: HistoryInput): unknown[] {
-  return [history.from, history.to, history.event, history.reason ?? null, history.workerId ?? null];
 }
 
 async function logLength(tx: Tx, jobId: string, attempt: number): Promise<number> {

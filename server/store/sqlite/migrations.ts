@@ -300,4 +300,41 @@ export const SQLITE_MIGRATIONS: Array<{ version: number; name: string; sql: stri
       ) STRICT;
     `,
   },
+  {
+    version: 16,
+    name: "schedules and their ticks",
+    sql: `
+      -- A cron expression in a time zone and the job (a submit body, JSON) it enqueues per tick.
+      -- version guards each tick's write (schedule-store.ts); next_tick_at is NULL while paused.
+      CREATE TABLE schedules (
+        name TEXT PRIMARY KEY,
+        cron TEXT NOT NULL,
+        tz TEXT NOT NULL,
+        overlap TEXT NOT NULL,
+        catch_up TEXT NOT NULL,
+        catch_up_max INTEGER NOT NULL,
+        job TEXT NOT NULL,
+        paused INTEGER NOT NULL,
+        last_tick_at INTEGER,
+        next_tick_at INTEGER,
+        last_job_id TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        version INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX schedules_due ON schedules (next_tick_at) WHERE paused = 0;
+      -- One row per fired tick (the schedule's recent runs). A cron tick is unique per schedule
+      -- and time: the key that makes a tick enqueue exactly one job, whoever fires it.
+      CREATE TABLE schedule_ticks (
+        seq INTEGER PRIMARY KEY,
+        schedule_name TEXT NOT NULL,
+        tick_at INTEGER NOT NULL,
+        job_id TEXT,
+        manual INTEGER NOT NULL,
+        note TEXT
+      ) STRICT;
+      CREATE UNIQUE INDEX schedule_ticks_once ON schedule_ticks (schedule_name, tick_at) WHERE manual = 0;
+      CREATE INDEX schedule_ticks_recent ON schedule_ticks (schedule_name, seq);
+    `,
+  },
 ];

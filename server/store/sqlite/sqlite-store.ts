@@ -39,6 +39,7 @@ import { type SyncFile, WalSync } from "./wal-sync.ts";
 import { BackgroundCheckpointer } from "./background-checkpointer.ts";
 import { WriteBatcher } from "./write-batcher.ts";
 import { SqliteBundles } from "./sqlite-bundles.ts";
+import { SqliteSchedules } from "./sqlite-schedules.ts";
 
 export interface SqliteStoreOptions {
   path: string;
@@ -61,6 +62,7 @@ export class SqliteStore implements Store {
   private readonly walSync: WalSync | undefined;
   private readonly checkpointer: BackgroundCheckpointer | undefined;
   readonly bundles: SqliteBundles;
+  readonly schedules: SqliteSchedules;
 
   constructor(options: SqliteStoreOptions) {
     this.db = openConnection(options.path);
@@ -79,6 +81,12 @@ export class SqliteStore implements Store {
       this.db,
       (run) => this.batcher.write(run),
       () => this.settled(),
+    );
+    this.schedules = new SqliteSchedules(
+      this.db,
+      (run) => this.batcher.write(run),
+      () => this.settled(),
+      this.writes,
     );
   }
 

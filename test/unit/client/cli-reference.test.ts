@@ -38,7 +38,7 @@ _flowy_client; printf '%s\\n' "\${COMPREPLY[@]}"`;
   }
 
   it("completes commands, their options, option values and files", () => {
-    expect(complete(["flowy-client", "s"])).toEqual(["submit", "show", "stats"]);
+    expect(complete(["flowy-client", "s"])).toEqual(["submit", "show", "stats", "schedule"]);
     expect(complete(["flowy-client", "--server", "http://x", "list", "--st"])).toEqual(["--state"]);
     expect(complete(["flowy-client", "submit", "--wa"])).toEqual(["--wait", "--wait-timeout"]);
     expect(complete(["flowy-client", "list", "--state", "ti"])).toEqual(["timed_out"]);
