@@ -189,6 +189,7 @@ export function fromWireClaim(body: Claim): ClaimQuery {
     waitMs: (body.wait_s ?? 0) * 1000,
     claimId: body.claim_id ?? null,
     killGraceMs: body.kill_grace_s === undefined ? null : Math.round(body.kill_grace_s * 1000),
+    bundles: body.bundles ?? [],
   };
 }
 

@@ -36,6 +36,10 @@ export interface JobRecord {
   concurrencyKey: string | null;
   /** This job's own limit for its key; else a declared limit's, else 1. */
   concurrencyLimit: number | null;
+  /** spec.bundle's name: only a worker with the bundle installed may claim the job. */
+  bundleName: string | null;
+  /** spec.bundle's pinned version; null: the latest stored version at claim time. */
+  bundleVersion: string | null;
   idempotencyKey: string | null;
   requestHash: string | null;
   workerId: string | null;

@@ -97,6 +97,7 @@ export class LeaseService {
           claimId: query.claimId,
           repeated,
           killGraceMs: query.killGraceMs,
+          bundles: query.bundles,
         });
         this.writer.observer.claimed(jobs, (performance.now() - started) / 1000, now);
         this.writer.published(jobs);

@@ -90,6 +90,11 @@ export interface ClaimRequest {
   repeated?: boolean;
   /** The worker's kill grace (SIGTERM to SIGKILL), stored on the jobs it leases. */
   killGraceMs?: number | null;
+  /**
+   * The bundles the worker has installed (name@version): a job with a bundle is leased only when
+   * its pinned version, or else its name's latest stored version, is among them.
+   */
+  bundles?: string[];
 }
 
 export interface StoreStats {

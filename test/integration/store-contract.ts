@@ -12,6 +12,7 @@ import type { JobFilter, JobRecord, NewJob, SearchCursor, Store } from "../../se
 import { checkingSqlTransitions, type SeenTransition } from "../helpers/sql-transitions.ts";
 import { describeBundleStoreContract } from "./bundle-store-contract.ts";
 import { describeLimitsContract } from "./store-contract-limits.ts";
+import { describeBundleClaimsContract } from "./store-contract-bundle-claims.ts";
 
 export type StoreFactory = () => Promise<Store>;
 
@@ -36,6 +37,8 @@ export function newJob(overrides: Partial<NewJob> = {}): NewJob {
     parentId: null,
     concurrencyKey: null,
     concurrencyLimit: null,
+    bundleName: null,
+    bundleVersion: null,
     idempotencyKey: null,
     requestHash: null,
     workerId: null,
@@ -78,6 +81,7 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
       ).job;
 
     describeLimitsContract({ store: () => store, insert });
+    describeBundleClaimsContract({ store: () => store, insert });
 
     it("stores a job and reads it back whole", async () => {
       const job = await insert({

@@ -162,6 +162,7 @@ export class PostgresStore implements Store {
       req.claimId ?? null,
       Boolean(req.claimId && req.repeated),
       req.killGraceMs ?? null,
+      JSON.stringify(req.bundles ?? []),
     ]);
     return rows.map(rowToJob);
   }
