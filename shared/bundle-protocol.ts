@@ -64,3 +64,23 @@ export const BundleHistoryQuery = T.Object(
   },
   Strict,
 );
+
+/** What a worker says about one bundle version: installed, or its last install failed (and why). */
+export const WorkerBundleStatusSchema = T.Object(
+  {
+    name: T.String({ minLength: 1, maxLength: 64 }),
+    version: T.String({ minLength: 1, maxLength: 128 }),
+    status: T.Union([T.Literal("installed"), T.Literal("failed")]),
+    error: Nullable(T.String({ maxLength: 8192 })),
+    /** When the failure happened (null for an installed version). */
+    at: Nullable(T.String({ maxLength: 64 })),
+  },
+  Strict,
+);
+export type WorkerBundleStatus = Static<typeof WorkerBundleStatusSchema>;
+/** POST /workers/{id}/bundles: everything the worker has and what failed, replacing its last report. */
+export const WorkerBundlesBody = T.Object(
+  { bundles: T.Array(WorkerBundleStatusSchema, { maxItems: 1000 }) },
+  Strict,
+);
+export type WorkerBundles = Static<typeof WorkerBundlesBody>;

@@ -394,6 +394,20 @@ export const WorkerSchema = T.Object({
   draining: T.Optional(
     T.Boolean({ description: "An operator asked it to drain (flowy-client workers drain)." }),
   ),
+  bundles: T.Optional(
+    T.Array(
+      T.Object({
+        name: T.String(),
+        version: T.String(),
+        status: T.Union([T.Literal("installed"), T.Literal("failed")]),
+        error: Nullable(T.String()),
+        at: Nullable(T.String()),
+      }),
+      {
+        description: "What the worker last reported of its bundles: installed versions and failed installs.",
+      },
+    ),
+  ),
 });
 export type Worker = Static<typeof WorkerSchema>;
 export const WorkersResponse = T.Object({ workers: T.Array(WorkerSchema) });
@@ -511,6 +525,7 @@ export const ExplainSchema = T.Object({
       "scheduled",
       "paused",
       "no_worker",
+      "no_bundle",
       "concurrency_limit",
       "in_line",
     ].map((r) => T.Literal(r)),

@@ -36,9 +36,10 @@ import type {
   HistoryRecord,
   JobRecord,
   PausedTagRecord,
+  WorkerBundleRecord,
   WorkerRecord,
 } from "../model/records.ts";
-import type { Bundle, BundleEvent } from "../../shared/bundle-protocol.ts";
+import type { Bundle, BundleEvent, WorkerBundles } from "../../shared/bundle-protocol.ts";
 import type { BundleEventRecord, BundleRecord } from "../model/bundle-records.ts";
 
 export { WORKER_LOST_AFTER_MS } from "../model/records.ts";
@@ -118,6 +119,7 @@ export function toWireWorker(worker: WorkerRecord, now: number): Worker {
     last_seen_at: iso(worker.lastSeenAt),
     status: now - worker.lastSeenAt > WORKER_LOST_AFTER_MS ? "lost" : "active",
     draining: worker.drainRequestedAt !== null,
+    bundles: worker.bundles.map((b) => ({ ...b, at: iso(b.at) })),
   };
 }
 
@@ -279,4 +281,12 @@ export function toWirePausedTag(paused: PausedTagRecord): PausedTag {
 
 export function toWireLimit(limit: ConcurrencyLimitRecord): Limit {
   return { key: limit.pattern, concurrency: limit.concurrency };
+}
+
+/** A worker's bundle report; a time that does not parse is dropped rather than refused. */
+export function fromWireWorkerBundles(body: WorkerBundles): WorkerBundleRecord[] {
+  return body.bundles.map((b) => {
+    const at = b.at === null ? null : Date.parse(b.at);
+    return { ...b, at: at === null || Number.isNaN(at) ? null : at };
+  });
 }

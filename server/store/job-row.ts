@@ -162,6 +162,7 @@ export function rowToWorker(row: Row): WorkerRecord {
     lastSeenAt: num(row.last_seen_at),
     running: num(row.running ?? 0),
     drainRequestedAt: numOrNull(row.drain_requested_at),
+    bundles: jsonOrNull<WorkerRecord["bundles"]>(row.bundles) ?? [],
   };
 }
 

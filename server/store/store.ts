@@ -16,6 +16,7 @@ import type {
   HistoryRecord,
   JobRecord,
   PausedTagRecord,
+  WorkerBundleRecord,
   WorkerRecord,
 } from "../model/records.ts";
 import type { JobFilter } from "./job-search.ts";
@@ -31,6 +32,7 @@ export type {
   JobRecord,
   JobResult,
   PausedTagRecord,
+  WorkerBundleRecord,
   WorkerRecord,
 } from "../model/records.ts";
 
@@ -190,9 +192,11 @@ export interface Store {
 
   /** Registers the worker (again); registering ends a drain asked of its previous run. */
   upsertWorker(
-    worker: Omit<WorkerRecord, "running" | "registeredAt" | "drainRequestedAt">,
+    worker: Omit<WorkerRecord, "running" | "registeredAt" | "drainRequestedAt" | "bundles">,
     now: number,
   ): Promise<WorkerRecord>;
+  /** Replaces what the worker reported of its bundles; false when there is no such worker. */
+  setWorkerBundles(id: string, bundles: WorkerBundleRecord[], now: number): Promise<boolean>;
   /** Marks the worker as asked to drain; undefined when there is no such worker. */
   requestDrain(id: string, now: number): Promise<WorkerRecord | undefined>;
   touchWorkers(ids: string[], now: number): Promise<void>;

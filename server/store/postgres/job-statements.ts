@@ -209,6 +209,10 @@ export const UPSERT_WORKER = sql(`
     capacity = excluded.capacity, version = excluded.version, last_seen_at = excluded.last_seen_at,
     drain_requested_at = NULL
   RETURNING *`);
+// $1 worker id, $2 what it reported of its bundles (jsonb), $3 now.
+export const SET_WORKER_BUNDLES = sql(
+  "UPDATE workers SET bundles = $2::jsonb, last_seen_at = $3 WHERE id = $1 RETURNING id",
+);
 // $1 worker id, $2 now: the worker is asked to drain.
 export const REQUEST_DRAIN = sql("UPDATE workers SET drain_requested_at = $2 WHERE id = $1 RETURNING id");
 // $1 worker ids (text[]), $2 now.

@@ -38,6 +38,7 @@ import type {
   Store,
   StoreStats,
   Transition,
+  WorkerBundleRecord,
   WorkerRecord,
 } from "../store.ts";
 import * as q from "./job-statements.ts";
@@ -275,6 +276,10 @@ export class PostgresStore implements Store {
   async touchWorkers(ids: string[], now: number): Promise<void> {
     // Repeating it is harmless (it only moves last_seen_at), so it retries like a read.
     if (ids.length > 0) await this.db.read(q.TOUCH_WORKERS, [ids, now]);
+  }
+
+  async setWorkerBundles(id: string, bundles: WorkerBundleRecord[], now: number): Promise<boolean> {
+    return (await this.db.write(q.SET_WORKER_BUNDLES, [id, JSON.stringify(bundles), now])).length > 0;
   }
 
   async requestDrain(id: string, now: number): Promise<WorkerRecord | undefined> {

@@ -26,6 +26,7 @@ import type {
   NewJob,
   PausedTagRecord,
   Transition,
+  WorkerBundleRecord,
   WorkerRecord,
 } from "../store.ts";
 import { DEFAULT_CONCURRENCY } from "../../model/concurrency.ts";
@@ -279,6 +280,14 @@ export class SqliteWrites {
       },
     )!;
     return rowToWorker(row);
+  }
+
+  setWorkerBundles(id: string, bundles: WorkerBundleRecord[], now: number): boolean {
+    const row = this.q.get(
+      "UPDATE workers SET bundles = :bundles, last_seen_at = :now WHERE id = +:id RETURNING id",
+      { id, bundles: JSON.stringify(bundles), now },
+    );
+    return row !== undefined;
   }
 
   requestDrain(id: string, now: number): boolean {
