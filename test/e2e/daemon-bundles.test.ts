@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as tar from "tar";
 import { describe, expect, it } from "vitest";
+import { flowyClient } from "../helpers/client-cli.ts";
 import { get } from "../helpers/http.ts";
 import { spawnDaemon, spawnServer, submit, waitFor, waitForState } from "../helpers/processes.ts";
 import { tmpDir } from "../helpers/tmp.ts";
@@ -145,6 +146,33 @@ describe("daemon-flowy runs jobs from bundles", () => {
     const unknown = await submit(server.api, { spec: { ...RUN, bundle: "nope" } });
     const why = (await get(`${server.api}/jobs/${unknown}/explain`)).body;
     expect(why.message).toMatch(/No version of bundle nope is stored/);
+  }, 60_000);
+
+  it("runs docs/bundles.md's example: upload the hello bundle, submit --wait --bundle hello", async () => {
+    const server = await spawnServer();
+    spawnDaemon(server.url, ["--bundle-sync", "0"]);
+    const example = join(import.meta.dirname, "..", "..", "docs", "examples", "hello-bundle");
+    const up = await flowyClient(server.url, [
+      "bundle",
+      "upload",
+      "hello",
+      "1.0.0",
+      example,
+      "--setup",
+      "chmod +x bin/hello.sh",
+    ]);
+    expect(up.exitCode, up.stderr).toBe(0);
+    const run = await flowyClient(server.url, [
+      "submit",
+      "--wait",
+      "-f",
+      "--shell",
+      "./bin/hello.sh",
+      "--bundle",
+      "hello",
+    ]);
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stdout).toContain("hello from hello (1.0.0)");
   }, 60_000);
 
   it("refuses a spec.bundle that is not a name or name@semver", async () => {
