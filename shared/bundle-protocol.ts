@@ -38,6 +38,18 @@ export const BundleShowResponse = T.Object({
   /** The highest stored version: what a job that names no version runs. */
   latest: T.String(),
   versions: T.Array(BundleSchema),
+  /** What each worker last reported of this bundle: a version installed, or an install that failed. */
+  workers: T.Optional(
+    T.Array(
+      T.Object({
+        worker_id: T.String(),
+        version: T.String(),
+        status: T.Union([T.Literal("installed"), T.Literal("failed")]),
+        error: Nullable(T.String()),
+        at: Nullable(T.String()),
+      }),
+    ),
+  ),
 });
 export type BundleShow = Static<typeof BundleShowResponse>;
 export const BundleHistoryResponse = T.Object({ events: T.Array(BundleEventSchema) });

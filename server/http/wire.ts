@@ -290,3 +290,8 @@ export function fromWireWorkerBundles(body: WorkerBundles): WorkerBundleRecord[]
     return { ...b, at: at === null || Number.isNaN(at) ? null : at };
   });
 }
+
+/** One worker's report of one version of a bundle (bundle show). */
+export function toWireWorkerBundle(b: WorkerBundleRecord & { workerId: string }) {
+  return { worker_id: b.workerId, version: b.version, status: b.status, error: b.error, at: iso(b.at) };
+}

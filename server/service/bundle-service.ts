@@ -123,6 +123,16 @@ export class BundleService {
     return versions.find((b) => b.version === highest) as BundleRecord;
   }
 
+  /** What each worker last reported of the name's versions, by worker then version. */
+  async onWorkers(name: string): Promise<Array<WorkerBundleRecord & { workerId: string }>> {
+    const workers = await this.store.listWorkers();
+    return workers
+      .flatMap((w) => w.bundles.filter((b) => b.name === name).map((b) => ({ ...b, workerId: w.id })))
+      .sort((a, b) =>
+        a.workerId === b.workerId ? (a.version < b.version ? -1 : 1) : a.workerId < b.workerId ? -1 : 1,
+      );
+  }
+
   /** Replaces what the worker reported of its bundles (shown in `bundle show` and on /workers). */
   async reportWorkerBundles(workerId: string, statuses: WorkerBundleRecord[]): Promise<void> {
     if (!(await this.store.setWorkerBundles(workerId, statuses, this.clock()))) {

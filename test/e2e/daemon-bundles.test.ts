@@ -36,8 +36,16 @@ async function packBundle(version: string): Promise<Buffer> {
   return readFileSync(file);
 }
 
-async function upload(api: string, name: string, version: string, tags: string[] = []): Promise<void> {
-  const query = tags.length ? `?tags=${tags.join(",")}` : "";
+async function upload(
+  api: string,
+  name: string,
+  version: string,
+  tags: string[] = [],
+  setup?: string,
+): Promise<void> {
+  const params = new URLSearchParams(tags.length ? { tags: tags.join(",") } : {});
+  if (setup) params.set("setup", setup);
+  const query = params.size ? `?${params}` : "";
   const res = await fetch(`${api}/bundles/${name}/${version}${query}`, {
     method: "PUT",
     body: new Uint8Array(await packBundle(version)),
@@ -111,6 +119,11 @@ describe("daemon-flowy runs jobs from bundles", () => {
     await waitForInstalled(server.api, "cpu", ["common@1.0.0"]);
     const gpuWorker = await waitForInstalled(server.api, "gpu", ["common@1.0.0", "cuda@1.0.0"]);
     expect(existsSync(join(cpu.stateDir, "bundles", "cuda"))).toBe(false);
+    // bundle show names the workers that have it.
+    const shown = (await get(`${server.api}/bundles/cuda`)).body;
+    expect(shown.workers).toEqual([
+      { worker_id: gpuWorker.id, version: "1.0.0", status: "installed", error: null, at: null },
+    ]);
     expect(existsSync(join(gpu.stateDir, "bundles", "cuda", "1.0.0", "bin", "run.sh"))).toBe(true);
 
     // A job that needs cuda (and no tags) can only go to the gpu daemon.
@@ -173,6 +186,30 @@ describe("daemon-flowy runs jobs from bundles", () => {
     ]);
     expect(run.exitCode, run.stderr).toBe(0);
     expect(run.stdout).toContain("hello from hello (1.0.0)");
+  }, 60_000);
+
+  it("reports a failed install to the server, shown per worker in bundle show", async () => {
+    const server = await spawnServer();
+    await upload(server.api, "broken", "1.0.0", [], "echo no compiler >&2; exit 3");
+    const daemon = spawnDaemon(server.url, ["--bundle-sync", "0"]);
+    const shown = await waitFor("the failed install to be reported", async () => {
+      const body = (await get(`${server.api}/bundles/broken`)).body;
+      return body.workers?.length ? body : undefined;
+    });
+    expect(shown.workers).toEqual([
+      {
+        worker_id: expect.any(String),
+        version: "1.0.0",
+        status: "failed",
+        error: expect.stringMatching(/setup "echo no compiler >&2; exit 3" exited with 3:\s+no compiler/),
+        at: expect.any(String),
+      },
+    ]);
+    expect(existsSync(join(daemon.stateDir, "bundles", "broken", "1.0.0"))).toBe(false);
+    const id = await submit(server.api, { spec: { ...RUN, bundle: "broken" } });
+    const why = (await get(`${server.api}/jobs/${id}/explain`)).body;
+    expect(why).toMatchObject({ reason: "no_bundle" });
+    expect(why.message).toMatch(/Its install failed on .*no compiler/);
   }, 60_000);
 
   it("refuses a spec.bundle that is not a name or name@semver", async () => {

@@ -23,7 +23,7 @@ import { FlowyError } from "../../../shared/errors.ts";
 import type { BundleCaller } from "../../service/bundle-service.ts";
 import { highestVersion } from "../../service/bundle-rules.ts";
 import type { Services } from "../services.ts";
-import { fromWireWorkerBundles, toWireBundle, toWireBundleEvent } from "../wire.ts";
+import { fromWireWorkerBundles, toWireBundle, toWireBundleEvent, toWireWorkerBundle } from "../wire.ts";
 
 type VersionParams = Static<typeof BundleVersionParams>;
 const ARCHIVE_TYPES = ["application/gzip", "application/x-gzip", "application/octet-stream"];
@@ -157,11 +157,15 @@ export function registerBundleRoutes(app: FastifyInstance, services: Services): 
       },
     },
     async (request) => {
-      const versions = await bundles.versions(request.params.name);
+      const [versions, workers] = await Promise.all([
+        bundles.versions(request.params.name),
+        bundles.onWorkers(request.params.name),
+      ]);
       return {
         name: request.params.name,
         latest: highestVersion(versions.map((b) => b.version)) as string,
         versions: versions.map(toWireBundle),
+        workers: workers.map(toWireWorkerBundle),
       };
     },
   );
