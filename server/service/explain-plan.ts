@@ -118,8 +118,8 @@ function explainPending(f: ExplainFacts): Explanation {
   }
   return {
     code: "in_line",
-    message: `Job ${job.id} is pending, number ${f.ahead + 1} in line (${f.ahead} ahead of it); ${able.length} live worker(s) can run it.`,
-    details: { position: f.ahead + 1, ahead: f.ahead, workers: able.map((w) => w.id) },
+    message: `Job ${job.id} is pending, number ${f.ahead + 1} in line (${f.ahead} ahead of it); ${withBundle.length} live worker(s) can run it.`,
+    details: { position: f.ahead + 1, ahead: f.ahead, workers: withBundle.map((w) => w.id) },
   };
 }
 
