@@ -110,6 +110,25 @@ describe("daemon-flowy runs jobs from bundles", () => {
     await waitFor("v1's directory to be removed", () => !existsSync(join(root, "1.0.0")));
   }, 60_000);
 
+  it("runs a workflow's tasks from the bundle's directory", async () => {
+    const server = await spawnServer();
+    await upload(server.api, "etl", "1.0.0");
+    const daemon = spawnDaemon(server.url, ["--bundle-sync", "0"]);
+    const dir = join(daemon.stateDir, "bundles", "etl", "1.0.0");
+    const workflow = {
+      version: 1,
+      flows: { main: { graph: "check >> nested" } },
+      tasks: {
+        check: { run: `test "$(cat VERSION)" = 1.0.0 && test "$(pwd)" = "$FLOWY_BUNDLE_DIR"` },
+        nested: { run: `test "$(pwd)" = "$FLOWY_BUNDLE_DIR/bin"`, cwd: "bin" },
+      },
+    };
+    const id = await submit(server.api, { spec: { workflow, bundle: "etl" } });
+    const job = await waitForState(server.api, id, ["succeeded", "failed"]);
+    expect(job.state, JSON.stringify(job.error)).toBe("succeeded");
+    expect(existsSync(dir)).toBe(true);
+  }, 60_000);
+
   it("installs an untagged bundle on every daemon and a tagged one only where tags meet", async () => {
     const server = await spawnServer();
     await upload(server.api, "common", "1.0.0");
