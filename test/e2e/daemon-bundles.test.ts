@@ -54,6 +54,9 @@ async function upload(
   if (res.status !== 201) throw new Error(`upload ${name}@${version}: ${res.status} ${await res.text()}`);
 }
 
+/** A job's claim, run and report through real processes: generous, for a loaded 2-core machine. */
+const LOADED_MS = 30_000;
+
 interface WorkerView {
   id: string;
   tags: string[];
@@ -62,15 +65,19 @@ interface WorkerView {
 
 /** The worker with these tags, once it reports exactly `installed` (name@version, sorted). */
 function waitForInstalled(api: string, tag: string, installed: string[]): Promise<WorkerView> {
-  return waitFor(`the ${tag} worker to report ${installed.join(", ") || "nothing"}`, async () => {
-    const { workers } = (await get<{ workers: WorkerView[] }>(`${api}/workers`)).body;
-    const worker = workers.find((w) => w.tags.includes(tag));
-    const have = (worker?.bundles ?? [])
-      .filter((b) => b.status === "installed")
-      .map((b) => `${b.name}@${b.version}`)
-      .sort();
-    return worker && JSON.stringify(have) === JSON.stringify(installed) ? worker : undefined;
-  });
+  return waitFor(
+    `the ${tag} worker to report ${installed.join(", ") || "nothing"}`,
+    async () => {
+      const { workers } = (await get<{ workers: WorkerView[] }>(`${api}/workers`)).body;
+      const worker = workers.find((w) => w.tags.includes(tag));
+      const have = (worker?.bundles ?? [])
+        .filter((b) => b.status === "installed")
+        .map((b) => `${b.name}@${b.version}`)
+        .sort();
+      return worker && JSON.stringify(have) === JSON.stringify(installed) ? worker : undefined;
+    },
+    LOADED_MS,
+  );
 }
 
 const RUN = { shell: "./bin/run.sh" };
@@ -83,7 +90,7 @@ describe("daemon-flowy runs jobs from bundles", () => {
     const root = join(daemon.stateDir, "bundles", "etl");
 
     const first = await submit(server.api, { spec: { ...RUN, bundle: "etl" } });
-    const done = await waitForState(server.api, first, ["succeeded", "failed"]);
+    const done = await waitForState(server.api, first, ["succeeded", "failed"], LOADED_MS);
     expect(done.state).toBe("succeeded");
     expect(done.result.outputs).toEqual({
       version: "1.0.0",
@@ -94,21 +101,21 @@ describe("daemon-flowy runs jobs from bundles", () => {
     // A v1 job that keeps running while v2 is uploaded and installed.
     const hold = join(tmpDir(), "hold");
     const held = await submit(server.api, { spec: { ...RUN, bundle: "etl", env: { HOLD: hold } } });
-    await waitFor("the held job to start", () => existsSync(`${hold}.started`));
+    await waitFor("the held job to start", () => existsSync(`${hold}.started`), LOADED_MS);
     await upload(server.api, "etl", "2.0.0", ["cpu"]);
     const next = await submit(server.api, { spec: { ...RUN, bundle: "etl" } });
-    const nextDone = await waitForState(server.api, next, ["succeeded", "failed"]);
+    const nextDone = await waitForState(server.api, next, ["succeeded", "failed"], LOADED_MS);
     expect(nextDone.result.outputs).toMatchObject({ version: "2.0.0", dir: join(root, "2.0.0") });
     // Both versions are installed while the v1 job runs; it still sees v1's files.
     expect(existsSync(join(root, "1.0.0", "VERSION"))).toBe(true);
     expect((await get(`${server.api}/jobs/${held}`)).body.state).toBe("running");
     writeFileSync(hold, "");
-    const heldDone = await waitForState(server.api, held, ["succeeded", "failed"]);
+    const heldDone = await waitForState(server.api, held, ["succeeded", "failed"], LOADED_MS);
     expect(heldDone.result.outputs).toMatchObject({ version: "1.0.0", dir: join(root, "1.0.0") });
     // Once no job uses it, v1 is removed; only the latest stays.
     await waitForInstalled(server.api, "cpu", ["etl@2.0.0"]);
-    await waitFor("v1's directory to be removed", () => !existsSync(join(root, "1.0.0")));
-  }, 60_000);
+    await waitFor("v1's directory to be removed", () => !existsSync(join(root, "1.0.0")), LOADED_MS);
+  }, 120_000);
 
   it("runs a workflow's tasks from the bundle's directory", async () => {
     const server = await spawnServer();
@@ -124,10 +131,10 @@ describe("daemon-flowy runs jobs from bundles", () => {
       },
     };
     const id = await submit(server.api, { spec: { workflow, bundle: "etl" } });
-    const job = await waitForState(server.api, id, ["succeeded", "failed"]);
+    const job = await waitForState(server.api, id, ["succeeded", "failed"], LOADED_MS);
     expect(job.state, JSON.stringify(job.error)).toBe("succeeded");
     expect(existsSync(dir)).toBe(true);
-  }, 60_000);
+  }, 120_000);
 
   it("installs an untagged bundle on every daemon and a tagged one only where tags meet", async () => {
     const server = await spawnServer();
@@ -150,10 +157,10 @@ describe("daemon-flowy runs jobs from bundles", () => {
       [1, 2, 3].map(() => submit(server.api, { spec: { ...RUN, bundle: "cuda" } })),
     );
     for (const id of ids) {
-      const job = await waitForState(server.api, id, ["succeeded", "failed"]);
+      const job = await waitForState(server.api, id, ["succeeded", "failed"], LOADED_MS);
       expect(job).toMatchObject({ state: "succeeded", worker_id: gpuWorker.id });
     }
-  }, 60_000);
+  }, 120_000);
 
   it("keeps a job pinned to a version no worker has waiting, and explain says why", async () => {
     const server = await spawnServer();
@@ -164,7 +171,7 @@ describe("daemon-flowy runs jobs from bundles", () => {
 
     const pinned = await submit(server.api, { spec: { ...RUN, bundle: "etl@1.0.0" } });
     const latest = await submit(server.api, { spec: { ...RUN, bundle: "etl@2.0.0" } });
-    const ran = await waitForState(server.api, latest, ["succeeded", "failed"]);
+    const ran = await waitForState(server.api, latest, ["succeeded", "failed"], LOADED_MS);
     expect(ran.result.outputs).toMatchObject({ version: "2.0.0" });
     expect((await get(`${server.api}/jobs/${pinned}`)).body.state).toBe("pending");
     const explain = (await get(`${server.api}/jobs/${pinned}/explain`)).body;
@@ -178,7 +185,7 @@ describe("daemon-flowy runs jobs from bundles", () => {
     const unknown = await submit(server.api, { spec: { ...RUN, bundle: "nope" } });
     const why = (await get(`${server.api}/jobs/${unknown}/explain`)).body;
     expect(why.message).toMatch(/No version of bundle nope is stored/);
-  }, 60_000);
+  }, 120_000);
 
   it("runs docs/bundles.md's example: upload the hello bundle, submit --wait --bundle hello", async () => {
     const server = await spawnServer();
@@ -205,7 +212,7 @@ describe("daemon-flowy runs jobs from bundles", () => {
     ]);
     expect(run.exitCode, run.stderr).toBe(0);
     expect(run.stdout).toContain("hello from hello (1.0.0)");
-  }, 60_000);
+  }, 120_000);
 
   it("reports a failed install to the server, shown per worker in bundle show", async () => {
     const server = await spawnServer();
@@ -229,7 +236,7 @@ describe("daemon-flowy runs jobs from bundles", () => {
     const why = (await get(`${server.api}/jobs/${id}/explain`)).body;
     expect(why).toMatchObject({ reason: "no_bundle" });
     expect(why.message).toMatch(/Its install failed on .*no compiler/);
-  }, 60_000);
+  }, 120_000);
 
   it("refuses a spec.bundle that is not a name or name@semver", async () => {
     const server = await spawnServer();
