@@ -77,7 +77,7 @@ export class JobService {
       to: planned.state,
       reason: planned.parentId ? `waits for ${planned.parentId}` : null,
     });
-    if (planned.state === "pending") this.handOff?.handOff(planned.id, planned.tags);
+    if (planned.state === "pending") this.handOff?.handOff(planned.id, planned.tags, planned.spec.bundle);
     const { job, created } = await this.publishedAfter(inserted, planned.id);
     if (!created && job.requestHash !== planned.requestHash) {
       throw new FlowyError(

@@ -82,7 +82,7 @@ export class LeaseService {
     const touched = this.presence.seen(query.workerId, start);
     const deadline = start + query.waitMs;
     const claimed = this.waiters.poll(
-      tags,
+      { tags, bundles: query.bundles },
       deadline,
       () => this.writer.now(),
       signal,
