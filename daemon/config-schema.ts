@@ -22,6 +22,7 @@ export const DaemonFileConfigSchema = T.Object({
   drain_timeout: T.Optional(T.Number({ minimum: 0, description: "seconds" })),
   kill_grace: T.Optional(T.Number({ minimum: 0, description: "seconds" })),
   claim_wait: T.Optional(T.Number({ minimum: 0, maximum: 120, description: "seconds" })),
+  bundle_sync: T.Optional(T.Number({ minimum: 0, maximum: 86_400, description: "seconds" })),
   log_level: T.Optional(T.Union(LOG_LEVELS.map((l) => T.Literal(l)))),
   job_user: T.Optional(T.String({ minLength: 1, maxLength: 64, description: "user jobs run as" })),
   cgroup_root: T.Optional(
@@ -43,6 +44,8 @@ export interface DaemonConfig {
   drain_timeout: number;
   kill_grace: number;
   claim_wait: number;
+  /** Least seconds between two bundle syncs (they run at start and between claims). */
+  bundle_sync: number;
   log_level: LogLevel;
   /** Unset means: the daemon's own cgroup, where it may create cgroups; `none` turns cgroups off. */
   cgroup_root: string | undefined;
@@ -87,6 +90,7 @@ export const CONFIG_KEYS: KeySpec[] = [
   key("drain_timeout", "number", "seconds running jobs may take to finish on SIGTERM"),
   key("kill_grace", "number", "seconds between SIGTERM and SIGKILL when a job is stopped"),
   key("claim_wait", "number", "seconds one long-poll claim waits for work"),
+  key("bundle_sync", "number", "least seconds between two bundle syncs (at start and between claims)"),
   key("log_level", "string", `log level (${LOG_LEVELS.join(", ")})`),
   key(
     "job_user",
@@ -112,6 +116,7 @@ export function defaultConfig(env: NodeJS.ProcessEnv = process.env): DaemonConfi
     drain_timeout: 60,
     kill_grace: 10,
     claim_wait: 20,
+    bundle_sync: 10,
     log_level: "info",
     cgroup_root: undefined,
     job_user: undefined,

@@ -3,12 +3,15 @@
  * JobManager; registers, reconciles, then claims until told to stop.
  */
 import { hostname } from "node:os";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import { readApiKeyFile } from "../shared/api-key-file.ts";
 import { isFlowyError } from "../shared/errors.ts";
 import { retryDelayMs } from "../shared/retry-policy.ts";
 import type { DaemonConfig } from "./config-schema.ts";
+import { installBundle } from "./bundles/bundle-install.ts";
+import { BundleSync } from "./bundles/bundle-sync.ts";
 import { createContainment } from "./process/cgroup.ts";
 import { jobsRoot } from "./process/job-dir.ts";
 import { resolveJobUser } from "./process/job-user.ts";
@@ -43,6 +46,9 @@ export interface StartDaemonOptions {
 }
 
 const STARTUP_BACKOFF = { initial_s: 0.5, max_s: 10, factor: 2 };
+/** An unpacked bundle larger than this is refused (a decompression bomb). */
+const BUNDLE_MAX_UNPACKED_BYTES = 4 * 1024 ** 3;
+const BUNDLE_SETUP_TIMEOUT_MS = 10 * 60_000;
 
 export async function startDaemon(options: StartDaemonOptions): Promise<Daemon> {
   const { config } = options;
@@ -54,9 +60,10 @@ export async function startDaemon(options: StartDaemonOptions): Promise<Daemon> 
   const logger = options.logger.child({ worker_id: workerId });
   const containment = createContainment({ root: config.cgroup_root, workerId, logger });
   const executors = createExecutors(logger, containment, jobUser);
+  const apiKey = config.api_key ?? (config.api_key_file ? readApiKeyFile(config.api_key_file) : undefined);
   const client = new ServerClient({
     server: config.server,
-    apiKey: config.api_key ?? (config.api_key_file ? readApiKeyFile(config.api_key_file) : undefined),
+    apiKey,
     workerId,
     userAgent: `daemon-flowy/${DAEMON_VERSION}`,
     killGraceS: config.kill_grace,
@@ -76,6 +83,8 @@ export async function startDaemon(options: StartDaemonOptions): Promise<Daemon> 
     containment,
     jobUser,
   };
+  const bundles = createBundleSync(config, client, apiKey, logger);
+  await bundles.load();
   const manager = new JobManager({
     client,
     tags: config.tags,
@@ -83,6 +92,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<Daemon> 
     claimWaitS: config.claim_wait,
     context,
     logger,
+    bundles,
   });
   keeper.start();
   try {
@@ -95,6 +105,8 @@ export async function startDaemon(options: StartDaemonOptions): Promise<Daemon> 
       });
       await reconcile({ client, manager, context, logger });
     });
+    // Before the first claim: jobs that need a bundle can be claimed from the start.
+    await bundles.sync();
   } catch (error) {
     keeper.stop();
     executors.close();
@@ -144,6 +156,32 @@ export async function startDaemon(options: StartDaemonOptions): Promise<Daemon> 
       await finish();
     },
   };
+}
+
+/** Bundles live in the state dir (STATE/bundles/NAME/VERSION), installed from this server. */
+function createBundleSync(
+  config: DaemonConfig,
+  client: ServerClient,
+  apiKey: string | undefined,
+  logger: Logger,
+): BundleSync {
+  const root = join(config.state_dir, "bundles");
+  const install = {
+    api: `${config.server.replace(/\/+$/, "")}/api/v1`,
+    apiKey,
+    root,
+    maxBytes: BUNDLE_MAX_UNPACKED_BYTES,
+    setupTimeoutMs: BUNDLE_SETUP_TIMEOUT_MS,
+  };
+  return new BundleSync({
+    root,
+    tags: config.tags,
+    list: () => client.listBundles(),
+    install: (bundle) => installBundle(bundle, install),
+    report: (statuses) => client.reportBundles(statuses),
+    logger,
+    intervalMs: config.bundle_sync * 1000,
+  });
 }
 
 /** Start-up waits for the server (it may be starting too) rather than exiting. */

@@ -7,8 +7,12 @@ import pLimit, { type LimitFunction } from "p-limit";
 import type { Logger } from "pino";
 import { isFlowyError } from "../shared/errors.ts";
 import { retryDelayMs } from "../shared/retry-policy.ts";
+import type { BundleHold, BundleSync } from "./bundles/bundle-sync.ts";
+import { runFromBundle } from "./bundles/job-bundle.ts";
 import { JobRun, type RunContext } from "./job-run.ts";
+import { setupFailure } from "./outcome.ts";
 import type { ServerClient } from "./leases/server-client.ts";
+import type { ClaimedJob } from "../shared/protocol.ts";
 
 export interface JobManagerOptions {
   client: Pick<ServerClient, "claim">;
@@ -17,6 +21,8 @@ export interface JobManagerOptions {
   claimWaitS: number;
   context: RunContext;
   logger: Logger;
+  /** Installs bundles between claims and keeps the versions running jobs use. */
+  bundles?: BundleSync;
 }
 
 export type DrainResult = "drained" | "stopped";
@@ -51,9 +57,13 @@ export class JobManager {
     this.runs.get(jobId)?.run.stop({ kind: "cancel" });
   }
 
-  /** Runs a job handed over by reconcile; it takes a slot like any other. */
-  adopt(run: JobRun, body: (run: JobRun) => Promise<void>): void {
-    this.launch(run, body);
+  /**
+   * Runs a job handed over by reconcile; it takes a slot like any other. `bundleDir`: the bundle
+   * version it was started from, kept installed until it ends.
+   */
+  adopt(run: JobRun, body: (run: JobRun) => Promise<void>, bundleDir?: string): void {
+    const hold = bundleDir === undefined ? undefined : this.options.bundles?.holdDir(bundleDir);
+    this.launch(run, body, hold);
   }
 
   /**
@@ -115,11 +125,14 @@ export class JobManager {
         continue;
       }
       try {
+        await this.options.bundles?.syncIfDue();
+        if (!this.claiming) break;
         // Leases are counted from here, before the request leaves: the server stamps them later.
         const sentAt = context.keeper.clock();
-        const jobs = await client.claim(tags, free, claimWaitS, this.abort.signal);
+        const installed = this.options.bundles?.installed() ?? [];
+        const jobs = await client.claim(tags, free, claimWaitS, this.abort.signal, installed);
         failures = 0;
-        for (const job of jobs) this.launch(new JobRun(job, context), (run) => run.runClaimed(sentAt));
+        for (const job of jobs) this.launchClaimed(job, sentAt);
       } catch (error) {
         if (!this.claiming) break;
         failures++;
@@ -131,10 +144,30 @@ export class JobManager {
   }
 
   /**
+   * A job that names a bundle holds the installed version it runs on (taken here, before the
+   * next sync can remove it) and runs from its directory.
+   */
+  private launchClaimed(job: ClaimedJob, sentAt: number): void {
+    const { context } = this.options;
+    if (job.spec.bundle === undefined) {
+      this.launch(new JobRun(job, context), (run) => run.runClaimed(sentAt));
+      return;
+    }
+    const hold = this.options.bundles?.hold(job.spec.bundle);
+    if (!hold) {
+      // The server matched on the list this claim sent, so this is a daemon without bundle sync.
+      const item = setupFailure(job, `bundle ${job.spec.bundle} is not installed on this worker`, true);
+      this.launch(new JobRun(job, context), () => context.report(item).then(() => undefined));
+      return;
+    }
+    this.launch(new JobRun(runFromBundle(job, hold.dir), context), (run) => run.runClaimed(sentAt), hold);
+  }
+
+  /**
    * A slot is taken while the job's process runs; its report goes on outside the slot, so a busy
    * worker starts the next job without waiting for the server to acknowledge the last one.
    */
-  private launch(run: JobRun, body: (run: JobRun) => Promise<void>): void {
+  private launch(run: JobRun, body: (run: JobRun) => Promise<void>, hold?: BundleHold): void {
     const id = run.job.id;
     let settle!: (whole: Promise<void>) => void;
     const done = new Promise<Promise<void>>((resolve) => {
@@ -144,7 +177,10 @@ export class JobManager {
       .catch((error: unknown) =>
         this.options.logger.error({ job_id: id, err: describe(error) }, "job run failed"),
       )
-      .finally(() => this.runs.delete(id));
+      .finally(() => {
+        this.runs.delete(id);
+        hold?.release();
+      });
     void this.limit(() => {
       const whole = body(run);
       settle(whole);

@@ -12,6 +12,7 @@
  */
 import type { Logger } from "pino";
 import { JobDir, listJobDirs } from "./process/job-dir.ts";
+import { stagedBundleDir } from "./bundles/job-bundle.ts";
 import type { JobManager } from "./job-manager.ts";
 import { JobRun, type RunContext } from "./job-run.ts";
 import { setupFailure } from "./outcome.ts";
@@ -56,7 +57,11 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileSum
       if (staged) await discard(dir, context, logger);
       summary.vanished++;
     } else summary.readopted++;
-    manager.adopt(run, (r) => r.runAdopted(dir, staged?.started_at ?? context.now(), askedAt));
+    manager.adopt(
+      run,
+      (r) => r.runAdopted(dir, staged?.started_at ?? context.now(), askedAt),
+      stagedBundleDir(staged?.job),
+    );
   }
   for (const id of local) {
     await discard(new JobDir(context.jobsRoot, id), context, logger);

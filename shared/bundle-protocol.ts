@@ -38,6 +38,18 @@ export const BundleShowResponse = T.Object({
   /** The highest stored version: what a job that names no version runs. */
   latest: T.String(),
   versions: T.Array(BundleSchema),
+  /** What each worker last reported of this bundle: a version installed, or an install that failed. */
+  workers: T.Optional(
+    T.Array(
+      T.Object({
+        worker_id: T.String(),
+        version: T.String(),
+        status: T.Union([T.Literal("installed"), T.Literal("failed")]),
+        error: Nullable(T.String()),
+        at: Nullable(T.String()),
+      }),
+    ),
+  ),
 });
 export type BundleShow = Static<typeof BundleShowResponse>;
 export const BundleHistoryResponse = T.Object({ events: T.Array(BundleEventSchema) });
@@ -64,3 +76,23 @@ export const BundleHistoryQuery = T.Object(
   },
   Strict,
 );
+
+/** What a worker says about one bundle version: installed, or its last install failed (and why). */
+export const WorkerBundleStatusSchema = T.Object(
+  {
+    name: T.String({ minLength: 1, maxLength: 64 }),
+    version: T.String({ minLength: 1, maxLength: 128 }),
+    status: T.Union([T.Literal("installed"), T.Literal("failed")]),
+    error: Nullable(T.String({ maxLength: 8192 })),
+    /** When the failure happened (null for an installed version). */
+    at: Nullable(T.String({ maxLength: 64 })),
+  },
+  Strict,
+);
+export type WorkerBundleStatus = Static<typeof WorkerBundleStatusSchema>;
+/** POST /workers/{id}/bundles: everything the worker has and what failed, replacing its last report. */
+export const WorkerBundlesBody = T.Object(
+  { bundles: T.Array(WorkerBundleStatusSchema, { maxItems: 1000 }) },
+  Strict,
+);
+export type WorkerBundles = Static<typeof WorkerBundlesBody>;

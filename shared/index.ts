@@ -5,3 +5,4 @@ export * from "./retry-policy.ts";
 export * from "./states.ts";
 export * from "./logging.ts";
 export * from "./platform-paths.ts";
+export * from "./bundle-ref.ts";

@@ -4,6 +4,7 @@
  * Field names are snake_case, as on the wire; times are ISO-8601 strings.
  */
 import { type Static, type TSchema, Type as T } from "@sinclair/typebox";
+import { BUNDLE_REF_PATTERN } from "./bundle-ref.ts";
 import { JOB_STATES } from "./states.ts";
 
 const Nullable = <S extends TSchema>(schema: S) => T.Union([schema, T.Null()]);
@@ -52,6 +53,14 @@ export const JobSpecSchema = T.Object(
     env: T.Optional(T.Record(T.String({ pattern: "^[A-Za-z_][A-Za-z0-9_]*$" }), T.String())),
     cwd: T.Optional(T.String({ minLength: 1, maxLength: 4096 })),
     resources: T.Optional(JobResourcesSchema),
+    bundle: T.Optional(
+      T.String({
+        pattern: BUNDLE_REF_PATTERN,
+        maxLength: 200,
+        description:
+          'The bundle the job runs from: "etl" (its latest version at claim time) or "etl@1.4.0"; the job runs in its directory ($FLOWY_BUNDLE_DIR).',
+      }),
+    ),
   },
   { ...Strict, description: "Exactly one of command, shell, workflow." },
 );
@@ -200,6 +209,12 @@ const KillGrace = T.Number({
     "The worker's grace between SIGTERM and SIGKILL when it stops a job: the server waits past a job's timeout_s at least this long (plus a margin) before it times the job out itself.",
 });
 
+const InstalledBundles = T.Array(T.String({ pattern: BUNDLE_REF_PATTERN, maxLength: 200 }), {
+  maxItems: 1000,
+  description:
+    "The bundles the worker has installed, as name@version: only jobs whose spec.bundle one of them satisfies are leased to it.",
+});
+
 export const ClaimBody = T.Object(
   {
     worker_id: Id,
@@ -208,6 +223,7 @@ export const ClaimBody = T.Object(
     wait_s: T.Optional(T.Number({ minimum: 0, maximum: 120 })),
     claim_id: T.Optional(ClaimId),
     kill_grace_s: T.Optional(KillGrace),
+    bundles: T.Optional(InstalledBundles),
   },
   Strict,
 );
@@ -276,6 +292,7 @@ export const ReportClaimSchema = T.Object(
     tags: T.Optional(Tags),
     claim_id: T.Optional(ClaimId),
     kill_grace_s: T.Optional(KillGrace),
+    bundles: T.Optional(InstalledBundles),
   },
   Strict,
 );
@@ -400,6 +417,20 @@ export const WorkerSchema = T.Object({
   draining: T.Optional(
     T.Boolean({ description: "An operator asked it to drain (flowy-client workers drain)." }),
   ),
+  bundles: T.Optional(
+    T.Array(
+      T.Object({
+        name: T.String(),
+        version: T.String(),
+        status: T.Union([T.Literal("installed"), T.Literal("failed")]),
+        error: Nullable(T.String()),
+        at: Nullable(T.String()),
+      }),
+      {
+        description: "What the worker last reported of its bundles: installed versions and failed installs.",
+      },
+    ),
+  ),
 });
 export type Worker = Static<typeof WorkerSchema>;
 export const WorkersResponse = T.Object({ workers: T.Array(WorkerSchema) });
@@ -517,6 +548,7 @@ export const ExplainSchema = T.Object({
       "scheduled",
       "paused",
       "no_worker",
+      "no_bundle",
       "concurrency_limit",
       "in_line",
     ].map((r) => T.Literal(r)),

@@ -71,7 +71,16 @@ async function show(ctx: CliContext, name: string) {
   const { printer } = ctx;
   if (printer.style === "json") printer.json(shown);
   else if (printer.quiet) for (const b of shown.versions) printer.out(b.version);
-  else printer.out(`${shown.name}: latest ${shown.latest}\n\n${bundleTable(shown.versions)}`);
+  else {
+    const workers = shown.workers ?? [];
+    const onWorkers = workers.length
+      ? `\n\n${renderTable(
+          ["WORKER", "VERSION", "STATUS", "ERROR"],
+          workers.map((w) => [w.worker_id, w.version, w.status, w.error ?? "-"]),
+        )}`
+      : "\n\nNo worker has reported this bundle yet.";
+    printer.out(`${shown.name}: latest ${shown.latest}\n\n${bundleTable(shown.versions)}${onWorkers}`);
+  }
   return EXIT.succeeded;
 }
 

@@ -29,6 +29,7 @@ export interface SubmitFlags {
   cwd?: string;
   concurrencyKey?: string;
   concurrencyLimit?: number;
+  bundle?: string;
 }
 
 const usage = (detail: string, hint: string) => new FlowyError("invalid-request", detail, hint);
@@ -36,7 +37,7 @@ const usage = (detail: string, hint: string) => new FlowyError("invalid-request"
 export function buildSubmitBody(argv: string[], flags: SubmitFlags, now: number = Date.now()): SubmitJob {
   const inputs = collectInputs(flags);
   const body: SubmitJob = {
-    spec: withCwd(buildSpec(argv, flags, inputs), flags.cwd),
+    spec: withBundle(withCwd(buildSpec(argv, flags, inputs), flags.cwd, flags.bundle), flags.bundle),
     ...(flags.name ? { name: flags.name } : flags.workflow ? { name: workflowJobName(flags) } : {}),
     ...(flags.tag?.length ? { tags: [...new Set(flags.tag)] } : {}),
     ...(flags.priority !== undefined ? { priority: flags.priority } : {}),
@@ -94,14 +95,20 @@ function workflowJobName(flags: Pick<SubmitFlags, "workflow" | "flow">): string 
 
 /**
  * --cwd: made absolute here, so `--cwd .` means this directory; the worker runs the job there (a
- * local daemon sees the same path; a remote one needs it to exist on its host).
+ * local daemon sees the same path; a remote one needs it to exist on its host). With --bundle a
+ * relative one is kept: the worker takes it from the bundle's directory.
  */
-function withCwd(spec: JobSpec, cwd: string | undefined): JobSpec {
+function withCwd(spec: JobSpec, cwd: string | undefined, bundle: string | undefined): JobSpec {
   if (cwd === undefined) return spec;
   if (spec.workflow) {
     throw usage("--cwd applies to a command or a shell line", "Set `cwd:` on the workflow's tasks instead.");
   }
-  return { ...spec, cwd: resolve(cwd) };
+  return { ...spec, cwd: bundle === undefined ? resolve(cwd) : cwd };
+}
+
+/** --bundle NAME or NAME@VERSION: the job runs from that bundle (the server checks the form). */
+function withBundle(spec: JobSpec, bundle: string | undefined): JobSpec {
+  return bundle === undefined ? spec : { ...spec, bundle };
 }
 
 /** --params-file, then --params, then each --param (later ones win); `run` takes the same. */

@@ -23,6 +23,10 @@ export function addJobOptions(command: Command): Command {
       "--cwd <dir>",
       "run it in this directory on the worker (default: a fresh directory per job under the daemon's state dir)",
     )
+    .option(
+      "--bundle <name[@version]>",
+      "run it from this bundle (latest, or a pinned version), in the bundle's directory (see: bundle)",
+    )
     .option("--name <name>", "a name for the job (default: from what it runs)")
     .option("--tag <tag>", "a tag the worker must have (repeatable, or comma-separated)", collectList)
     .option("--priority <n>", "higher runs first (-1000..1000, default 0)", integer)

@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, mkdtemp, rename, rm, stat } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { execa } from "execa";
@@ -54,6 +54,8 @@ export async function installBundle(bundle: BundleToInstall, options: InstallOpt
   try {
     await unpackSafely(archive, staging, { maxBytes: options.maxBytes });
     if (bundle.setup) await runSetup(bundle, staging, options.setupTimeoutMs);
+    // mkdtemp makes it 0700: jobs that run as another user (job_user) must be able to enter it.
+    await chmod(staging, 0o755);
     await rename(staging, target);
   } catch (error) {
     await rm(staging, { recursive: true, force: true });

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { HttpTransport, type RetryOptions } from "../../client/transport.ts";
+import type { Bundle, WorkerBundleStatus } from "../../shared/bundle-protocol.ts";
 import type { ClaimedJob, ControlAnswer, ReportItem, ReportResult, Worker } from "../../shared/protocol.ts";
 
 export interface ServerClientOptions {
@@ -67,7 +68,13 @@ export class ServerClient {
    * leased jobs, the worker never heard) is answered again instead of leaving them leased to
    * nobody until their leases expire.
    */
-  async claim(tags: string[], capacity: number, waitS: number, signal?: AbortSignal): Promise<ClaimedJob[]> {
+  async claim(
+    tags: string[],
+    capacity: number,
+    waitS: number,
+    signal?: AbortSignal,
+    bundles: string[] = [],
+  ): Promise<ClaimedJob[]> {
     const answer = await this.http.json<{ jobs: ClaimedJob[] }>("POST", "/jobs/claim", {
       body: {
         worker_id: this.workerId,
@@ -75,6 +82,7 @@ export class ServerClient {
         capacity,
         wait_s: waitS,
         claim_id: randomUUID(),
+        ...(bundles.length > 0 ? { bundles } : {}),
         ...(this.killGraceS === undefined ? {} : { kill_grace_s: this.killGraceS }),
       },
       timeoutMs: waitS * 1000 + CLAIM_SLACK_MS,
@@ -118,6 +126,19 @@ export class ServerClient {
       timeoutMs: waitS * 1000 + CLAIM_SLACK_MS,
       retry: CLAIM_RETRY,
       signal,
+    });
+  }
+
+  /** Every bundle version the server stores (what the bundle sync chooses from). */
+  async listBundles(): Promise<Bundle[]> {
+    return (await this.http.json<{ bundles: Bundle[] }>("GET", "/bundles")).bundles;
+  }
+
+  /** Tells the server what this worker has installed and which installs failed. */
+  async reportBundles(bundles: WorkerBundleStatus[]): Promise<void> {
+    await this.http.json("POST", `/workers/${encodeURIComponent(this.workerId)}/bundles`, {
+      body: { bundles },
+      retry: REPORT_RETRY,
     });
   }
 

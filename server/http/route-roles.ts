@@ -41,6 +41,7 @@ export const ROUTE_ROLES: Record<string, Access> = {
   "GET /api/v1/jobs/running": WORKER,
   "POST /api/v1/workers/:id/control": WORKER,
   "POST /api/v1/workers/:id/drain": CLIENT,
+  "POST /api/v1/workers/:id/bundles": WORKER,
 
   "GET /api/v1/paused-tags": ALL,
   "POST /api/v1/paused-tags": CLIENT,

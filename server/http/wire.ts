@@ -39,9 +39,10 @@ import type {
   HistoryRecord,
   JobRecord,
   PausedTagRecord,
+  WorkerBundleRecord,
   WorkerRecord,
 } from "../model/records.ts";
-import type { Bundle, BundleEvent } from "../../shared/bundle-protocol.ts";
+import type { Bundle, BundleEvent, WorkerBundles } from "../../shared/bundle-protocol.ts";
 import type { BundleEventRecord, BundleRecord } from "../model/bundle-records.ts";
 
 export { WORKER_LOST_AFTER_MS } from "../model/records.ts";
@@ -121,6 +122,7 @@ export function toWireWorker(worker: WorkerRecord, now: number): Worker {
     last_seen_at: iso(worker.lastSeenAt),
     status: now - worker.lastSeenAt > WORKER_LOST_AFTER_MS ? "lost" : "active",
     draining: worker.drainRequestedAt !== null,
+    bundles: worker.bundles.map((b) => ({ ...b, at: iso(b.at) })),
   };
 }
 
@@ -192,6 +194,7 @@ export function fromWireClaim(body: Claim): ClaimQuery {
     waitMs: (body.wait_s ?? 0) * 1000,
     claimId: body.claim_id ?? null,
     killGraceMs: body.kill_grace_s === undefined ? null : Math.round(body.kill_grace_s * 1000),
+    bundles: body.bundles ?? [],
   };
 }
 
@@ -312,4 +315,17 @@ export function toWireSchedule(schedule: ScheduleRecord, view?: Omit<ScheduleVie
     })),
     last_job_state: view.lastJobState,
   };
+}
+
+/** A worker's bundle report; a time that does not parse is dropped rather than refused. */
+export function fromWireWorkerBundles(body: WorkerBundles): WorkerBundleRecord[] {
+  return body.bundles.map((b) => {
+    const at = b.at === null ? null : Date.parse(b.at);
+    return { ...b, at: at === null || Number.isNaN(at) ? null : at };
+  });
+}
+
+/** One worker's report of one version of a bundle (bundle show). */
+export function toWireWorkerBundle(b: WorkerBundleRecord & { workerId: string }) {
+  return { worker_id: b.workerId, version: b.version, status: b.status, error: b.error, at: iso(b.at) };
 }

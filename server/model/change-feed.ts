@@ -21,6 +21,11 @@ export interface JobChange {
    */
   kind?: "log" | "resync" | "drain" | "slot";
   workerId?: string;
+  /**
+   * The job's spec.bundle, so a claim waiter that lacks the bundle is not the one woken for it.
+   * Not carried across PostgreSQL replicas: a change from another replica wakes by tags alone.
+   */
+  bundle?: string;
 }
 
 export type ChangeListener = (change: JobChange) => void;

@@ -23,6 +23,8 @@ export interface ClaimQuery {
   claimId: string | null;
   /** How long the worker waits between SIGTERM and SIGKILL (the reaper waits it out after a timeout). */
   killGraceMs: number | null;
+  /** The bundles the worker has installed (name@version), which jobs with spec.bundle need. */
+  bundles: string[];
 }
 
 export type Outcome =

@@ -36,6 +36,10 @@ export interface JobRecord {
   concurrencyKey: string | null;
   /** This job's own limit for its key; else a declared limit's, else 1. */
   concurrencyLimit: number | null;
+  /** spec.bundle's name: only a worker with the bundle installed may claim the job. */
+  bundleName: string | null;
+  /** spec.bundle's pinned version; null: the latest stored version at claim time. */
+  bundleVersion: string | null;
   idempotencyKey: string | null;
   requestHash: string | null;
   workerId: string | null;
@@ -83,6 +87,17 @@ export interface WorkerRecord {
   running: number;
   /** When an operator asked the worker to drain (stop claiming, finish, exit); null otherwise. */
   drainRequestedAt: number | null;
+  /** What the worker last reported of its bundles (POST /workers/{id}/bundles); [] before that. */
+  bundles: WorkerBundleRecord[];
+}
+
+/** One bundle version on a worker: installed, or its install failed (`error`, at `at`). */
+export interface WorkerBundleRecord {
+  name: string;
+  version: string;
+  status: "installed" | "failed";
+  error: string | null;
+  at: number | null;
 }
 
 /** A worker not seen for this long is "lost" (shown so, and not counted as able to run jobs). */

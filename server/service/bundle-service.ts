@@ -7,6 +7,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { FlowyError } from "../../shared/errors.ts";
 import type { BundleAction, BundleEventRecord, BundleRecord } from "../model/bundle-records.ts";
+import type { WorkerBundleRecord } from "../model/records.ts";
 import type { Store } from "../store/store.ts";
 import {
   checkBundleName,
@@ -120,6 +121,27 @@ export class BundleService {
     const versions = await this.versions(name);
     const highest = highestVersion(versions.map((b) => b.version));
     return versions.find((b) => b.version === highest) as BundleRecord;
+  }
+
+  /** What each worker last reported of the name's versions, by worker then version. */
+  async onWorkers(name: string): Promise<Array<WorkerBundleRecord & { workerId: string }>> {
+    const workers = await this.store.listWorkers();
+    return workers
+      .flatMap((w) => w.bundles.filter((b) => b.name === name).map((b) => ({ ...b, workerId: w.id })))
+      .sort((a, b) =>
+        a.workerId === b.workerId ? (a.version < b.version ? -1 : 1) : a.workerId < b.workerId ? -1 : 1,
+      );
+  }
+
+  /** Replaces what the worker reported of its bundles (shown in `bundle show` and on /workers). */
+  async reportWorkerBundles(workerId: string, statuses: WorkerBundleRecord[]): Promise<void> {
+    if (!(await this.store.setWorkerBundles(workerId, statuses, this.clock()))) {
+      throw new FlowyError(
+        "not-found",
+        `No worker ${workerId}`,
+        "Register the worker (POST /workers/register) before it reports its bundles.",
+      );
+    }
   }
 
   history(limit: number, name?: string): Promise<BundleEventRecord[]> {

@@ -4,10 +4,14 @@
  * job with tags it has became pending. The waiter is registered before the claim attempt, so a
  * job that arrives between an empty claim and the wait is never missed.
  */
+import { parseBundleRef } from "../../shared/bundle-ref.ts";
 import type { ChangeFeed, JobChange } from "./change-feed.ts";
 
 interface Waiter {
   tags: ReadonlySet<string>;
+  /** The bundles the worker has (name@version) and their names. */
+  bundles: ReadonlySet<string>;
+  bundleNames: ReadonlySet<string>;
   signaled: boolean;
   wake: (() => void) | null;
 }
@@ -32,13 +36,20 @@ export class ClaimWaiters {
    * `signal` aborts (the worker hung up: claiming then would lease jobs to nobody).
    */
   async poll<T>(
-    tags: string[],
+    worker: { tags: string[]; bundles?: string[] },
     deadline: number,
     now: () => number,
     signal: AbortSignal | undefined,
     attempt: () => Promise<T[]>,
   ): Promise<T[]> {
-    const waiter: Waiter = { tags: new Set(tags), signaled: false, wake: null };
+    const bundles = worker.bundles ?? [];
+    const waiter: Waiter = {
+      tags: new Set(worker.tags),
+      bundles: new Set(bundles),
+      bundleNames: new Set(bundles.map((b) => parseBundleRef(b).name)),
+      signaled: false,
+      wake: null,
+    };
     this.waiters.add(waiter);
     try {
       for (;;) {
@@ -76,8 +87,8 @@ export class ClaimWaiters {
    * commit and one fsync instead of two in a row. Only for a store whose writes of one event-loop
    * turn share a transaction (SQLite). Call `submitted` once the insert has settled.
    */
-  handOff(jobId: string, tags: readonly string[]): void {
-    if (this.wakeOne(tags)) this.handedOff.add(jobId);
+  handOff(jobId: string, tags: readonly string[], bundle?: string): void {
+    if (this.wakeOne(tags, bundle)) this.handedOff.add(jobId);
   }
 
   /** The insert `handOff` was told of has settled (committed, deduplicated or failed). */
@@ -98,13 +109,17 @@ export class ClaimWaiters {
       return;
     }
     if (change.state !== "pending" || this.handedOff.delete(change.jobId)) return;
-    this.wakeOne(change.tags);
+    this.wakeOne(change.tags, change.bundle);
   }
 
-  /** Wakes one idle waiter with all of `tags`; it goes to the back of the line, so wake-ups rotate. */
-  private wakeOne(tags: readonly string[]): boolean {
+  /**
+   * Wakes one idle waiter with all of `tags` (and the job's bundle, if it names one); it goes to
+   * the back of the line, so wake-ups rotate.
+   */
+  private wakeOne(tags: readonly string[], bundle?: string): boolean {
     for (const waiter of this.waiters) {
       if (waiter.signaled || !tags.every((tag) => waiter.tags.has(tag))) continue;
+      if (bundle !== undefined && !mayHave(waiter, bundle)) continue;
       waiter.signaled = true;
       this.waiters.delete(waiter);
       this.waiters.add(waiter);
@@ -120,4 +135,15 @@ export class ClaimWaiters {
     for (const waiter of this.waiters) waiter.wake?.();
     this.unsubscribe();
   }
+}
+
+/**
+ * Whether the waiter's worker may run a job naming `bundle`: the pinned version, or any version
+ * of the name for the latest (only the claim knows which version that is). Only a hint: the
+ * claim decides, and a job whose wake-up went to the wrong waiter goes to the next claim of a
+ * worker that has its bundle (at the latest when that worker's wait_s ends).
+ */
+function mayHave(waiter: Waiter, bundle: string): boolean {
+  const { name, version } = parseBundleRef(bundle);
+  return version === null ? waiter.bundleNames.has(name) : waiter.bundles.has(bundle);
 }

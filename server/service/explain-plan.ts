@@ -1,7 +1,8 @@
 /**
  * Why a job is not running, decided from facts read beforehand (a pure planner, testable without
  * a store). For a pending job the checks go in the order a claim applies them: a paused tag, no
- * live worker with the job's tags, its concurrency key at its limit; failing none, it is in line.
+ * live worker with the job's tags, none of those with its bundle version installed (as the
+ * workers last reported), its concurrency key at its limit; failing none, it is in line.
  */
 import type { JobRecord, WorkerRecord } from "../model/records.ts";
 
@@ -12,6 +13,7 @@ export type ExplainCode =
   | "scheduled"
   | "paused"
   | "no_worker"
+  | "no_bundle"
   | "concurrency_limit"
   | "in_line";
 
@@ -31,6 +33,11 @@ export interface ExplainFacts {
   keyFull: { limit: number; holders: string[] } | undefined;
   /** Pending jobs before it in claim order. */
   ahead: number;
+  /**
+   * For a job naming a bundle: the version it needs (pinned, else the latest stored; null when
+   * nothing of the name is stored) and the latest stored one.
+   */
+  bundle?: { wanted: string | null; latest: string | null };
 }
 
 const iso = (ms: number | null) => (ms === null ? "?" : new Date(ms).toISOString());
@@ -99,6 +106,9 @@ function explainPending(f: ExplainFacts): Explanation {
       details: { tags: job.tags, closest },
     };
   }
+  const withBundle =
+    job.bundleName === null ? able : able.filter((w) => hasBundle(w, job.bundleName!, f.bundle?.wanted));
+  if (withBundle.length === 0) return explainNoBundle(f, able);
   if (f.keyFull) {
     return {
       code: "concurrency_limit",
@@ -108,8 +118,40 @@ function explainPending(f: ExplainFacts): Explanation {
   }
   return {
     code: "in_line",
-    message: `Job ${job.id} is pending, number ${f.ahead + 1} in line (${f.ahead} ahead of it); ${able.length} live worker(s) can run it.`,
-    details: { position: f.ahead + 1, ahead: f.ahead, workers: able.map((w) => w.id) },
+    message: `Job ${job.id} is pending, number ${f.ahead + 1} in line (${f.ahead} ahead of it); ${withBundle.length} live worker(s) can run it.`,
+    details: { position: f.ahead + 1, ahead: f.ahead, workers: withBundle.map((w) => w.id) },
+  };
+}
+
+function hasBundle(worker: WorkerRecord, name: string, version: string | null | undefined): boolean {
+  return worker.bundles.some((b) => b.status === "installed" && b.name === name && b.version === version);
+}
+
+function explainNoBundle(f: ExplainFacts, able: WorkerRecord[]): Explanation {
+  const { job } = f;
+  const wanted = f.bundle?.wanted ?? null;
+  const latest = f.bundle?.latest ?? null;
+  const ref = `${job.bundleName}@${job.bundleVersion ?? wanted ?? "latest"}`;
+  const failed = able.flatMap((w) =>
+    w.bundles
+      .filter((b) => b.status === "failed" && b.name === job.bundleName && b.version === wanted)
+      .map((b) => ({ worker_id: w.id, error: b.error })),
+  );
+  let why: string;
+  if (wanted === null)
+    why =
+      job.bundleVersion === null
+        ? ` No version of bundle ${job.bundleName} is stored on the server (flowy-client bundle upload).`
+        : ` The server does not store ${job.bundleName}@${job.bundleVersion} (deleted, or never uploaded).`;
+  else if (failed.length > 0)
+    why = ` Its install failed on ${failed.map((x) => `${x.worker_id} (${x.error})`).join("; ")}.`;
+  else if (job.bundleVersion !== null && job.bundleVersion !== latest)
+    why = ` Daemons install only the latest version of each bundle (${latest}); a pinned older version runs only where it is still installed.`;
+  else why = " The workers may still be installing it (they sync at start and between claims).";
+  return {
+    code: "no_bundle",
+    message: `Job ${job.id} waits: no live worker with its tags has bundle ${ref} installed.${why}`,
+    details: { bundle: job.bundleName, version: wanted, latest, failed, workers: able.map((w) => w.id) },
   };
 }
 

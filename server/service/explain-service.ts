@@ -3,6 +3,7 @@ import { notFound } from "../../shared/errors.ts";
 import { limitFor } from "../model/concurrency.ts";
 import { type JobRecord, WORKER_LOST_AFTER_MS } from "../model/records.ts";
 import type { Store } from "../store/store.ts";
+import { highestVersion } from "./bundle-rules.ts";
 import type { Clock } from "./clock.ts";
 import { type Explanation, explainJob } from "./explain-plan.ts";
 
@@ -21,15 +22,27 @@ export class ExplainService {
     if (!job) throw notFound("Job", id);
     const pending = job.state === "pending";
     const now = this.clock();
-    const [parent, pausedTags, workers, keyFull, ahead] = await Promise.all([
+    const [parent, pausedTags, workers, keyFull, ahead, bundle] = await Promise.all([
       job.parentId && job.state === "awaiting" ? this.store.getJob(job.parentId) : undefined,
       pending ? this.store.listPausedTags().then((p) => p.map((x) => x.tag)) : [],
       pending ? this.store.listWorkers() : [],
       pending ? this.keyFull(job) : undefined,
       pending ? this.store.countPendingAhead(job.priority, job.id) : 0,
+      pending ? this.bundleFacts(job) : undefined,
     ]);
     const liveWorkers = workers.filter((w) => now - w.lastSeenAt <= WORKER_LOST_AFTER_MS);
-    return { job, explanation: explainJob({ job, parent, pausedTags, liveWorkers, keyFull, ahead }) };
+    return { job, explanation: explainJob({ job, parent, pausedTags, liveWorkers, keyFull, ahead, bundle }) };
+  }
+
+  /** The version the job needs (pinned, else the latest stored) and the latest stored one. */
+  private async bundleFacts(
+    job: JobRecord,
+  ): Promise<{ wanted: string | null; latest: string | null } | undefined> {
+    if (job.bundleName === null) return undefined;
+    const versions = await this.store.bundles.listBundles(job.bundleName);
+    const latest = highestVersion(versions.map((b) => b.version)) ?? null;
+    const pinnedStored = versions.some((b) => b.version === job.bundleVersion);
+    return { wanted: job.bundleVersion === null ? latest : pinnedStored ? job.bundleVersion : null, latest };
   }
 
   private async keyFull(job: JobRecord): Promise<{ limit: number; holders: string[] } | undefined> {

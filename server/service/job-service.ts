@@ -109,7 +109,7 @@ export class JobService {
       throw missingParent(planned.parentId);
     }
     const inserted = this.store.insertJob(planned, submitHistory(planned));
-    if (planned.state === "pending") this.handOff?.handOff(planned.id, planned.tags);
+    if (planned.state === "pending") this.handOff?.handOff(planned.id, planned.tags, planned.spec.bundle);
     const { job, created } = await this.publishedAfter(inserted, planned.id);
     checkSameRequest(job, planned, created);
     if (created && job.state === "awaiting") await this.writer.releaseAwaiting();
@@ -170,7 +170,8 @@ export class JobService {
   private async insertAll(planned: NewJob[]): Promise<Map<string, { job: JobRecord; created: boolean }>> {
     if (planned.length === 0) return new Map();
     const inserting = this.store.insertJobs(planned.map((job) => ({ job, history: submitHistory(job) })));
-    for (const job of planned) if (job.state === "pending") this.handOff?.handOff(job.id, job.tags);
+    for (const job of planned)
+      if (job.state === "pending") this.handOff?.handOff(job.id, job.tags, job.spec.bundle);
     try {
       const results = await inserting;
       const created = results.filter((r) => r.created).map((r) => r.job);

@@ -76,7 +76,15 @@ export class JobWriter {
   /** Publishes changes and, when a parent finished, releases the jobs awaiting it. */
   published(jobs: JobRecord[]): void {
     if (jobs.length === 0) return;
-    this.feed.publish(jobs.map((j) => ({ jobId: j.id, state: j.state, version: j.version, tags: j.tags })));
+    this.feed.publish(
+      jobs.map((j) => ({
+        jobId: j.id,
+        state: j.state,
+        version: j.version,
+        tags: j.tags,
+        ...(j.spec.bundle === undefined ? {} : { bundle: j.spec.bundle }),
+      })),
+    );
     if (jobs.some((j) => isTerminal(j.state) || j.state === "deleted")) {
       this.releaseAwaiting().catch(() => {
         // The reaper sweeps awaiting jobs on every tick; a failure here is retried there.

@@ -82,7 +82,7 @@ export class LeaseService {
     const touched = this.presence.seen(query.workerId, start);
     const deadline = start + query.waitMs;
     const claimed = this.waiters.poll(
-      tags,
+      { tags, bundles: query.bundles },
       deadline,
       () => this.writer.now(),
       signal,
@@ -97,6 +97,7 @@ export class LeaseService {
           claimId: query.claimId,
           repeated,
           killGraceMs: query.killGraceMs,
+          bundles: query.bundles,
         });
         this.writer.observer.claimed(jobs, (performance.now() - started) / 1000, now);
         this.writer.published(jobs);

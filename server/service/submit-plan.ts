@@ -3,6 +3,7 @@
  * (pending, scheduled when run_at is in the future, awaiting when it has a parent).
  */
 import { createHash } from "node:crypto";
+import { type BundleRef, parseBundleRef } from "../../shared/bundle-ref.ts";
 import { FlowyError } from "../../shared/errors.ts";
 import { newJobId } from "../../shared/ids.ts";
 import type { JobSpec, SubmitJob } from "../../shared/protocol.ts";
@@ -10,6 +11,7 @@ import { type Backoff, backoffProblem } from "../../shared/retry-policy.ts";
 import type { JobState } from "../../shared/states.ts";
 import { checkWorkflow } from "../../shared/workflow/plan.ts";
 import type { NewJob } from "../store/store.ts";
+import { checkBundleName, checkBundleVersion } from "./bundle-rules.ts";
 import { NOT_YET_RUN } from "./job-transitions.ts";
 
 export interface JobDefaults {
@@ -39,6 +41,15 @@ export function checkSpec(spec: JobSpec, inputs: Record<string, unknown> = {}): 
   }
   // Throws a WorkflowError (a 400) naming the line when the file's text was sent ({source}).
   if (spec.workflow !== undefined) checkWorkflow(spec.workflow, { flow: spec.flow, inputs });
+}
+
+/** spec.bundle as stored on the job (name, pinned version); null names for a job without one. */
+export function planBundle(spec: JobSpec): BundleRef | { name: null; version: null } {
+  if (spec.bundle === undefined) return { name: null, version: null };
+  const ref = parseBundleRef(spec.bundle);
+  checkBundleName(ref.name);
+  if (ref.version !== null) checkBundleVersion(ref.version);
+  return ref;
 }
 
 function checkBackoff(backoff: Backoff | undefined): void {
@@ -102,6 +113,7 @@ export function planSubmit(body: SubmitJob, key: string | null, defaults: JobDef
     );
   }
   const runAt = parseRunAt(body.run_at);
+  const bundle = planBundle(body.spec);
   return {
     id: newJobId(now),
     name: body.name ?? defaultName(body.spec),
@@ -119,6 +131,8 @@ export function planSubmit(body: SubmitJob, key: string | null, defaults: JobDef
     parentId: body.parent_id ?? null,
     concurrencyKey: body.concurrency_key ?? null,
     concurrencyLimit: body.concurrency_limit ?? null,
+    bundleName: bundle.name,
+    bundleVersion: bundle.version,
     idempotencyKey: key,
     requestHash: key === null ? null : requestHash(body),
     createdAt: now,

@@ -51,6 +51,8 @@ export function rowToJob(row: Row): JobRecord {
     parentId: strOrNull(row.parent_id),
     concurrencyKey: strOrNull(row.concurrency_key),
     concurrencyLimit: numOrNull(row.concurrency_limit),
+    bundleName: strOrNull(row.bundle_name),
+    bundleVersion: strOrNull(row.bundle_version),
     idempotencyKey: strOrNull(row.idempotency_key),
     requestHash: strOrNull(row.request_hash),
     workerId: strOrNull(row.worker_id),
@@ -107,6 +109,8 @@ const COLUMN_OF: Record<string, string> = {
   parentId: "parent_id",
   concurrencyKey: "concurrency_key",
   concurrencyLimit: "concurrency_limit",
+  bundleName: "bundle_name",
+  bundleVersion: "bundle_version",
   idempotencyKey: "idempotency_key",
   requestHash: "request_hash",
   workerId: "worker_id",
@@ -158,6 +162,7 @@ export function rowToWorker(row: Row): WorkerRecord {
     lastSeenAt: num(row.last_seen_at),
     running: num(row.running ?? 0),
     drainRequestedAt: numOrNull(row.drain_requested_at),
+    bundles: jsonOrNull<WorkerRecord["bundles"]>(row.bundles) ?? [],
   };
 }
 

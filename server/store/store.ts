@@ -18,6 +18,7 @@ import type {
   NewJob,
   JobRecord,
   PausedTagRecord,
+  WorkerBundleRecord,
   WorkerRecord,
 } from "../model/records.ts";
 import type { JobFilter } from "./job-search.ts";
@@ -36,6 +37,7 @@ export type {
   JobRecord,
   JobResult,
   PausedTagRecord,
+  WorkerBundleRecord,
   WorkerRecord,
 } from "../model/records.ts";
 
@@ -84,6 +86,11 @@ export interface ClaimRequest {
   repeated?: boolean;
   /** The worker's kill grace (SIGTERM to SIGKILL), stored on the jobs it leases. */
   killGraceMs?: number | null;
+  /**
+   * The bundles the worker has installed (name@version): a job with a bundle is leased only when
+   * its pinned version, or else its name's latest stored version, is among them.
+   */
+  bundles?: string[];
 }
 
 export interface StoreStats {
@@ -188,9 +195,11 @@ export interface Store {
 
   /** Registers the worker (again); registering ends a drain asked of its previous run. */
   upsertWorker(
-    worker: Omit<WorkerRecord, "running" | "registeredAt" | "drainRequestedAt">,
+    worker: Omit<WorkerRecord, "running" | "registeredAt" | "drainRequestedAt" | "bundles">,
     now: number,
   ): Promise<WorkerRecord>;
+  /** Replaces what the worker reported of its bundles; false when there is no such worker. */
+  setWorkerBundles(id: string, bundles: WorkerBundleRecord[], now: number): Promise<boolean>;
   /** Marks the worker as asked to drain; undefined when there is no such worker. */
   requestDrain(id: string, now: number): Promise<WorkerRecord | undefined>;
   touchWorkers(ids: string[], now: number): Promise<void>;

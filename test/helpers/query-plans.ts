@@ -27,6 +27,8 @@ export function explainSqliteClaim(path: string): string {
     now: 0,
     worker_tags: "[]",
     capacity: 1,
+    kill_grace_ms: null,
+    bundles: "[]",
   });
 }
 
@@ -61,7 +63,16 @@ export async function explainPgClaim(url: string): Promise<string> {
     await client.query("BEGIN");
     try {
       for (const setting of settings) await client.query(`SET LOCAL ${setting.replace("=", " = ")}`);
-      const { rows } = await client.query(`EXPLAIN ${CLAIM_BODY}`, ["w", "[]", 10, 0, null, false, null]);
+      const { rows } = await client.query(`EXPLAIN ${CLAIM_BODY}`, [
+        "w",
+        "[]",
+        10,
+        0,
+        null,
+        false,
+        null,
+        "[]",
+      ]);
       return rows.map((r) => String(r["QUERY PLAN"])).join("\n");
     } finally {
       await client.query("ROLLBACK");

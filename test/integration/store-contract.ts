@@ -14,6 +14,7 @@ import { checkingSqlTransitions, type SeenTransition } from "../helpers/sql-tran
 import { describeBundleStoreContract } from "./bundle-store-contract.ts";
 import { describeLimitsContract } from "./store-contract-limits.ts";
 import { describeSchedulesContract } from "./store-contract-schedules.ts";
+import { describeBundleClaimsContract } from "./store-contract-bundle-claims.ts";
 
 export type StoreFactory = () => Promise<Store>;
 
@@ -38,6 +39,8 @@ export function newJob(overrides: Partial<NewJob> = {}): NewJob {
     parentId: null,
     concurrencyKey: null,
     concurrencyLimit: null,
+    bundleName: null,
+    bundleVersion: null,
     idempotencyKey: null,
     requestHash: null,
     createdAt,
@@ -72,6 +75,7 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
 
     describeLimitsContract({ store: () => store, insert });
     describeSchedulesContract({ store: () => store, newJob });
+    describeBundleClaimsContract({ store: () => store, insert });
 
     it("stores a job and reads it back whole", async () => {
       const job = await insert({

@@ -15,12 +15,15 @@ import {
   BundleShowResponse,
   BundleUploadQuery,
   BundleVersionParams,
+  type WorkerBundles,
+  WorkerBundlesBody,
 } from "../../../shared/bundle-protocol.ts";
+import { WorkerIdParams } from "../../../shared/protocol.ts";
 import { FlowyError } from "../../../shared/errors.ts";
 import type { BundleCaller } from "../../service/bundle-service.ts";
 import { highestVersion } from "../../service/bundle-rules.ts";
 import type { Services } from "../services.ts";
-import { toWireBundle, toWireBundleEvent } from "../wire.ts";
+import { fromWireWorkerBundles, toWireBundle, toWireBundleEvent, toWireWorkerBundle } from "../wire.ts";
 
 type VersionParams = Static<typeof BundleVersionParams>;
 const ARCHIVE_TYPES = ["application/gzip", "application/x-gzip", "application/octet-stream"];
@@ -57,6 +60,23 @@ export function parseRange(header: string | undefined): { start: number; end?: n
 
 export function registerBundleRoutes(app: FastifyInstance, services: Services): void {
   const { bundles } = services;
+
+  app.post<{ Params: Static<typeof WorkerIdParams>; Body: WorkerBundles }>(
+    "/workers/:id/bundles",
+    {
+      schema: {
+        tags: ["bundles"],
+        summary: "A worker reports its bundles: every installed version and every failed install",
+        params: WorkerIdParams,
+        body: WorkerBundlesBody,
+        response: { 204: { type: "null" } },
+      },
+    },
+    async (request, reply) => {
+      await bundles.reportWorkerBundles(request.params.id, fromWireWorkerBundles(request.body));
+      return reply.code(204).send();
+    },
+  );
 
   app.register(async (scope) => {
     // The archive reaches the handler as the request stream: the service reads it chunk by chunk.
@@ -137,11 +157,15 @@ export function registerBundleRoutes(app: FastifyInstance, services: Services): 
       },
     },
     async (request) => {
-      const versions = await bundles.versions(request.params.name);
+      const [versions, workers] = await Promise.all([
+        bundles.versions(request.params.name),
+        bundles.onWorkers(request.params.name),
+      ]);
       return {
         name: request.params.name,
         latest: highestVersion(versions.map((b) => b.version)) as string,
         versions: versions.map(toWireBundle),
+        workers: workers.map(toWireWorkerBundle),
       };
     },
   );

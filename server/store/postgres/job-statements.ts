@@ -28,7 +28,7 @@ function historyFrom(source: string, v: HistoryValues): string {
 }
 
 /**
- * The settings flowy_claim (created by PostgreSQL migration 6, replaced by later ones) runs under. The planner guesses that `tags <@ $2` keeps 0.1% of
+ * The settings flowy_claim (created by PostgreSQL migration 6, replaced by later ones, last by 17) runs under. The planner guesses that `tags <@ $2` keeps 0.1% of
  * rows whatever the data, and with statistics not yet gathered (a queue just filled) it then
  * prefers to fetch every pending job and sort them: 24 ms a claim at 20,000 pending, growing with
  * the queue. Without bitmap scans and sorts to choose, it walks jobs_claim in order and stops after
@@ -47,11 +47,20 @@ const KEY_LIMIT = `coalesce(jobs.concurrency_limit,
 const KEY_HELD =
   "coalesce((SELECT s.running FROM concurrency_slots s WHERE s.key = jobs.concurrency_key), 0)";
 
+/**
+ * The bundle version a candidate job needs, as name@version: its pinned version, else the name's
+ * latest stored one (uploads must raise the version, so the latest is the newest upload); NULL
+ * when nothing of the name is stored, which no worker's list contains.
+ */
+const BUNDLE_WANTED = `(bundle_name || '@' || coalesce(bundle_version,
+      (SELECT b.version FROM bundles b WHERE b.name = jobs.bundle_name ORDER BY b.created_at DESC LIMIT 1)))`;
+
 // $1 worker id, $2 the worker's tags (jsonb array), $3 capacity, $4 now, $5 claim id (or null),
-// $6 whether the worker sent this claim before, $7 the worker's kill grace in ms (or null).
+// $6 whether the worker sent this claim before, $7 the worker's kill grace in ms (or null),
+// $8 the bundles the worker has installed (jsonb array of name@version).
 // One statement per batch: lock up to $3 pending jobs in claim order (skipping rows another claim
-// holds, jobs carrying a paused tag — the paused set is read once per claim — and jobs whose
-// concurrency key has no free slot), lease each with a fresh token, record the claims, return
+// holds, jobs carrying a paused tag — the paused set is read once per claim —, jobs whose
+// bundle version the worker lacks and jobs whose concurrency key has no free slot), lease each with a fresh token, record the claims, return
 // them in claim order. The partial index jobs_claim is walked in order, so the cost does not grow
 // with the queue. A claim id this worker already used answers with the jobs that claim leased
 // (still held) instead, their leases renewed (version + 1, which fences off a release decided on
@@ -73,6 +82,7 @@ export const CLAIM_BODY = `
     FROM jobs
     WHERE state = 'pending' AND tags <@ $2::jsonb AND NOT EXISTS (SELECT 1 FROM earlier)
       AND NOT tags ?| (SELECT coalesce(array_agg(tag), '{}') FROM paused_tags)
+      AND (bundle_name IS NULL OR $8::jsonb ? ${BUNDLE_WANTED})
       AND (concurrency_key IS NULL OR ${KEY_HELD} < ${KEY_LIMIT})
     ORDER BY priority DESC, id
     LIMIT $3
@@ -108,7 +118,7 @@ export const CLAIM_BODY = `
 // The claim is CLAIM_BODY run by the function flowy_claim under the settings above, in one round
 // trip; test/helpers/query-plans.ts reads the function's body and settings back, for EXPLAIN and
 // for the test that keeps them equal to CLAIM_BODY.
-export const CLAIM = sql("SELECT * FROM flowy_claim($1, $2::jsonb, $3, $4, $5, $6, $7)");
+export const CLAIM = sql("SELECT * FROM flowy_claim($1, $2::jsonb, $3, $4, $5, $6, $7, $8::jsonb)");
 
 // $1 id, $2 lease token, $3 now, $4 tasks (jsonb, or null to keep them), $5 worker id.
 // Extends the lease only while the token holds it for that worker; a task update is a change
@@ -199,6 +209,10 @@ export const UPSERT_WORKER = sql(`
     capacity = excluded.capacity, version = excluded.version, last_seen_at = excluded.last_seen_at,
     drain_requested_at = NULL
   RETURNING *`);
+// $1 worker id, $2 what it reported of its bundles (jsonb), $3 now.
+export const SET_WORKER_BUNDLES = sql(
+  "UPDATE workers SET bundles = $2::jsonb, last_seen_at = $3 WHERE id = $1 RETURNING id",
+);
 // $1 worker id, $2 now: the worker is asked to drain.
 export const REQUEST_DRAIN = sql("UPDATE workers SET drain_requested_at = $2 WHERE id = $1 RETURNING id");
 // $1 worker ids (text[]), $2 now.

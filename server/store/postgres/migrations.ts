@@ -582,4 +582,81 @@ export const PG_MIGRATIONS: Migration[] = [
       CREATE INDEX schedule_ticks_recent ON schedule_ticks (schedule_name, seq);
     `,
   },
+  {
+    version: 17,
+    name: "jobs name a bundle; the claim matches the worker's installed bundles",
+    sql: `
+      -- spec.bundle on the job: its name, and its pinned version (NULL: the latest stored version
+      -- at claim time). No index: the claim tests these per candidate row, as it does tags.
+      ALTER TABLE jobs ADD COLUMN bundle_name text;
+      ALTER TABLE jobs ADD COLUMN bundle_version text;
+      -- What a worker last said about its bundles (installed, failed with why), for people.
+      ALTER TABLE workers ADD COLUMN bundles jsonb;
+      -- The claim gains $8, the worker's installed bundles (jsonb array of name@version); the
+      -- seven-parameter function of migration 15 is dropped. Body = CLAIM_BODY in job-statements.ts.
+      DROP FUNCTION IF EXISTS flowy_claim(text, jsonb, integer, bigint, text, boolean, bigint);
+      CREATE OR REPLACE FUNCTION flowy_claim(text, jsonb, integer, bigint, text, boolean, bigint, jsonb)
+      RETURNS SETOF jobs
+      LANGUAGE plpgsql
+      SET enable_sort = off SET enable_bitmapscan = off SET jit = off
+      AS $claim$
+      BEGIN
+        RETURN QUERY
+        WITH earlier AS (
+          UPDATE jobs SET lease_expires_at = $4 + trunc(lease_s * 1000)::bigint, updated_at = $4,
+            version = version + 1
+          WHERE $6::boolean AND claim_id = $5::text AND worker_id = $1 AND state IN ('running', 'cancelling')
+          RETURNING *
+        ), picked AS MATERIALIZED (
+          SELECT id, priority, concurrency_key AS ck,
+            CASE WHEN concurrency_key IS NULL THEN NULL ELSE coalesce(jobs.concurrency_limit,
+            (SELECT l.concurrency FROM concurrency_limits l
+             WHERE jobs.concurrency_key LIKE replace(replace(l.pattern, '_', '\\_'), '*', '%')
+             ORDER BY l.pattern = jobs.concurrency_key DESC, length(l.pattern) DESC LIMIT 1), 1) END AS lim,
+            CASE WHEN concurrency_key IS NULL THEN NULL ELSE coalesce((SELECT s.running FROM concurrency_slots s WHERE s.key = jobs.concurrency_key), 0) END AS held
+          FROM jobs
+          WHERE state = 'pending' AND tags <@ $2::jsonb AND NOT EXISTS (SELECT 1 FROM earlier)
+            AND NOT tags ?| (SELECT coalesce(array_agg(tag), '{}') FROM paused_tags)
+            AND (bundle_name IS NULL OR $8::jsonb ? (bundle_name || '@' || coalesce(bundle_version,
+            (SELECT b.version FROM bundles b WHERE b.name = jobs.bundle_name ORDER BY b.created_at DESC LIMIT 1))))
+            AND (concurrency_key IS NULL OR coalesce((SELECT s.running FROM concurrency_slots s WHERE s.key = jobs.concurrency_key), 0) < coalesce(jobs.concurrency_limit,
+            (SELECT l.concurrency FROM concurrency_limits l
+             WHERE jobs.concurrency_key LIKE replace(replace(l.pattern, '_', '\\_'), '*', '%')
+             ORDER BY l.pattern = jobs.concurrency_key DESC, length(l.pattern) DESC LIMIT 1), 1))
+          ORDER BY priority DESC, id
+          LIMIT $3
+          FOR UPDATE SKIP LOCKED
+        ), ranked AS (
+          SELECT id, ck, lim - held AS free, row_number() OVER (PARTITION BY ck ORDER BY priority DESC, id) AS rank,
+            lim FROM picked
+        ), wanted AS (
+          SELECT ck, count(*)::integer AS n, min(lim) AS lim FROM ranked
+          WHERE ck IS NOT NULL AND rank <= free GROUP BY ck
+        ), slots AS (
+          SELECT key FROM concurrency_slots WHERE key = ANY (ARRAY(SELECT ck FROM wanted)) ORDER BY key FOR UPDATE
+        ), granted AS (
+          UPDATE concurrency_slots s SET running = s.running + w.n FROM wanted w
+          WHERE s.key = w.ck AND s.key IN (SELECT key FROM slots) AND s.running + w.n <= w.lim
+          RETURNING s.key
+        ), claimed AS (
+          UPDATE jobs SET
+            state = 'running', attempt = attempt + 1, worker_id = $1, claim_id = $5::text,
+            lease_token = replace(gen_random_uuid()::text, '-', ''), fence = fence + 1, kill_grace_ms = $7::bigint,
+            lease_expires_at = $4 + trunc(lease_s * 1000)::bigint,
+            deadline_at = CASE WHEN timeout_s IS NULL THEN NULL ELSE $4 + trunc(timeout_s * 1000)::bigint END,
+            started_at = $4, updated_at = $4, finished_at = NULL, result = NULL, error = NULL,
+            tasks = NULL, reported = NULL, version = version + 1
+          WHERE id IN (
+            SELECT id FROM ranked WHERE ck IS NULL OR (rank <= free AND ck IN (SELECT key FROM granted)))
+          RETURNING *
+        ), history AS (
+          INSERT INTO job_history (job_id, at, from_state, to_state, event, reason, worker_id, attempt)
+          SELECT id, ($4)::bigint, ('pending')::text, ('running')::text, ('claim')::text,
+            (NULL)::text, ($1)::text, attempt FROM claimed
+        )
+        SELECT * FROM claimed UNION ALL SELECT * FROM earlier ORDER BY priority DESC, id;
+      END
+      $claim$;
+    `,
+  },
 ];

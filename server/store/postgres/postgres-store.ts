@@ -37,6 +37,7 @@ import type {
   Store,
   StoreStats,
   Transition,
+  WorkerBundleRecord,
   WorkerRecord,
 } from "../store.ts";
 import * as q from "./job-statements.ts";
@@ -182,6 +183,7 @@ export class PostgresStore implements Store {
       req.claimId ?? null,
       Boolean(req.claimId && req.repeated),
       req.killGraceMs ?? null,
+      JSON.stringify(req.bundles ?? []),
     ]);
     return rows.map(rowToJob);
   }
@@ -294,6 +296,10 @@ export class PostgresStore implements Store {
   async touchWorkers(ids: string[], now: number): Promise<void> {
     // Repeating it is harmless (it only moves last_seen_at), so it retries like a read.
     if (ids.length > 0) await this.db.read(q.TOUCH_WORKERS, [ids, now]);
+  }
+
+  async setWorkerBundles(id: string, bundles: WorkerBundleRecord[], now: number): Promise<boolean> {
+    return (await this.db.write(q.SET_WORKER_BUNDLES, [id, JSON.stringify(bundles), now])).length > 0;
   }
 
   async requestDrain(id: string, now: number): Promise<WorkerRecord | undefined> {

@@ -337,4 +337,17 @@ export const SQLITE_MIGRATIONS: Array<{ version: number; name: string; sql: stri
       CREATE INDEX schedule_ticks_recent ON schedule_ticks (schedule_name, seq);
     `,
   },
+  {
+    version: 17,
+    name: "jobs name a bundle",
+    sql: `
+      -- spec.bundle on the job: its name, and its pinned version (NULL: the latest stored version
+      -- at claim time). The claim leases such a job only to a worker that lists the version as
+      -- installed. No index: the claim tests these per candidate row, as it does tags.
+      ALTER TABLE jobs ADD COLUMN bundle_name TEXT;
+      ALTER TABLE jobs ADD COLUMN bundle_version TEXT;
+      -- What a worker last said about its bundles (installed, failed with why): JSON, for people.
+      ALTER TABLE workers ADD COLUMN bundles TEXT;
+    `,
+  },
 ];

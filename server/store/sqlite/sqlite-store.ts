@@ -30,6 +30,7 @@ import type {
   Store,
   StoreStats,
   Transition,
+  WorkerBundleRecord,
   WorkerRecord,
 } from "../store.ts";
 import { ENDED, LEASED, TERMINAL } from "../state-sql.ts";
@@ -252,6 +253,10 @@ export class SqliteStore implements Store {
     now: number,
   ): Promise<WorkerRecord> {
     return this.batcher.write(() => this.writes.upsertWorker(worker, now));
+  }
+
+  setWorkerBundles(id: string, bundles: WorkerBundleRecord[], now: number): Promise<boolean> {
+    return this.batcher.write(() => this.writes.setWorkerBundles(id, bundles, now));
   }
 
   async requestDrain(id: string, now: number): Promise<WorkerRecord | undefined> {

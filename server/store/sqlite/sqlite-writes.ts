@@ -26,6 +26,7 @@ import type {
   NewJob,
   PausedTagRecord,
   Transition,
+  WorkerBundleRecord,
   WorkerRecord,
 } from "../store.ts";
 import { DEFAULT_CONCURRENCY } from "../../model/concurrency.ts";
@@ -45,7 +46,16 @@ const FREE_SLOTS = `CASE WHEN jobs.concurrency_key IS NULL THEN NULL ELSE
        WHERE r.concurrency_key = jobs.concurrency_key AND r.state IN ('running', 'cancelling'))
   END`;
 
-// Walks jobs_claim in order past jobs the worker lacks tags for, jobs with a paused tag and jobs
+/**
+ * The bundle version a candidate job needs, as name@version: its pinned version, else the name's
+ * latest stored one. Uploads must raise the version, so the latest is the newest upload; NULL when
+ * nothing of the name is stored (no worker can have it).
+ */
+const BUNDLE_WANTED = `(jobs.bundle_name || '@' || coalesce(jobs.bundle_version,
+    (SELECT b.version FROM bundles AS b WHERE b.name = jobs.bundle_name
+     ORDER BY b.created_at DESC, b.rowid DESC LIMIT 1)))`;
+
+// Walks jobs_claim in order past jobs the worker lacks tags for (or the bundle), jobs with a paused tag and jobs
 // whose key has no free slot, up to capacity; then keeps, of each key, no more than its free slots
 // (rank within the key), so one batch never over-claims a key either.
 export const CLAIM_SQL = `
@@ -68,6 +78,7 @@ export const CLAIM_SQL = `
           AND (NOT EXISTS (SELECT 1 FROM paused_tags) OR NOT EXISTS (
             SELECT 1 FROM json_each(jobs.tags) AS p WHERE p.value IN (SELECT tag FROM paused_tags)))
           AND (jobs.concurrency_key IS NULL OR ${FREE_SLOTS} > 0)
+          AND (jobs.bundle_name IS NULL OR ${BUNDLE_WANTED} IN (SELECT value FROM json_each(:bundles)))
         ORDER BY priority DESC, id
         LIMIT +:capacity))
     WHERE free IS NULL OR rank <= free)
@@ -154,6 +165,7 @@ export class SqliteWrites {
       worker_tags: JSON.stringify(req.tags),
       capacity: req.capacity,
       kill_grace_ms: req.killGraceMs ?? null,
+      bundles: JSON.stringify(req.bundles ?? []),
     });
     const jobs = rows.map(rowToJob).sort(byPriorityThenAge);
     const claimed: HistoryInput = { event: "claim", from: "pending", to: "running", workerId: req.workerId };
@@ -268,6 +280,14 @@ export class SqliteWrites {
       },
     )!;
     return rowToWorker(row);
+  }
+
+  setWorkerBundles(id: string, bundles: WorkerBundleRecord[], now: number): boolean {
+    const row = this.q.get(
+      "UPDATE workers SET bundles = :bundles, last_seen_at = :now WHERE id = +:id RETURNING id",
+      { id, bundles: JSON.stringify(bundles), now },
+    );
+    return row !== undefined;
   }
 
   requestDrain(id: string, now: number): boolean {

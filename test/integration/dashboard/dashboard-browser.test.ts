@@ -2,6 +2,7 @@
  * The dashboard in a real headless Chromium against a real server: what a person sees change
  * without reloading. Each test has its own server; the browser is shared to keep the suite quick.
  */
+import { gzipSync } from "node:zlib";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
@@ -287,6 +288,50 @@ describeBrowser("dashboard in a browser", () => {
       expect(await background()).toBe(DARK);
       await theme(null);
       expect(await background()).toBe(LIGHT);
+    });
+  });
+
+  it("lists bundles with their versions, which worker has which, and the history", async () => {
+    const { url, api } = await startServer();
+    const put = (name: string, version: string, query = "") =>
+      fetch(`${api}/bundles/${name}/${version}${query}`, {
+        method: "PUT",
+        body: gzipSync(Buffer.from(`${name}@${version}`)),
+        headers: { "content-type": "application/gzip" },
+      });
+    expect((await put("etl", "1.0.0", "?tags=cpu")).status).toBe(201);
+    expect((await put("etl", "1.1.0", "?tags=cpu")).status).toBe(201);
+    await post(`${api}/workers/register`, { worker_id: "w-1", tags: ["cpu"], capacity: 1 });
+    await post(`${api}/workers/w-1/bundles`, {
+      bundles: [
+        {
+          name: "etl",
+          version: "1.1.0",
+          status: "failed",
+          error: "setup exited with 2",
+          at: new Date().toISOString(),
+        },
+      ],
+    });
+    await withPage(`${url}/#/bundles`, async (page) => {
+      const row = page.locator('tr[data-bundle="etl"]');
+      await row.waitFor();
+      expect(await row.locator("li[data-version]").allTextContents()).toEqual([
+        expect.stringMatching(/^1\.1\.0latest/),
+        expect.stringMatching(/^1\.0\.0/),
+      ]);
+      expect(await row.locator('li.failed[data-worker-id="w-1"]').textContent()).toContain(
+        "setup exited with 2",
+      );
+      // A later report shows up without a reload (the page polls).
+      const notReloaded = await markNoReload(page);
+      await post(`${api}/workers/w-1/bundles`, {
+        bundles: [{ name: "etl", version: "1.1.0", status: "installed", error: null, at: null }],
+      });
+      await row.locator('li.installed[data-worker-id="w-1"]').waitFor();
+      expect(await notReloaded()).toBe(true);
+      expect(await page.locator("table.bundles").nth(1).locator("tbody tr").count()).toBe(2);
+      await screenshot(page, "bundles");
     });
   });
 

@@ -1,3 +1,4 @@
 #!/bin/sh
-# A job that runs from this bundle finds its files relative to $FLOWY_BUNDLE_DIR.
-echo "hello from $(basename "$FLOWY_BUNDLE_DIR") ($(cat "$FLOWY_BUNDLE_DIR/VERSION"))"
+# A job that runs from this bundle finds its files relative to $FLOWY_BUNDLE_DIR
+# (NAME/VERSION under the daemon's state dir), which is also its cwd.
+echo "hello from $(basename "$(dirname "$FLOWY_BUNDLE_DIR")") ($(cat VERSION))"

@@ -15,6 +15,7 @@ import { mountJobs } from "./pages/jobs.js";
 import { mountLogin } from "./pages/login.js";
 import { mountOverview } from "./pages/overview.js";
 import { mountWorkers } from "./pages/workers.js";
+import { mountBundles } from "./pages/bundles.js";
 
 const header = /** @type {HTMLElement} */ (document.getElementById("top"));
 const main = /** @type {HTMLElement} */ (document.getElementById("main"));
@@ -31,7 +32,13 @@ let connected = false;
 /** @type {ReturnType<typeof setTimeout> | undefined} */
 let statusTimer;
 
-const PAGES = { overview: mountOverview, jobs: mountJobs, job: mountJob, workers: mountWorkers };
+const PAGES = {
+  overview: mountOverview,
+  jobs: mountJobs,
+  job: mountJob,
+  workers: mountWorkers,
+  bundles: mountBundles,
+};
 
 /** @param {string} message */
 function announce(message) {
@@ -116,6 +123,7 @@ function renderHeader() {
           link("overview", "#/", "nav.overview"),
           link("jobs", "#/jobs", "nav.jobs"),
           link("workers", "#/workers", "nav.workers"),
+          link("bundles", "#/bundles", "nav.bundles"),
         )
       : h("span"),
     h(

@@ -10,7 +10,9 @@ describe("claim waiters after a resync", () => {
     // Each claim finds nothing at first and a job when it looks again.
     const polls = ["gpu", "cpu", "cpu"].map((tag) => {
       let looks = 0;
-      return waiters.poll([tag], deadline, Date.now, undefined, async () => (++looks > 1 ? [tag] : []));
+      return waiters.poll({ tags: [tag] }, deadline, Date.now, undefined, async () =>
+        ++looks > 1 ? [tag] : [],
+      );
     });
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(waiters.size).toBe(3);

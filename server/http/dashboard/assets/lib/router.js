@@ -1,9 +1,9 @@
 /**
  * Hash routes, so the server serves one page and any view can be bookmarked:
- * #/ overview, #/jobs?state=…&tag=…, #/jobs/<id>, #/workers.
+ * #/ overview, #/jobs?state=…&tag=…, #/jobs/<id>, #/workers, #/bundles.
  */
 
-/** @typedef {{page: "overview" | "jobs" | "job" | "workers", id?: string, query: URLSearchParams}} Route */
+/** @typedef {{page: "overview" | "jobs" | "job" | "workers" | "bundles", id?: string, query: URLSearchParams}} Route */
 
 /** @returns {Route} */
 export function currentRoute() {
@@ -13,6 +13,7 @@ export function currentRoute() {
   if (parts[0] === "jobs" && parts[1]) return { page: "job", id: parts[1], query };
   if (parts[0] === "jobs") return { page: "jobs", query };
   if (parts[0] === "workers") return { page: "workers", query };
+  if (parts[0] === "bundles") return { page: "bundles", query };
   return { page: "overview", query };
 }
 
