@@ -300,7 +300,7 @@ interface LeaseView {
   state: string;
 }
 
-/** Reads the job every 250 ms (a valid key's request too) until stopped. */
+/** Reads the job every 250 ms (a valid key's request too) until stopped; a refusal fails stop(). */
 function watchJob(base: string, key: string, id: string): { stop(): Promise<LeaseView[]> } {
   const seen: LeaseView[] = [];
   let running = true;
@@ -311,6 +311,8 @@ function watchJob(base: string, key: string, id: string): { stop(): Promise<Leas
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   })();
+  // Held until stop() awaits it, so a refusal mid-run fails the test there, not as unhandled.
+  loop.catch(() => undefined);
   return {
     stop: async () => {
       running = false;
