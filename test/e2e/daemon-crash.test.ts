@@ -86,9 +86,11 @@ describe("daemon-flowy survives crashes without running a job twice", () => {
     // One slot: a stopped daemon with a long-poll open would be handed the retry too.
     const stale = spawnDaemon(server.url, ["--max-jobs", "1"]);
     const runFile = join(tmpDir(), "runs");
+    // A 4 s lease: attempt 2 must keep its lease by heartbeats on a loaded machine (a 1 s lease left
+    // a heartbeat 250 ms, and attempt 3 sometimes ran); the job outlives the lease it was stopped past.
     const id = await server.submit({
-      spec: { command: fixture("record-and-sleep.sh", runFile, 3) },
-      lease_s: 1,
+      spec: { command: fixture("record-and-sleep.sh", runFile, 8) },
+      lease_s: 4,
       backoff: NO_BACKOFF,
     });
     await waitFor("the first daemon to start the job", () => runs(runFile).length === 1);
@@ -111,7 +113,7 @@ describe("daemon-flowy survives crashes without running a job twice", () => {
     expect(job.state).toBe("succeeded");
     expect(job.attempt).toBe(2);
     expect(events(job).filter((e) => e === "complete")).toHaveLength(1);
-  });
+  }, 60_000);
 
   it("kills the job before its lease expires when the server is gone", async () => {
     const { server, daemon } = await spawnServerAndDaemon();
