@@ -17,6 +17,7 @@ import { CONFIG_KEYS, type ConfigKey } from "./config-schema.ts";
 import { describeConfig, type LoadedConfig, loadConfig } from "./config.ts";
 import { DAEMON_VERSION, type Daemon, startDaemon } from "./daemon.ts";
 import { readPersistedWorkerId } from "./state-dir.ts";
+import { watchParent } from "../shared/parent-pipe.ts";
 
 export const EXIT = { ok: 0, startFailed: 1, drainTimedOut: 3, stoppedAtOnce: 130 } as const;
 /** How long reports of killed jobs may take when told to stop at once. */
@@ -84,6 +85,12 @@ async function run(opts: Record<string, string | undefined>): Promise<void> {
   };
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
+  // Started by flowy-server --with-daemon: its server is gone, so drain as on a first SIGTERM.
+  // A drain already under way (the server's own SIGTERM) goes on as it is.
+  watchParent(() => {
+    logger.warn("the server that started this daemon is gone");
+    if (signals === 0 && !drainAsked) onSignal("SIGTERM");
+  });
   logSources(logger, loaded);
   daemon = await startDaemon({ config: loaded.config, logger, signal: starting.signal, onDrainRequested });
   if (drainAsked) drain(daemon, "an operator asked");

@@ -9,6 +9,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
 import { FlowyError } from "../shared/errors.ts";
+import { EXIT_WITH_PARENT_ENV } from "../shared/parent-pipe.ts";
 
 export interface DaemonChild {
   child: ChildProcess;
@@ -31,9 +32,12 @@ export function startDaemonChild(serverUrl: string, logger: Logger): DaemonChild
       "Start daemon-flowy yourself: daemon-flowy --server URL",
     );
   }
+  // Its stdin is a pipe from this process: when the server dies, even by SIGKILL, the pipe
+  // closes and the daemon drains and exits instead of living on without its server.
   const child = spawn(process.execPath, [cli, "--server", serverUrl], {
-    stdio: ["ignore", "inherit", "inherit"],
+    stdio: ["pipe", "inherit", "inherit"],
     detached: true,
+    env: { ...process.env, [EXIT_WITH_PARENT_ENV]: "1" },
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   let stopping = false;

@@ -84,4 +84,16 @@ describe("flowy-server start --with-daemon", () => {
     expect(await exited(server.child)).toBe(0);
     expect(isAlive(daemonPid)).toBe(false);
   });
+
+  it("takes its daemon along when it is killed outright (SIGKILL)", { timeout: 60_000 }, async () => {
+    const state = tmpDir();
+    const server = await spawnServerProcess(["--with-daemon", "--db", join(tmpDir(), "f.db")], {
+      FLOWY_STATE_DIR: state,
+      FLOWY_LOG_LEVEL: "warn",
+    });
+    const daemonPid = await waitFor("the daemon to start", () => readPidFile(join(state, "daemon.pid")));
+    server.child.kill("SIGKILL");
+    await exited(server.child);
+    await waitFor("the orphaned daemon to exit", () => !isAlive(daemonPid), 30_000);
+  });
 });
