@@ -64,30 +64,18 @@ export function registerScheduleRoutes(api: FastifyInstance, services: Services)
       return reply.code(204).send();
     },
   );
-  api.post<NameParams>(
-    "/schedules/:name/pause",
-    {
-      schema: {
-        tags,
-        summary: "Pause a schedule: no ticks until it is resumed (trigger still runs it)",
-        params: ScheduleNameParams,
-        response: { 200: ScheduleSchema },
-      },
-    },
-    async (request) => toWireSchedule(await schedules.pause(request.params.name)),
-  );
-  api.post<NameParams>(
-    "/schedules/:name/resume",
-    {
-      schema: {
-        tags,
-        summary: "Resume a schedule from its next tick after now (ticks during the pause do not run)",
-        params: ScheduleNameParams,
-        response: { 200: ScheduleSchema },
-      },
-    },
-    async (request) => toWireSchedule(await schedules.resume(request.params.name)),
-  );
+  // Pause and resume: the same route but for the service call and what it says.
+  const toggles = [
+    ["pause", "Pause a schedule: no ticks until it is resumed (trigger still runs it)"],
+    ["resume", "Resume a schedule from its next tick after now (ticks during the pause do not run)"],
+  ] as const;
+  for (const [action, summary] of toggles) {
+    api.post<NameParams>(
+      `/schedules/:name/${action}`,
+      { schema: { tags, summary, params: ScheduleNameParams, response: { 200: ScheduleSchema } } },
+      async (request) => toWireSchedule(await schedules[action](request.params.name)),
+    );
+  }
   api.post<NameParams>(
     "/schedules/:name/trigger",
     {
