@@ -350,4 +350,14 @@ export const SQLITE_MIGRATIONS: Array<{ version: number; name: string; sql: stri
       ALTER TABLE workers ADD COLUMN bundles TEXT;
     `,
   },
+  {
+    version: 18,
+    name: "pinned bundle versions",
+    sql: `
+      -- Unfinished jobs that pin a bundle version: daemons install those versions besides each
+      -- name's latest. The predicate is spelled as the query's (state-sql.ts ENDED).
+      CREATE INDEX jobs_bundle_pins ON jobs (bundle_name, bundle_version)
+        WHERE bundle_version IS NOT NULL AND state NOT IN ('succeeded', 'failed', 'timed_out', 'canceled', 'deleted');
+    `,
+  },
 ];
