@@ -2,6 +2,7 @@
  * Puts the daemon together: state dir and worker id, ServerClient, batching Reporter, LeaseKeeper,
  * JobManager; registers, reconciles, then claims until told to stop.
  */
+import { existsSync, readdirSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -14,6 +15,7 @@ import { installBundle } from "./bundles/bundle-install.ts";
 import { BundleSync } from "./bundles/bundle-sync.ts";
 import { createContainment } from "./process/cgroup.ts";
 import { jobsRoot } from "./process/job-dir.ts";
+import { type LeaseWatchdog, startLeaseWatchdog } from "./process/lease-watchdog.ts";
 import { resolveJobUser } from "./process/job-user.ts";
 import { type DrainResult, JobManager } from "./job-manager.ts";
 import type { RunContext } from "./job-run.ts";
@@ -69,10 +71,23 @@ export async function startDaemon(options: StartDaemonOptions): Promise<Daemon> 
     killGraceS: config.kill_grace,
   });
   const reporter = new Reporter({ send: (items) => client.report(items) });
+  let watchdog: LeaseWatchdog | undefined;
   // Lease deadlines run on the monotonic clock (the keeper's default), never on the wall clock.
-  const keeper = new LeaseKeeper({ send: (item) => reporter.send(item), logger });
+  const keeper = new LeaseKeeper({
+    send: (item) => reporter.send(item),
+    logger,
+    onDeadline: (jobId, expiresAt, leaseMs) => watchdog?.deadline(jobId, expiresAt, leaseMs),
+  });
+  const root = jobsRoot(config.state_dir);
+  watchdog = startLeaseWatchdog({
+    stateDir: config.state_dir,
+    clock: () => keeper.clock(),
+    logger,
+    jobIds: () => (existsSync(root) ? readdirSync(root) : []),
+  });
   const context: RunContext = {
-    jobsRoot: jobsRoot(config.state_dir),
+    jobsRoot: root,
+    watchdog,
     client,
     keeper,
     report: (item) => reporter.send(item),

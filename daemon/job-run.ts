@@ -19,6 +19,7 @@ import type { JobUser } from "./process/job-user.ts";
 import { JobDir } from "./process/job-dir.ts";
 import { killMargin, type LeaseHandlers, type LeaseKeeper, type LossReason } from "./leases/lease-keeper.ts";
 import { LogShipper } from "./leases/log-shipper.ts";
+import type { LeaseWatchdog } from "./process/lease-watchdog.ts";
 import { decideOutcome, type StopReason, setupFailure } from "./outcome.ts";
 import type { SelectExecutor } from "./executors.ts";
 import type { ServerClient } from "./leases/server-client.ts";
@@ -37,6 +38,8 @@ export interface RunContext {
   containment: Containment;
   /** The user jobs run as: it owns each job's directory. */
   jobUser?: JobUser;
+  /** Kills a job at its lease's end should this daemon not be able to (lease-watchdog.ts). */
+  watchdog?: LeaseWatchdog;
 }
 
 const SETTLE_BACKOFF = { initial_s: 0.2, max_s: 5, factor: 2 };
@@ -149,6 +152,7 @@ export class JobRun {
   /** The job's process exists from now on: a stop that came while it was starting applies now. */
   private attach(execution: Execution): void {
     this.execution = execution;
+    this.ctx.watchdog?.attach(this.job.id, execution.pid);
     if (this.stopped) void execution.stop(this.stopGraceMs);
   }
 
@@ -201,6 +205,7 @@ export class JobRun {
         )
       : undefined;
     const exit = await execution.done;
+    this.ctx.watchdog?.detach(this.job.id);
     clearTimeout(timer);
     await shipper.finish();
     await this.finish(dir, exit, startedAt, this.stopped);

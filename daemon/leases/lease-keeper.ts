@@ -36,6 +36,11 @@ export interface LeaseKeeperOptions {
   now?: () => number;
   logger?: Logger;
   tickMs?: number;
+  /**
+   * Told each lease's end on the keeper's clock whenever it is set or moves (undefined: the job
+   * is no longer kept): the lease watchdog's deadlines (daemon/process/lease-watchdog.ts).
+   */
+  onDeadline?: (jobId: string, expiresAt: number | undefined, leaseMs: number) => void;
 }
 
 interface Lease {
@@ -128,6 +133,7 @@ export class LeaseKeeper {
       handlers,
       changed: false,
     });
+    this.options.onDeadline?.(jobId, sentAt + leftMs, leaseMs);
     this.schedule();
   }
 
@@ -152,6 +158,7 @@ export class LeaseKeeper {
     const lease = this.leases.get(jobId);
     if (lease) lease.done = true;
     this.leases.delete(jobId);
+    this.options.onDeadline?.(jobId, undefined, lease?.leaseMs ?? 0);
     this.schedule();
   }
 
@@ -217,6 +224,7 @@ export class LeaseKeeper {
   private renewed(lease: Lease, sentAt: number, result: ReportResult): void {
     const cancelRequested = result.cancel_requested === true;
     lease.expiresAt = Math.max(lease.expiresAt, sentAt + (result.lease_ms ?? lease.leaseMs));
+    this.options.onDeadline?.(lease.jobId, lease.expiresAt, lease.leaseMs);
     // A change that came while this heartbeat was on its way goes out on the next tick.
     lease.nextBeatAt = lease.changed ? this.now() : sentAt + lease.leaseMs / 2;
     lease.failures = 0;

@@ -23,16 +23,16 @@ import { tmpDir } from "../helpers/tmp.ts";
 
 const NO_BACKOFF = { initial_s: 0, max_s: 0, factor: 1 };
 
-/** Lines "<job id> <attempt> <pid>" that record-and-sleep.sh appended: one per run. */
-function runs(file: string): Array<{ attempt: number; pid: number }> {
+/** Lines "<job id> <attempt> <pid> <boot ms>" that record-and-sleep.sh appended: one per run. */
+function runs(file: string): Array<{ attempt: number; pid: number; startedAtBootMs: number }> {
   if (!existsSync(file)) return [];
   return readFileSync(file, "utf8")
     .trim()
     .split("\n")
     .filter(Boolean)
     .map((line) => {
-      const [, attempt, pid] = line.split(" ");
-      return { attempt: Number(attempt), pid: Number(pid) };
+      const [, attempt, pid, bootMs] = line.split(" ");
+      return { attempt: Number(attempt), pid: Number(pid), startedAtBootMs: Number(bootMs) };
     });
 }
 
@@ -81,39 +81,44 @@ describe("daemon-flowy survives crashes without running a job twice", () => {
     expect(runs(runFile)).toHaveLength(1);
   });
 
-  it("a daemon stopped past its lease loses the job: its report is refused and its process killed", async () => {
+  it("a daemon stopped past its lease loses the job: its watchdog kills the run before another starts, its report is refused", async () => {
     const server = await spawnServer();
     // One slot: a stopped daemon with a long-poll open would be handed the retry too.
     const stale = spawnDaemon(server.url, ["--max-jobs", "1"]);
     const runFile = join(tmpDir(), "runs");
-    // A 4 s lease: attempt 2 must keep its lease by heartbeats on a loaded machine (a 1 s lease left
-    // a heartbeat 250 ms, and attempt 3 sometimes ran); the job outlives the lease it was stopped past.
+    // An 8 s lease: the watchdog kills at 7.5 s (killMargin / 4 before the end), the server can
+    // lease again from 8 s; attempt 2 keeps its lease by heartbeats on a loaded machine.
     const id = await server.submit({
-      spec: { command: fixture("record-and-sleep.sh", runFile, 8) },
-      lease_s: 4,
+      spec: { command: fixture("record-and-sleep.sh", runFile, 16) },
+      lease_s: 8,
       backoff: NO_BACKOFF,
     });
     await waitFor("the first daemon to start the job", () => runs(runFile).length === 1);
     stale.child.kill("SIGSTOP");
 
     spawnDaemon(server.url);
-    await waitFor("another daemon to take the job over", () => runs(runFile).length === 2);
+    await waitFor("another daemon to take the job over", () => runs(runFile).length === 2, 30_000);
     const [firstRun, secondRun] = runs(runFile);
     expect(secondRun!.attempt).toBe(2);
-    expect(isAlive(firstRun!.pid)).toBe(true); // the stopped daemon could not act yet
+    // The stopped daemon could not act, but its watchdog did, before attempt 2 began.
+    expect(isAlive(firstRun!.pid)).toBe(false);
+    const killed = readFileSync(join(stale.stateDir, "lease-watchdog", "watchdog.log"), "utf8");
+    // "<boot ms> killed <process group> <job id> <kill point>"; the run is a child of the group's shim.
+    const [killedAtBootMs, , , jobId] = killed.trim().split("\n")[0]!.split(" ");
+    expect(jobId).toBe(id);
+    expect(Number(killedAtBootMs)).toBeLessThan(secondRun!.startedAtBootMs);
 
     stale.child.kill("SIGCONT");
-    await waitFor("the stale daemon to kill its copy of the job", () => !isAlive(firstRun!.pid), 5_000);
     const rejected = await waitFor("the stale daemon's report to be refused", () =>
       stale.events().find((e) => e.job_id === id && e.event === "report_rejected"),
     );
     expect(rejected.code).toBe("lease-lost");
 
-    const job = await server.waitForState(id, ["succeeded", "failed", "timed_out"]);
+    const job = await server.waitForState(id, ["succeeded", "failed", "timed_out"], 60_000);
     expect(job.state).toBe("succeeded");
     expect(job.attempt).toBe(2);
     expect(events(job).filter((e) => e === "complete")).toHaveLength(1);
-  }, 60_000);
+  }, 90_000);
 
   it("kills the job before its lease expires when the server is gone", async () => {
     const { server, daemon } = await spawnServerAndDaemon();
