@@ -8,6 +8,19 @@ import { type Static, Type as T } from "@sinclair/typebox";
 const Nullable = <S extends ReturnType<typeof T.String>>(schema: S) => T.Union([schema, T.Null()]);
 const Strict = { additionalProperties: false } as const;
 
+const InstallStatus = T.Union([T.Literal("installed"), T.Literal("failed")]);
+
+/**
+ * How one bundle version stands on one worker, as the worker last reported it (installed, or an
+ * install that failed and why): the fields answers show, next to the worker or the bundle name.
+ */
+export const BundleOnWorkerFields = {
+  version: T.String(),
+  status: InstallStatus,
+  error: Nullable(T.String()),
+  at: Nullable(T.String()),
+};
+
 export const BundleSchema = T.Object({
   name: T.String(),
   version: T.String(),
@@ -44,17 +57,7 @@ export const BundleShowResponse = T.Object({
   latest: T.String(),
   versions: T.Array(BundleSchema),
   /** What each worker last reported of this bundle: a version installed, or an install that failed. */
-  workers: T.Optional(
-    T.Array(
-      T.Object({
-        worker_id: T.String(),
-        version: T.String(),
-        status: T.Union([T.Literal("installed"), T.Literal("failed")]),
-        error: Nullable(T.String()),
-        at: Nullable(T.String()),
-      }),
-    ),
-  ),
+  workers: T.Optional(T.Array(T.Object({ worker_id: T.String(), ...BundleOnWorkerFields }))),
 });
 export type BundleShow = Static<typeof BundleShowResponse>;
 export const BundleHistoryResponse = T.Object({ events: T.Array(BundleEventSchema) });
@@ -87,7 +90,7 @@ export const WorkerBundleStatusSchema = T.Object(
   {
     name: T.String({ minLength: 1, maxLength: 64 }),
     version: T.String({ minLength: 1, maxLength: 128 }),
-    status: T.Union([T.Literal("installed"), T.Literal("failed")]),
+    status: InstallStatus,
     error: Nullable(T.String({ maxLength: 8192 })),
     /** When the failure happened (null for an installed version). */
     at: Nullable(T.String({ maxLength: 64 })),

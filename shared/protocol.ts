@@ -3,7 +3,8 @@
  * server (fastify/ajv), types the code on both sides (Static<>), and feeds the OpenAPI document.
  * Field names are snake_case, as on the wire; times are ISO-8601 strings.
  */
-import { type Static, type TSchema, Type as T } from "@sinclair/typebox";
+import { type Static, type TProperties, type TSchema, Type as T } from "@sinclair/typebox";
+import { BundleOnWorkerFields } from "./bundle-protocol.ts";
 import { BUNDLE_REF_PATTERN } from "./bundle-ref.ts";
 import { JOB_STATES } from "./states.ts";
 
@@ -314,6 +315,10 @@ const ProblemSchema = T.Object({
   code: T.String(),
   hint: T.Optional(T.String()),
 });
+/** One item's answer in a call that answers per item: `error` (a problem) where that item failed. */
+const ItemResult = <P extends TProperties>(fields: P) =>
+  T.Object({ ...fields, error: T.Optional(ProblemSchema) });
+
 export const SubmitBatchBody = T.Object(
   {
     jobs: T.Array(SubmitJobBody, {
@@ -325,11 +330,10 @@ export const SubmitBatchBody = T.Object(
   Strict,
 );
 export type SubmitBatch = Static<typeof SubmitBatchBody>;
-export const SubmitBatchResultSchema = T.Object({
+export const SubmitBatchResultSchema = ItemResult({
   /** The job stored, or the one already stored under its idempotency key (created: false). */
   job: T.Optional(JobSchema),
   created: T.Optional(T.Boolean()),
-  error: T.Optional(ProblemSchema),
 });
 export type SubmitBatchResult = Static<typeof SubmitBatchResultSchema>;
 export const SubmitBatchResponse = T.Object({
@@ -337,14 +341,13 @@ export const SubmitBatchResponse = T.Object({
   results: T.Array(SubmitBatchResultSchema),
 });
 
-export const ReportResultSchema = T.Object({
+export const ReportResultSchema = ItemResult({
   job_id: T.String(),
   ok: T.Boolean(),
   state: T.Optional(JobStateSchema),
   lease_expires_at: T.Optional(T.String()),
   lease_ms: T.Optional(LeaseMs),
   cancel_requested: T.Optional(T.Boolean()),
-  error: T.Optional(ProblemSchema),
 });
 export type ReportResult = Static<typeof ReportResultSchema>;
 export const ReportResponse = T.Object({
@@ -418,18 +421,9 @@ export const WorkerSchema = T.Object({
     T.Boolean({ description: "An operator asked it to drain (flowy-client workers drain)." }),
   ),
   bundles: T.Optional(
-    T.Array(
-      T.Object({
-        name: T.String(),
-        version: T.String(),
-        status: T.Union([T.Literal("installed"), T.Literal("failed")]),
-        error: Nullable(T.String()),
-        at: Nullable(T.String()),
-      }),
-      {
-        description: "What the worker last reported of its bundles: installed versions and failed installs.",
-      },
-    ),
+    T.Array(T.Object({ name: T.String(), ...BundleOnWorkerFields }), {
+      description: "What the worker last reported of its bundles: installed versions and failed installs.",
+    }),
   ),
 });
 export type Worker = Static<typeof WorkerSchema>;

@@ -23,14 +23,7 @@ import type {
 } from "../../shared/protocol.ts";
 import type { ScheduleRecord } from "../model/schedule-records.ts";
 import type { ScheduleView } from "../service/schedule-service.ts";
-import type {
-  ClaimQuery,
-  HeartbeatAnswer,
-  Outcome,
-  ReportAnswer,
-  ReportEntry,
-  WorkerRegistration,
-} from "../model/lease-requests.ts";
+import type * as lease from "../model/lease-requests.ts";
 import { JOB_STATES, type JobState } from "../../shared/states.ts";
 import type { BulkProgress } from "../service/bulk-actions.ts";
 import type { ListQuery } from "../service/job-service.ts";
@@ -176,7 +169,7 @@ export function toWireBulk(p: BulkProgress): BulkProgressWire {
     finished_at: iso(p.finishedAt),
   };
 }
-export function fromWireRegistration(body: RegisterWorker): WorkerRegistration {
+export function fromWireRegistration(body: RegisterWorker): lease.WorkerRegistration {
   return {
     ...(body.worker_id !== undefined ? { workerId: body.worker_id } : {}),
     ...(body.hostname !== undefined ? { hostname: body.hostname } : {}),
@@ -186,7 +179,7 @@ export function fromWireRegistration(body: RegisterWorker): WorkerRegistration {
   };
 }
 
-export function fromWireClaim(body: Claim): ClaimQuery {
+export function fromWireClaim(body: Claim): lease.ClaimQuery {
   return {
     workerId: body.worker_id,
     tags: body.tags ?? [],
@@ -201,7 +194,7 @@ export function fromWireClaim(body: Claim): ClaimQuery {
 type OutcomeFields = Omit<Complete & Failed, "worker_id" | "lease_token" | "message"> & { message?: string };
 
 /** A complete or failed body, or a batch entry of either kind; a failure without a message says "failed". */
-export function fromWireOutcome(kind: Outcome["kind"], body: Partial<OutcomeFields>): Outcome {
+export function fromWireOutcome(kind: lease.Outcome["kind"], body: Partial<OutcomeFields>): lease.Outcome {
   const common = {
     exitCode: body.exit_code ?? null,
     durationMs: body.duration_ms ?? null,
@@ -218,13 +211,16 @@ export function fromWireOutcome(kind: Outcome["kind"], body: Partial<OutcomeFiel
   };
 }
 
-export function fromWireReportItem(item: ReportItem): ReportEntry {
-  const lease = { jobId: item.job_id, leaseToken: item.lease_token };
-  if (item.kind === "heartbeat") return { kind: "heartbeat", ...lease, tasks: item.tasks ?? null };
-  return { kind: "outcome", ...lease, outcome: fromWireOutcome(item.kind, item) };
+export function fromWireReportItem(item: ReportItem): lease.ReportEntry {
+  const held = { jobId: item.job_id, leaseToken: item.lease_token };
+  if (item.kind === "heartbeat") return { kind: "heartbeat", ...held, tasks: item.tasks ?? null };
+  return { kind: "outcome", ...held, outcome: fromWireOutcome(item.kind, item) };
 }
 
-export function toWireHeartbeat({ job, cancelRequested }: HeartbeatAnswer, now: number): HeartbeatResult {
+export function toWireHeartbeat(
+  { job, cancelRequested }: lease.HeartbeatAnswer,
+  now: number,
+): HeartbeatResult {
   return {
     lease_expires_at: iso(job.leaseExpiresAt!),
     lease_ms: leaseLeftMs(job, now),
@@ -232,7 +228,7 @@ export function toWireHeartbeat({ job, cancelRequested }: HeartbeatAnswer, now: 
   };
 }
 
-export function toWireReportResult(answer: ReportAnswer, now: number): ReportResult {
+export function toWireReportResult(answer: lease.ReportAnswer, now: number): ReportResult {
   if (!answer.ok) return { job_id: answer.jobId, ok: false, error: toProblem(answer.error) };
   const { job, cancelRequested } = answer;
   return {

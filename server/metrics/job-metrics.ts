@@ -12,52 +12,45 @@ const RUN_BUCKETS = [0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600, 14_400];
 
 export function createJobMetrics(registry: Registry): JobObserver {
   const registers = [registry];
-  const submitted = new Counter({
-    name: "flowy_jobs_submitted_total",
-    help: "Jobs submitted (a repeated idempotent submit is not counted again).",
-    registers,
-  });
-  const claimed = new Counter({
-    name: "flowy_jobs_claimed_total",
-    help: "Jobs leased to workers.",
-    registers,
-  });
-  const finished = new Counter({
-    name: "flowy_jobs_finished_total",
-    help: "Jobs that reached a terminal state, by outcome (succeeded, failed, timed_out, canceled).",
-    labelNames: ["outcome"],
-    registers,
-  });
-  const retries = new Counter({
-    name: "flowy_job_retries_total",
-    help: "Attempts that ended and were scheduled to run again, by why the attempt ended.",
-    labelNames: ["reason"],
-    registers,
-  });
-  const leaseExpiries = new Counter({
-    name: "flowy_lease_expiries_total",
-    help: "Leases that expired because the worker stopped heartbeating.",
-    registers,
-  });
-  const claimSeconds = new Histogram({
-    name: "flowy_claim_duration_seconds",
-    help: "Time one claim statement takes in the store (not the long-poll wait).",
-    buckets: CLAIM_BUCKETS,
-    registers,
-  });
-  const queueWait = new Histogram({
-    name: "flowy_queue_wait_seconds",
-    help: "From when a job could run (submitted, or its run_at) to when a worker claimed it.",
-    buckets: WAIT_BUCKETS,
-    registers,
-  });
-  const runSeconds = new Histogram({
-    name: "flowy_job_run_seconds",
-    help: "Run time of one attempt, from claim to its end, by outcome (or retried).",
-    labelNames: ["outcome"],
-    buckets: RUN_BUCKETS,
-    registers,
-  });
+  const counter = (name: string, help: string, labelNames: string[] = []) =>
+    new Counter({ name, help, labelNames, registers });
+  const histogram = (name: string, help: string, buckets: number[], labelNames: string[] = []) =>
+    new Histogram({ name, help, buckets, labelNames, registers });
+  const submitted = counter(
+    "flowy_jobs_submitted_total",
+    "Jobs submitted (a repeated idempotent submit is not counted again).",
+  );
+  const claimed = counter("flowy_jobs_claimed_total", "Jobs leased to workers.");
+  const finished = counter(
+    "flowy_jobs_finished_total",
+    "Jobs that reached a terminal state, by outcome (succeeded, failed, timed_out, canceled).",
+    ["outcome"],
+  );
+  const retries = counter(
+    "flowy_job_retries_total",
+    "Attempts that ended and were scheduled to run again, by why the attempt ended.",
+    ["reason"],
+  );
+  const leaseExpiries = counter(
+    "flowy_lease_expiries_total",
+    "Leases that expired because the worker stopped heartbeating.",
+  );
+  const claimSeconds = histogram(
+    "flowy_claim_duration_seconds",
+    "Time one claim statement takes in the store (not the long-poll wait).",
+    CLAIM_BUCKETS,
+  );
+  const queueWait = histogram(
+    "flowy_queue_wait_seconds",
+    "From when a job could run (submitted, or its run_at) to when a worker claimed it.",
+    WAIT_BUCKETS,
+  );
+  const runSeconds = histogram(
+    "flowy_job_run_seconds",
+    "Run time of one attempt, from claim to its end, by outcome (or retried).",
+    RUN_BUCKETS,
+    ["outcome"],
+  );
 
   return {
     submitted() {

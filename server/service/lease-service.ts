@@ -145,7 +145,7 @@ export class LeaseService {
     workerId: string,
     tasks: Task[] | null,
   ): Promise<HeartbeatAnswer> {
-    const job = await this.store.renewLease(id, leaseToken, this.writer.now(), tasks, workerId);
+    const job = await this.store.renewLease({ id, leaseToken, workerId, now: this.writer.now(), tasks });
     if (!job) throw await this.whyNotHeld(id, leaseToken, workerId);
     this.leased.remember([job]);
     if (tasks) this.writer.published([job]);
@@ -285,14 +285,14 @@ export class LeaseService {
     if (!job) throw notFound("Job", id);
     if (!holds(job, leaseToken, workerId)) throw notHeldBecause(job, leaseToken, workerId);
     try {
-      const length = await this.store.appendLog(
-        id,
-        job.attempt,
+      const length = await this.store.appendLog({
+        jobId: id,
+        attempt: job.attempt,
         offset,
         data,
-        this.writer.now(),
-        this.maxLogBytes,
-      );
+        now: this.writer.now(),
+        maxBytes: this.maxLogBytes,
+      });
       this.writer.logAppended(job);
       return length;
     } catch (error) {

@@ -9,6 +9,7 @@ import type { Logger } from "pino";
 import type { JobRecord, Store, Transition } from "../store/store.ts";
 import { planFailure, planTimeout } from "./job-transitions.ts";
 import type { JobWriter } from "./job-writer.ts";
+import { PassLoop, type SchedulePass } from "./pass-loop.ts";
 
 /**
  * The worker enforces timeout_s itself and reports first; the server steps in after the kill grace
@@ -29,14 +30,7 @@ export interface ReaperOptions {
   isLeader?: () => Promise<boolean>;
   /** Finished and deleted jobs older than this are removed with their history and logs; null keeps them. */
   retainMs?: number | null;
-  /** Runs the next pass after `delayMs` and answers how to call it off; tests drive passes by hand. */
-  schedule?: (run: () => void, delayMs: number) => () => void;
-}
-
-function scheduleWithTimer(run: () => void, delayMs: number): () => void {
-  const timer = setTimeout(run, delayMs);
-  timer.unref();
-  return () => clearTimeout(timer);
+  schedule?: SchedulePass;
 }
 
 /** Retention runs at most this often, in batches, so it never holds up lease expiry. */
@@ -44,48 +38,22 @@ const PURGE_EVERY_MS = 60_000;
 const PURGE_BATCH = 1_000;
 const PURGE_BATCHES_PER_PASS = 10;
 
-export class Reaper {
+export class Reaper extends PassLoop {
   private readonly store: Store;
   private readonly writer: JobWriter;
   private readonly options: ReaperOptions;
-  private cancelNext: (() => void) | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = true;
   /** Whether the last pass ran (this replica led); a replica that does not lead waits a full interval. */
   private leading = true;
   private lastPurgeAt = Number.NEGATIVE_INFINITY;
 
   constructor(store: Store, writer: JobWriter, options: ReaperOptions) {
+    super({ ...options, failureMessage: "reaper tick failed" });
     this.store = store;
     this.writer = writer;
     this.options = options;
   }
 
-  start(): void {
-    this.stopped = false;
-    this.schedule(0);
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.cancelNext?.();
-    await this.running;
-  }
-
-  private schedule(delayMs: number): void {
-    this.cancelNext?.();
-    this.cancelNext = (this.options.schedule ?? scheduleWithTimer)(() => {
-      this.running = this.tick()
-        .then(() => undefined)
-        .catch((error: unknown) => this.options.logger.error({ err: error }, "reaper tick failed"))
-        .finally(() => {
-          this.running = undefined;
-          if (!this.stopped) void this.nextDelay().then((ms) => this.stopped || this.schedule(ms));
-        });
-    }, delayMs);
-  }
-
-  private async nextDelay(): Promise<number> {
+  protected async nextDelay(): Promise<number> {
     // Due times are the leader's business; asking again sooner would spin while a job is overdue.
     if (!this.leading) return this.options.intervalMs;
     const next = await this.store.nextRunAt().catch(() => null);

@@ -7,51 +7,27 @@
 import type { Logger } from "pino";
 import type { JobRecord } from "../store/store.ts";
 import type { Clock } from "./clock.ts";
+import { PassLoop, type SchedulePass } from "./pass-loop.ts";
 import type { ScheduleService } from "./schedule-service.ts";
 
 export interface ScheduleTickerOptions {
   intervalMs: number;
   logger: Logger;
-  /** Runs the next pass after `delayMs` and answers how to call it off; tests drive passes by hand. */
-  schedule?: (run: () => void, delayMs: number) => () => void;
+  schedule?: SchedulePass;
 }
 
 const RETRY_MS = 250;
 
-function scheduleWithTimer(run: () => void, delayMs: number): () => void {
-  const timer = setTimeout(run, delayMs);
-  timer.unref();
-  return () => clearTimeout(timer);
-}
-
-export class ScheduleTicker {
+export class ScheduleTicker extends PassLoop {
   private readonly schedules: ScheduleService;
   private readonly clock: Clock;
   private readonly options: ScheduleTickerOptions;
-  private cancelNext: (() => void) | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = true;
 
   constructor(schedules: ScheduleService, clock: Clock, options: ScheduleTickerOptions) {
+    super({ ...options, failureMessage: "schedule pass failed" });
     this.schedules = schedules;
     this.clock = clock;
     this.options = options;
-  }
-
-  start(): void {
-    this.stopped = false;
-    this.arm(0);
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.cancelNext?.();
-    await this.running;
-  }
-
-  /** Wakes the ticker now (a schedule was created or resumed here): its first tick may be soon. */
-  poke(): void {
-    if (!this.stopped && !this.running) this.arm(0);
   }
 
   /** One pass; returns the jobs it enqueued. */
@@ -59,20 +35,7 @@ export class ScheduleTicker {
     return this.schedules.fireDue();
   }
 
-  private arm(delayMs: number): void {
-    this.cancelNext?.();
-    this.cancelNext = (this.options.schedule ?? scheduleWithTimer)(() => {
-      this.running = this.tick()
-        .then(() => undefined)
-        .catch((error: unknown) => this.options.logger.error({ err: error }, "schedule pass failed"))
-        .finally(() => {
-          this.running = undefined;
-          if (!this.stopped) void this.nextDelay().then((ms) => this.stopped || this.arm(ms));
-        });
-    }, delayMs);
-  }
-
-  private async nextDelay(): Promise<number> {
+  protected async nextDelay(): Promise<number> {
     const next = await this.schedules.nextTickAt().catch(() => null);
     const untilNext = next === null ? Number.POSITIVE_INFINITY : next - this.clock();
     // Still due after a pass means the pass failed on it (it logged why): try again soon, not at once.

@@ -93,6 +93,27 @@ export interface ClaimRequest {
   bundles?: string[];
 }
 
+/** A heartbeat's lease renewal: it renews only while `leaseToken` holds the lease of `workerId`. */
+export interface LeaseRenewal {
+  id: string;
+  leaseToken: string;
+  workerId: string;
+  now: number;
+  /** The workflow's task states as the heartbeat reported them; null keeps those stored. */
+  tasks: Task[] | null;
+}
+
+/** Bytes of one attempt's log, written at a byte offset (log-chunks.ts). */
+export interface LogAppend {
+  jobId: string;
+  attempt: number;
+  offset: number;
+  data: string;
+  now: number;
+  /** Where the log is cut (default DEFAULT_MAX_LOG_BYTES). */
+  maxBytes?: number;
+}
+
 export interface StoreStats {
   states: Partial<Record<JobState, number>>;
   queues: Array<{ tags: string[]; pending: number }>;
@@ -151,13 +172,7 @@ export interface Store {
    * (bumping the version, so a reaper's expiry decided before the renewal no longer applies);
    * undefined when it does not. A token copied to another worker renews nothing.
    */
-  renewLease(
-    id: string,
-    leaseToken: string,
-    now: number,
-    tasks: Task[] | null,
-    workerId: string,
-  ): Promise<JobRecord | undefined>;
+  renewLease(renewal: LeaseRenewal): Promise<JobRecord | undefined>;
 
   /**
    * Leased jobs whose lease expired by `leaseBefore`, or whose execution deadline plus the kill
@@ -174,17 +189,10 @@ export interface Store {
 
   /**
    * Appends at a byte offset; returns the log's length. Chunks already stored are not stored twice.
-   * The log is cut at `maxBytes` (default DEFAULT_MAX_LOG_BYTES) with a marker line; past it, a
-   * chunk with new bytes is refused with `log-full` (log-chunks.ts).
+   * The log is cut at `maxBytes` with a marker line; past it, a chunk with new bytes is refused
+   * with `log-full` (log-chunks.ts).
    */
-  appendLog(
-    jobId: string,
-    attempt: number,
-    offset: number,
-    data: string,
-    now: number,
-    maxBytes?: number,
-  ): Promise<number>;
+  appendLog(chunk: LogAppend): Promise<number>;
   /** At most `maxBytes` bytes from `offset`, read as bytes (only those leave the database). */
   readLog(
     jobId: string,

@@ -2,14 +2,14 @@
  * Schedules end to end: flowy-client creates a per-second schedule on a real flowy-server, its
  * ticks fire in the server, and a real daemon-flowy runs the jobs to success.
  */
-import { chmodSync, cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
-import { flowyClient } from "../helpers/client-cli.ts";
+import { clientOnPath, flowyClient } from "../helpers/client-cli.ts";
 import { shellBlocks } from "../helpers/doc-commands.ts";
 import { get } from "../helpers/http.ts";
-import { cleanEnv, NODE, spawnDaemon, spawnServer, waitFor } from "../helpers/processes.ts";
+import { cleanEnv, spawnDaemon, spawnServer, waitFor } from "../helpers/processes.ts";
 import { spawnServerProcess } from "../helpers/server-process.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 
@@ -96,13 +96,7 @@ describe("docs/schedules.md's examples", () => {
       });
       const cwd = tmpDir("flowy-docs-");
       cpSync(join(ROOT, "docs", "examples"), join(cwd, "docs", "examples"), { recursive: true });
-      const bin = join(cwd, ".bin");
-      mkdirSync(bin);
-      writeFileSync(
-        join(bin, "flowy-client"),
-        `#!/bin/sh\nexec "${NODE}" "${join(ROOT, "client", "cli.ts")}" "$@"\n`,
-      );
-      chmodSync(join(bin, "flowy-client"), 0o755);
+      const bin = clientOnPath(cwd);
       const blocks = shellBlocks(readFileSync(join(ROOT, "docs", "schedules.md"), "utf8")).filter((b) =>
         ["Try it", "Creating schedules"].includes(b.heading),
       );

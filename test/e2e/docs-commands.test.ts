@@ -6,14 +6,14 @@
  * directory against a real server with its daemon, as a new user would paste them.
  */
 import { execFileSync } from "node:child_process";
-import { chmodSync, cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { execa } from "execa";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CANCEL_DELAY_DOC } from "../../client/cli/cancel-delay.ts";
 import { createProgram } from "../../client/cli/program.ts";
-import { flowyClient } from "../helpers/client-cli.ts";
+import { clientOnPath, flowyClient } from "../helpers/client-cli.ts";
 import {
   checkArgs,
   helpCommands,
@@ -139,13 +139,7 @@ function userDirectory(): { cwd: string; bin: string; home: string } {
   }
   writeFileSync(join(cwd, "train.py"), 'print("trained")\n');
   writeFileSync(join(cwd, "defaults.yaml"), "region: us\nretries: 1\n");
-  const bin = join(cwd, ".bin");
-  mkdirSync(bin);
-  writeFileSync(
-    join(bin, "flowy-client"),
-    `#!/bin/sh\nexec "${NODE}" "${join(ROOT, "client", "cli.ts")}" "$@"\n`,
-  );
-  chmodSync(join(bin, "flowy-client"), 0o755);
+  const bin = clientOnPath(cwd);
   // Jobs here run `python3 train.py`; a machine without Python gets a stand-in for it.
   if (execaSyncOk("python3", ["-c", "0"]) === false) {
     writeFileSync(join(bin, "python3"), '#!/bin/sh\necho "python3 $*"\n');

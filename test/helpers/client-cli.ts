@@ -1,4 +1,5 @@
 /** Runs the real flowy-client binary (on the Node 24 of node_modules) in a child process. */
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { tmpDir } from "./tmp.ts";
@@ -38,4 +39,13 @@ export function flowyClient(server: string | undefined, args: string[], options:
     cwd: options.cwd,
     stripFinalNewline: false,
   });
+}
+
+/** Puts a `flowy-client` command in `<dir>/.bin` (for shell snippets from the docs); answers that directory. */
+export function clientOnPath(dir: string): string {
+  const bin = join(dir, ".bin");
+  mkdirSync(bin);
+  writeFileSync(join(bin, "flowy-client"), `#!/bin/sh\nexec "${NODE}" "${CLI}" "$@"\n`);
+  chmodSync(join(bin, "flowy-client"), 0o755);
+  return bin;
 }

@@ -30,7 +30,15 @@ export function describeLimitsContract({ store, insert }: LimitsContext): void {
     expect((await s.getJob(gpu.id))?.state).toBe("pending");
     // A job already running is not touched by the pause.
     const held = (await s.getJob(early.id))!;
-    expect(await s.renewLease(early.id, held.leaseToken!, T0 + 8, null, held.workerId!)).toBeDefined();
+    expect(
+      await s.renewLease({
+        id: early.id,
+        leaseToken: held.leaseToken!,
+        now: T0 + 8,
+        tasks: null,
+        workerId: held.workerId!,
+      }),
+    ).toBeDefined();
     expect(await s.listPausedTags()).toEqual([{ tag: "gpu", pausedAt: T0 + 5 }]);
 
     expect(await s.resumeTag("gpu")).toBe(true);

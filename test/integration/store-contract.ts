@@ -5,6 +5,7 @@
 import { ulid } from "ulid";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { newJobId } from "../../shared/ids.ts";
+import type { Task } from "../../shared/protocol.ts";
 import { DEFAULT_BACKOFF } from "../../shared/retry-policy.ts";
 import type { JobState } from "../../shared/states.ts";
 import { NOT_YET_RUN } from "../../server/service/job-transitions.ts";
@@ -72,6 +73,9 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
           to: overrides.state ?? "pending",
         })
       ).job;
+    /** Attempt 1's log of the job, at T0. */
+    const append = (jobId: string, offset: number, data: string, maxBytes?: number) =>
+      store.appendLog({ jobId, attempt: 1, offset, data, now: T0, maxBytes });
 
     describeLimitsContract({ store: () => store, insert });
     describeSchedulesContract({ store: () => store, newJob });
@@ -335,24 +339,20 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
     it("renews a lease only for the token that holds it, from the worker it was leased to", async () => {
       await insert();
       const [job] = (await store.claimJobs({ workerId: "w", tags: [], capacity: 1, now: T0 })) as [JobRecord];
-      const renewed = await store.renewLease(job.id, job.leaseToken!, T0 + 10_000, null, "w");
+      const renew = (at: number, tasks: Task[] | null, leaseToken = job.leaseToken!, workerId = "w") =>
+        store.renewLease({ id: job.id, leaseToken, workerId, now: at, tasks });
+      const renewed = await renew(T0 + 10_000, null);
       expect(renewed?.leaseExpiresAt).toBe(T0 + 40_000);
       // A renewal bumps the version, so an expiry the reaper decided before it no longer applies.
       expect(renewed?.version).toBe(job.version + 1);
       const staleExpiry = { job, patch: { state: "scheduled" as JobState }, history: null };
       expect(await store.applyTransitions([staleExpiry], T0 + 10_001)).toEqual([undefined]);
-      const withTasks = await store.renewLease(
-        job.id,
-        job.leaseToken!,
-        T0 + 11_000,
-        [{ name: "a", state: "running" }],
-        "w",
-      );
+      const withTasks = await renew(T0 + 11_000, [{ name: "a", state: "running" }]);
       expect(withTasks?.tasks).toEqual([{ name: "a", state: "running" }]);
       expect(withTasks?.version).toBe(job.version + 2);
-      expect(await store.renewLease(job.id, "not-the-token", T0 + 12_000, null, "w")).toBeUndefined();
+      expect(await renew(T0 + 12_000, null, "not-the-token")).toBeUndefined();
       // The right token from another worker id (a token a job read on its worker) renews nothing.
-      expect(await store.renewLease(job.id, job.leaseToken!, T0 + 12_000, null, "thief")).toBeUndefined();
+      expect(await renew(T0 + 12_000, null, job.leaseToken!, "thief")).toBeUndefined();
       expect((await store.getJob(job.id))?.version).toBe(job.version + 2);
     });
 
@@ -418,11 +418,11 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
 
     it("appends logs by byte offset, storing a retried chunk once", async () => {
       const job = await insert();
-      expect(await store.appendLog(job.id, 1, 0, "héllo ", T0)).toBe(7);
-      expect(await store.appendLog(job.id, 1, 0, "héllo ", T0)).toBe(7);
-      expect(await store.appendLog(job.id, 1, 7, "world\n", T0)).toBe(13);
-      expect(await store.appendLog(job.id, 1, 3, "llo world\nmore", T0)).toBe(17);
-      await expect(store.appendLog(job.id, 1, 40, "gap", T0)).rejects.toMatchObject({ expectedOffset: 17 });
+      expect(await append(job.id, 0, "héllo ")).toBe(7);
+      expect(await append(job.id, 0, "héllo ")).toBe(7);
+      expect(await append(job.id, 7, "world\n")).toBe(13);
+      expect(await append(job.id, 3, "llo world\nmore")).toBe(17);
+      await expect(append(job.id, 40, "gap")).rejects.toMatchObject({ expectedOffset: 17 });
       const text = async (attempt: number, offset: number, max: number) => {
         const log = await store.readLog(job.id, attempt, offset, max);
         return { data: log.data.toString(), length: log.length };
@@ -434,11 +434,11 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
 
     it("keeps bytes when a chunk is resent from inside a UTF-8 character", async () => {
       const job = await insert();
-      expect(await store.appendLog(job.id, 1, 0, "ab", T0)).toBe(2);
+      expect(await append(job.id, 0, "ab")).toBe(2);
       // "aé!" is 61 c3 a9 21: from offset 0, the log already holds two bytes, so what is new
       // starts inside "é" (a9 21). Those two bytes are stored, not a replacement character.
-      expect(await store.appendLog(job.id, 1, 0, "aé!", T0)).toBe(4);
-      expect(await store.appendLog(job.id, 1, 4, "€", T0)).toBe(7);
+      expect(await append(job.id, 0, "aé!")).toBe(4);
+      expect(await append(job.id, 4, "€")).toBe(7);
       const log = await store.readLog(job.id, 1, 0, 100);
       expect(log.length).toBe(7);
       expect(log.data).toEqual(Buffer.concat([Buffer.from("ab"), Buffer.from([0xa9]), Buffer.from("!€")]));
@@ -449,15 +449,15 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
     it("cuts an attempt's log at its cap with a marker line, then refuses more with log-full", async () => {
       const job = await insert();
       const cap = 400;
-      expect(await store.appendLog(job.id, 1, 0, "x".repeat(300), T0, cap)).toBe(300);
-      expect(await store.appendLog(job.id, 1, 300, "y".repeat(300), T0, cap)).toBe(cap);
+      expect(await append(job.id, 0, "x".repeat(300), cap)).toBe(300);
+      expect(await append(job.id, 300, "y".repeat(300), cap)).toBe(cap);
       const log = await store.readLog(job.id, 1, 0, 10_000);
       expect(log.length).toBe(cap);
       expect(log.data.length).toBe(cap);
       expect(log.data.toString()).toMatch(/\[flowy: this attempt's log reached its limit of 400 bytes/);
       // The chunk that was cut, resent, is answered as stored; new bytes are refused.
-      expect(await store.appendLog(job.id, 1, 300, "y".repeat(300), T0, cap)).toBe(cap);
-      await expect(store.appendLog(job.id, 1, cap, "more", T0, cap)).rejects.toMatchObject({
+      expect(await append(job.id, 300, "y".repeat(300), cap)).toBe(cap);
+      await expect(append(job.id, cap, "more", cap)).rejects.toMatchObject({
         code: "log-full",
       });
     });
@@ -651,7 +651,7 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
       const old = await insert(atT0());
       const live = await insert(atT0());
       const recent = await insert(atT0());
-      await store.appendLog(old.id, 1, 0, "bye", T0);
+      await append(old.id, 0, "bye");
       await store.applyTransitions(
         [
           {

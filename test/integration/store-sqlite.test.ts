@@ -83,7 +83,7 @@ describe("SQLite store specifics", () => {
     db.close();
     const store = new SqliteStore({ path });
     expect(await store.readLog("j1", 1, 0, 100)).toEqual({ data: Buffer.from("héllo\n"), length: 7 });
-    expect(await store.appendLog("j1", 1, 7, "ok", 0)).toBe(9);
+    expect(await store.appendLog({ jobId: "j1", attempt: 1, offset: 7, data: "ok", now: 0 })).toBe(9);
     expect((await store.readLog("j1", 1, 3, 100)).data.toString()).toBe("llo\nok");
     await store.close();
   });

@@ -13,19 +13,18 @@ import {
   type ListJobs,
 } from "../../../shared/protocol.ts";
 import type { Services } from "../services.ts";
+import { routeDocs } from "./route-docs.ts";
 import { fromWireSearch, toWireBulk } from "../wire.ts";
+
+const doc = routeDocs("jobs");
 
 export function registerBulkRoutes(app: FastifyInstance, { bulk }: Services): void {
   app.post<{ Body: BulkAction }>(
     "/jobs/bulk",
-    {
-      schema: {
-        tags: ["jobs"],
-        summary: "Cancel, requeue or delete every job a search matches (or a selection), in batches",
-        body: BulkActionRequest,
-        response: { 200: BulkProgressSchema, 202: BulkProgressSchema },
-      },
-    },
+    doc("Cancel, requeue or delete every job a search matches (or a selection), in batches", {
+      body: BulkActionRequest,
+      response: { 200: BulkProgressSchema, 202: BulkProgressSchema },
+    }),
     async (request, reply) => {
       const { ids, ...search } = request.body.filter;
       const { cursor: _c, limit: _l, sort: _s, order: _o, ...filter } = fromWireSearch(search as ListJobs);
@@ -54,14 +53,10 @@ export function registerBulkRoutes(app: FastifyInstance, { bulk }: Services): vo
 
   app.get<{ Params: Static<typeof BulkIdParams> }>(
     "/jobs/bulk/:id",
-    {
-      schema: {
-        tags: ["jobs"],
-        summary: "A bulk action's progress (kept an hour after it ends, on the server that runs it)",
-        params: BulkIdParams,
-        response: { 200: BulkProgressSchema },
-      },
-    },
+    doc("A bulk action's progress (kept an hour after it ends, on the server that runs it)", {
+      params: BulkIdParams,
+      response: { 200: BulkProgressSchema },
+    }),
     async (request) => {
       const progress = bulk.get(request.params.id);
       if (!progress) throw notFound("Bulk action", request.params.id);

@@ -23,6 +23,7 @@ import { FlowyError } from "../../../shared/errors.ts";
 import type { BundleCaller } from "../../service/bundle-service.ts";
 import { highestVersion } from "../../service/bundle-rules.ts";
 import type { Services } from "../services.ts";
+import { routeDocs } from "./route-docs.ts";
 import { fromWireWorkerBundles, toWireBundle, toWireBundleEvent, toWireWorkerBundle } from "../wire.ts";
 
 type VersionParams = Static<typeof BundleVersionParams>;
@@ -58,20 +59,18 @@ export function parseRange(header: string | undefined): { start: number; end?: n
   return { start: Number(match[1]), ...(match[2] ? { end: Number(match[2]) } : {}) };
 }
 
+const doc = routeDocs("bundles");
+
 export function registerBundleRoutes(app: FastifyInstance, services: Services): void {
   const { bundles } = services;
 
   app.post<{ Params: Static<typeof WorkerIdParams>; Body: WorkerBundles }>(
     "/workers/:id/bundles",
-    {
-      schema: {
-        tags: ["bundles"],
-        summary: "A worker reports its bundles: every installed version and every failed install",
-        params: WorkerIdParams,
-        body: WorkerBundlesBody,
-        response: { 204: { type: "null" } },
-      },
-    },
+    doc("A worker reports its bundles: every installed version and every failed install", {
+      params: WorkerIdParams,
+      body: WorkerBundlesBody,
+      response: { 204: { type: "null" } },
+    }),
     async (request, reply) => {
       await bundles.reportWorkerBundles(request.params.id, fromWireWorkerBundles(request.body));
       return reply.code(204).send();
@@ -83,15 +82,11 @@ export function registerBundleRoutes(app: FastifyInstance, services: Services): 
     scope.addContentTypeParser(ARCHIVE_TYPES, (_request, payload, done) => done(null, payload));
     scope.put<{ Params: VersionParams; Querystring: Static<typeof BundleUploadQuery> }>(
       "/bundles/:name/:version",
-      {
-        schema: {
-          tags: ["bundles"],
-          summary: "Upload a version of a bundle (body: the .tar.gz, Content-Type: application/gzip)",
-          params: BundleVersionParams,
-          querystring: BundleUploadQuery,
-          response: { 201: BundleSchema },
-        },
-      },
+      doc("Upload a version of a bundle (body: the .tar.gz, Content-Type: application/gzip)", {
+        params: BundleVersionParams,
+        querystring: BundleUploadQuery,
+        response: { 201: BundleSchema },
+      }),
       async (request, reply) => {
         const length = request.headers["content-length"];
         // An upload refused before its body is read to the end (too large) would leave the rest
@@ -121,26 +116,16 @@ export function registerBundleRoutes(app: FastifyInstance, services: Services): 
 
   app.get(
     "/bundles",
-    {
-      schema: {
-        tags: ["bundles"],
-        summary: "List every stored bundle version",
-        response: { 200: BundleListResponse },
-      },
-    },
+    doc("List every stored bundle version", { response: { 200: BundleListResponse } }),
     async () => ({ bundles: (await bundles.list()).map(toWireBundle) }),
   );
 
   app.get<{ Querystring: Static<typeof BundleHistoryQuery> }>(
     "/bundle-history",
-    {
-      schema: {
-        tags: ["bundles"],
-        summary: "Uploads and deletes of bundles (who, when, from where), newest first",
-        querystring: BundleHistoryQuery,
-        response: { 200: BundleHistoryResponse },
-      },
-    },
+    doc("Uploads and deletes of bundles (who, when, from where), newest first", {
+      querystring: BundleHistoryQuery,
+      response: { 200: BundleHistoryResponse },
+    }),
     async (request) => ({
       events: (await bundles.history(request.query.limit ?? 50, request.query.name)).map(toWireBundleEvent),
     }),
@@ -148,14 +133,10 @@ export function registerBundleRoutes(app: FastifyInstance, services: Services): 
 
   app.get<{ Params: Static<typeof BundleNameParams> }>(
     "/bundles/:name",
-    {
-      schema: {
-        tags: ["bundles"],
-        summary: "The stored versions of a bundle",
-        params: BundleNameParams,
-        response: { 200: BundleShowResponse },
-      },
-    },
+    doc("The stored versions of a bundle", {
+      params: BundleNameParams,
+      response: { 200: BundleShowResponse },
+    }),
     async (request) => {
       const [versions, workers] = await Promise.all([
         bundles.versions(request.params.name),
@@ -172,7 +153,7 @@ export function registerBundleRoutes(app: FastifyInstance, services: Services): 
 
   app.delete<{ Params: VersionParams }>(
     "/bundles/:name/:version",
-    { schema: { tags: ["bundles"], summary: "Delete a version of a bundle", params: BundleVersionParams } },
+    doc("Delete a version of a bundle", { params: BundleVersionParams }),
     async (request, reply) => {
       await bundles.delete(request.params.name, request.params.version, callerOf(request));
       return reply.code(204).send();
@@ -181,13 +162,7 @@ export function registerBundleRoutes(app: FastifyInstance, services: Services): 
 
   app.get<{ Params: VersionParams }>(
     "/bundles/:name/:version/archive",
-    {
-      schema: {
-        tags: ["bundles"],
-        summary: "Download a version's .tar.gz (Range: bytes=N- resumes)",
-        params: BundleVersionParams,
-      },
-    },
+    doc("Download a version's .tar.gz (Range: bytes=N- resumes)", { params: BundleVersionParams }),
     async (request, reply) => {
       const range = parseRange(request.headers.range);
       const { name, version } = request.params;

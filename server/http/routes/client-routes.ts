@@ -18,25 +18,21 @@ import {
 import type { Static } from "@sinclair/typebox";
 import { abortOnClose } from "../abort-on-close.ts";
 import type { Services } from "../services.ts";
+import { routeDocs } from "./route-docs.ts";
 import { fromWireSearch, toWireJob } from "../wire.ts";
 
 type IdParams = Static<typeof JobIdParams>;
 const LOG_READ_MAX = 1_048_576;
 const BATCH_BODY_LIMIT = 16 * 1_048_576;
 
+const doc = routeDocs("jobs");
+
 export function registerClientRoutes(app: FastifyInstance, services: Services): void {
   const { jobs } = services;
 
   app.post<{ Body: SubmitJob }>(
     "/jobs",
-    {
-      schema: {
-        tags: ["jobs"],
-        summary: "Submit a job",
-        body: SubmitJobBody,
-        response: { 200: JobSchema, 201: JobSchema },
-      },
-    },
+    doc("Submit a job", { body: SubmitJobBody, response: { 200: JobSchema, 201: JobSchema } }),
     async (request, reply) => {
       const header = request.headers["idempotency-key"];
       const key = typeof header === "string" && header.length > 0 ? header : null;
@@ -50,13 +46,10 @@ export function registerClientRoutes(app: FastifyInstance, services: Services): 
     {
       // A thousand jobs with their specs and inputs do not fit the default megabyte.
       bodyLimit: BATCH_BODY_LIMIT,
-      schema: {
-        tags: ["jobs"],
-        summary:
-          "Submit up to 1,000 jobs in one transaction; each result is the job or why it was not submitted",
-        body: SubmitBatchBody,
-        response: { 200: SubmitBatchResponse },
-      },
+      ...doc(
+        "Submit up to 1,000 jobs in one transaction; each result is the job or why it was not submitted",
+        { body: SubmitBatchBody, response: { 200: SubmitBatchResponse } },
+      ),
     },
     async (request) => {
       const outcomes = await jobs.submitMany(request.body.jobs);
@@ -70,14 +63,10 @@ export function registerClientRoutes(app: FastifyInstance, services: Services): 
 
   app.get<{ Querystring: ListJobs }>(
     "/jobs",
-    {
-      schema: {
-        tags: ["jobs"],
-        summary: "Search all jobs: filters, sort, cursor pages (newest first by default)",
-        querystring: ListJobsQuery,
-        response: { 200: ListJobsResponse },
-      },
-    },
+    doc("Search all jobs: filters, sort, cursor pages (newest first by default)", {
+      querystring: ListJobsQuery,
+      response: { 200: ListJobsResponse },
+    }),
     async (request) => {
       const q = request.query;
       const page = await jobs.list({
@@ -89,15 +78,11 @@ export function registerClientRoutes(app: FastifyInstance, services: Services): 
 
   app.get<{ Params: IdParams; Querystring: Static<typeof GetJobQuery> }>(
     "/jobs/:id",
-    {
-      schema: {
-        tags: ["jobs"],
-        summary: "Get a job with its history; with ?version=&wait_s= waits for it to change",
-        params: JobIdParams,
-        querystring: GetJobQuery,
-        response: { 200: JobSchema },
-      },
-    },
+    doc("Get a job with its history; with ?version=&wait_s= waits for it to change", {
+      params: JobIdParams,
+      querystring: GetJobQuery,
+      response: { 200: JobSchema },
+    }),
     async (request, reply) => {
       const { version, wait_s } = request.query;
       const job =
@@ -115,7 +100,7 @@ export function registerClientRoutes(app: FastifyInstance, services: Services): 
   ) =>
     app.post<{ Params: IdParams }>(
       path,
-      { schema: { tags: ["jobs"], summary, params: JobIdParams, response: { 200: JobSchema } } },
+      doc(summary, { params: JobIdParams, response: { 200: JobSchema } }),
       async (request) => toWireJob(await act(request.params.id)),
     );
   control("/jobs/:id/cancel", "Cancel a job (a running one is asked to stop)", (id) => jobs.cancel(id));
@@ -123,28 +108,16 @@ export function registerClientRoutes(app: FastifyInstance, services: Services): 
 
   app.delete<{ Params: IdParams }>(
     "/jobs/:id",
-    {
-      schema: {
-        tags: ["jobs"],
-        summary: "Delete a job that is not running",
-        params: JobIdParams,
-        response: { 200: JobSchema },
-      },
-    },
+    doc("Delete a job that is not running", { params: JobIdParams, response: { 200: JobSchema } }),
     async (request) => toWireJob(await jobs.delete(request.params.id)),
   );
 
   app.get<{ Params: IdParams; Querystring: Static<typeof LogQuery> }>(
     "/jobs/:id/logs",
-    {
-      schema: {
-        tags: ["jobs"],
-        summary:
-          "Read up to 1 MiB of a job's log from a byte offset (latest attempt by default); ?follow=1 streams until the job ends",
-        params: JobIdParams,
-        querystring: LogQuery,
-      },
-    },
+    doc(
+      "Read up to 1 MiB of a job's log from a byte offset (latest attempt by default); ?follow=1 streams until the job ends",
+      { params: JobIdParams, querystring: LogQuery },
+    ),
     async (request, reply) => {
       const { attempt, offset = 0, follow } = request.query;
       const log = await jobs.readLog(request.params.id, attempt, offset, LOG_READ_MAX);

@@ -7,9 +7,8 @@ import type {
   BundleEventInput,
   BundleEventRecord,
   BundleRecord,
-  BundleStore,
-  PinnedBundleVersion,
-} from "../bundle-store.ts";
+} from "../../model/bundle-records.ts";
+import type { BundleStore, PinnedBundleVersion } from "../bundle-store.ts";
 import { rowToBundle, rowToBundleEvent, rowToPin, toBytes } from "../bundle-row.ts";
 import * as q from "./bundle-statements.ts";
 import type { PgExecutor, Tx } from "./pg-executor.ts";

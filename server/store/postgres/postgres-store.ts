@@ -6,7 +6,6 @@
  */
 import pg from "pg";
 import { FlowyError } from "../../../shared/errors.ts";
-import type { Task } from "../../../shared/protocol.ts";
 import type { JobState } from "../../../shared/states.ts";
 import {
   applyPatch,
@@ -32,6 +31,8 @@ import type {
   HistoryRecord,
   JobFilter,
   JobRecord,
+  LeaseRenewal,
+  LogAppend,
   NewJob,
   PoolStats,
   Store,
@@ -225,7 +226,7 @@ export class PostgresStore implements Store {
     return this.db.transaction((tx) => apply(tx.query));
   }
 
-  async renewLease(id: string, leaseToken: string, now: number, tasks: Task[] | null, workerId: string) {
+  async renewLease({ id, leaseToken, workerId, now, tasks }: LeaseRenewal) {
     const [row] = await this.db.write(q.RENEW_LEASE, [
       id,
       leaseToken,
@@ -260,14 +261,14 @@ export class PostgresStore implements Store {
     return (await this.db.read(q.RUNNING_FOR_WORKER, [workerId])).map(rowToJob);
   }
 
-  appendLog(
-    jobId: string,
-    attempt: number,
-    offset: number,
-    data: string,
-    now: number,
+  appendLog({
+    jobId,
+    attempt,
+    offset,
+    data,
+    now,
     maxBytes = DEFAULT_MAX_LOG_BYTES,
-  ): Promise<number> {
+  }: LogAppend): Promise<number> {
     return this.db.transaction(async (tx) => {
       await tx.query(q.LOCK_LOG, [jobId, attempt]);
       const plan = planLogAppend(await logLength(tx, jobId, attempt), offset, data, maxBytes);

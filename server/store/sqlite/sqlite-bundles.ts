@@ -9,9 +9,8 @@ import type {
   BundleEventInput,
   BundleEventRecord,
   BundleRecord,
-  BundleStore,
-  PinnedBundleVersion,
-} from "../bundle-store.ts";
+} from "../../model/bundle-records.ts";
+import type { BundleStore, PinnedBundleVersion } from "../bundle-store.ts";
 import { rowToBundle, rowToBundleEvent, rowToPin, toBytes } from "../bundle-row.ts";
 import { ENDED } from "../state-sql.ts";
 import { type Params, Statements } from "./sqlite-connection.ts";

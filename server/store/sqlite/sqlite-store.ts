@@ -4,7 +4,6 @@
  * transaction, and each resolves once a WAL sync after its commit has finished (wal-sync.ts). Every statement is prepared once.
  */
 import type { DatabaseSync } from "node:sqlite";
-import type { Task } from "../../../shared/protocol.ts";
 import type { JobState } from "../../../shared/states.ts";
 import {
   inOrderOf,
@@ -16,7 +15,7 @@ import {
   rowToWorker,
 } from "../job-row.ts";
 import { countClauses, type SearchDialect, searchClauses } from "../job-search.ts";
-import { DEFAULT_MAX_LOG_BYTES, joinLogPieces } from "../log-chunks.ts";
+import { joinLogPieces } from "../log-chunks.ts";
 import type {
   ApiKeyRecord,
   ClaimRequest,
@@ -25,6 +24,8 @@ import type {
   HistoryInput,
   JobFilter,
   JobRecord,
+  LeaseRenewal,
+  LogAppend,
   NewJob,
   PausedTagRecord,
   Store,
@@ -169,14 +170,8 @@ export class SqliteStore implements Store {
     return this.batcher.write(() => this.writes.applyTransitions(transitions, now));
   }
 
-  renewLease(
-    id: string,
-    leaseToken: string,
-    now: number,
-    tasks: Task[] | null,
-    workerId: string,
-  ): Promise<JobRecord | undefined> {
-    return this.batcher.write(() => this.writes.renewLease(id, leaseToken, now, tasks, workerId));
+  renewLease(renewal: LeaseRenewal): Promise<JobRecord | undefined> {
+    return this.batcher.write(() => this.writes.renewLease(renewal));
   }
 
   async findExpired(leaseBefore: number, deadlineBefore: number, limit: number): Promise<JobRecord[]> {
@@ -213,17 +208,8 @@ export class SqliteStore implements Store {
     }).map(rowToJob);
   }
 
-  appendLog(
-    jobId: string,
-    attempt: number,
-    offset: number,
-    data: string,
-    now: number,
-    maxBytes?: number,
-  ): Promise<number> {
-    return this.batcher.write(() =>
-      this.writes.appendLog(jobId, attempt, offset, data, now, maxBytes ?? DEFAULT_MAX_LOG_BYTES),
-    );
+  appendLog(chunk: LogAppend): Promise<number> {
+    return this.batcher.write(() => this.writes.appendLog(chunk));
   }
 
   private logLength(jobId: string, attempt: number): number {

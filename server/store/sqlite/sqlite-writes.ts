@@ -5,7 +5,6 @@
  */
 import type { DatabaseSync, SQLInputValue } from "node:sqlite";
 import { jobIdFloor } from "../../../shared/ids.ts";
-import type { Task } from "../../../shared/protocol.ts";
 import {
   applyPatch,
   jobToColumns,
@@ -16,13 +15,15 @@ import {
   rowToPausedTag,
   rowToWorker,
 } from "../job-row.ts";
-import { planLogAppend } from "../log-chunks.ts";
+import { DEFAULT_MAX_LOG_BYTES, planLogAppend } from "../log-chunks.ts";
 import type {
   ApiKeyRecord,
   ClaimRequest,
   ConcurrencyLimitRecord,
   HistoryInput,
   JobRecord,
+  LeaseRenewal,
+  LogAppend,
   NewJob,
   PausedTagRecord,
   Transition,
@@ -255,13 +256,7 @@ export class SqliteWrites {
     return applyPatch(job, patch, now);
   }
 
-  renewLease(
-    id: string,
-    leaseToken: string,
-    now: number,
-    tasks: Task[] | null,
-    workerId: string,
-  ): JobRecord | undefined {
+  renewLease({ id, leaseToken, workerId, now, tasks }: LeaseRenewal): JobRecord | undefined {
     const row = this.q.get(
       `UPDATE jobs SET lease_expires_at = :now + CAST(lease_s * 1000 AS INTEGER), updated_at = :now,
          tasks = coalesce(:tasks, tasks), version = version + 1
@@ -286,14 +281,7 @@ export class SqliteWrites {
     return jobs;
   }
 
-  appendLog(
-    jobId: string,
-    attempt: number,
-    offset: number,
-    data: string,
-    now: number,
-    maxBytes: number,
-  ): number {
+  appendLog({ jobId, attempt, offset, data, now, maxBytes = DEFAULT_MAX_LOG_BYTES }: LogAppend): number {
     const stored = this.q.get(
       "SELECT coalesce(max(offset + len), 0) AS n FROM job_logs WHERE job_id = +:j AND attempt = +:a",
       { j: jobId, a: attempt },

@@ -10,19 +10,7 @@ import { describe, expect, it } from "vitest";
 import { BundleSync } from "../../../daemon/bundles/bundle-sync.ts";
 import type { Bundle, WorkerBundleStatus } from "../../../shared/bundle-protocol.ts";
 import { tmpDir } from "../../helpers/tmp.ts";
-
-function bundle(name: string, version: string, tags: string[] = []): Bundle {
-  return {
-    name,
-    version,
-    tags,
-    sha256: "0".repeat(64),
-    size: 1,
-    setup: null,
-    created_at: "",
-    uploaded_by: null,
-  };
-}
+import { bundle } from "../../helpers/bundles.ts";
 
 function harness(root = tmpDir("flowy-bundles-")) {
   const state = {

@@ -8,17 +8,12 @@ import { get, post } from "../../helpers/http.ts";
 import { makeJobSpec } from "../../helpers/jobs.ts";
 import { describePg, freshSchemaUrl } from "../../helpers/pg.ts";
 import { spawnServerProcess } from "../../helpers/server-process.ts";
+import { waitFor } from "../../helpers/processes.ts";
 
 const SKEW_MS = 60_000;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function waitUntil(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await sleep(50);
-  }
-}
+/** Until `check` holds: a minute at most, looking every 50 ms. */
+const waitUntil = (what: string, check: () => Promise<boolean> | boolean) => waitFor(what, check, 60_000, 50);
 
 describePg("replicas whose host clocks disagree", () => {
   it("stamps and expires leases on the database's clock, not the skewed replica's", async () => {

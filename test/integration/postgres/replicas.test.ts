@@ -10,18 +10,14 @@ import { makeJobSpec } from "../../helpers/jobs.ts";
 import { auditLeases, type HistoryRow } from "../../helpers/lease-audit.ts";
 import { adminQuery, describePg, freshSchemaUrl } from "../../helpers/pg.ts";
 import { exited, spawnServerProcess } from "../../helpers/server-process.ts";
+import { waitFor } from "../../helpers/processes.ts";
 
 const JOBS = 2_000;
 const KILL_AFTER = 700;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function waitUntil(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await sleep(20);
-  }
-}
+/** Until `check` holds: a minute at most, looking every 20 ms. */
+const waitUntil = (what: string, check: () => Promise<boolean> | boolean) => waitFor(what, check, 60_000, 20);
 
 /**
  * Submits the jobs from 8 clients, half to each replica. A client whose replica dies repeats the

@@ -22,7 +22,8 @@ async function storeHugeLog(path: string): Promise<string> {
   const store = new SqliteStore({ path });
   const { job } = await store.insertJob(newJob(), { event: "submit", from: null, to: "pending" });
   const chunk = `${"x".repeat(MIB - 1)}\n`;
-  for (let i = 0; i < LOG_MIB; i++) await store.appendLog(job.id, 1, i * MIB, chunk, 0, 2 ** 40);
+  const log = { jobId: job.id, attempt: 1, now: 0, maxBytes: 2 ** 40 };
+  for (let i = 0; i < LOG_MIB; i++) await store.appendLog({ ...log, offset: i * MIB, data: chunk });
   await store.close();
   return job.id;
 }

@@ -5,29 +5,9 @@ import { createLocalChangeFeed } from "../../../server/model/change-feed.ts";
 import { JobWriter } from "../../../server/service/job-writer.ts";
 import { Reaper } from "../../../server/service/reaper.ts";
 import { SqliteStore } from "../../../server/store/sqlite/sqlite-store.ts";
+import { heldSchedule } from "../../helpers/held-schedule.ts";
 import { tmpDir } from "../../helpers/tmp.ts";
 import { newJob } from "../store-contract.ts";
-
-/** The reaper's timer, held: the test sees each delay it asks for and runs the pass itself. */
-function heldSchedule() {
-  const delays: number[] = [];
-  let next: (() => void) | undefined;
-  const schedule = (run: () => void, delayMs: number) => {
-    delays.push(delayMs);
-    next = run;
-    return () => {
-      if (next === run) next = undefined;
-    };
-  };
-  /** Waits until the reaper has asked for its next pass, then runs it. */
-  const runNext = async () => {
-    await vi.waitFor(() => expect(next).toBeDefined(), { timeout: 30_000 });
-    const run = next!;
-    next = undefined;
-    run();
-  };
-  return { schedule, delays, runNext };
-}
 
 describe("the reaper on a replica that does not lead", () => {
   it("leaves due work to the leader and asks to lead once per interval, not in a loop", async () => {

@@ -16,6 +16,7 @@ import { SqliteStore } from "../../../server/store/sqlite/sqlite-store.ts";
 import type { Store } from "../../../server/store/store.ts";
 import type { CreateSchedule } from "../../../shared/protocol.ts";
 import { adminQuery, describePg, freshSchemaUrl } from "../../helpers/pg.ts";
+import { heldSchedule } from "../../helpers/held-schedule.ts";
 import { tmpDir } from "../../helpers/tmp.ts";
 
 const at = (iso: string) => Date.parse(iso);
@@ -351,25 +352,12 @@ describe("the schedule ticker", () => {
   it("wakes at the soonest next tick, at most an interval away, and again at once when poked", async () => {
     const store = sqlite();
     const service = scheduleService(store, at("2026-01-01T00:00:00.400Z"));
-    const delays: number[] = [];
-    let next: (() => void) | undefined;
+    const { schedule, delays, runNext } = heldSchedule();
     const ticker = new ScheduleTicker(service.schedules, () => service.clock.now, {
       intervalMs: 1_000,
       logger: createLogger("flowy-test", "silent"),
-      schedule: (run, delayMs) => {
-        delays.push(delayMs);
-        next = run;
-        return () => {
-          if (next === run) next = undefined;
-        };
-      },
+      schedule,
     });
-    const runNext = async () => {
-      await vi.waitFor(() => expect(next).toBeDefined(), { timeout: 30_000 });
-      const run = next!;
-      next = undefined;
-      run();
-    };
     ticker.start();
     await runNext();
     // Nothing scheduled: it looks again after a full interval.

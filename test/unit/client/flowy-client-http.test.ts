@@ -3,8 +3,9 @@
  * 4xx are not, and a wait rides out an outage in the middle of its long-polls.
  */
 import nock from "nock";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { FlowyClient, isFlowyError, type Job } from "../../../client/index.ts";
+import { nockOnly } from "../../helpers/nock.ts";
 
 const SERVER = "http://flowy.test:7411";
 const FAST_RETRY = { retries: 3, minDelayMs: 1, maxDelayMs: 5 };
@@ -25,12 +26,7 @@ const problem = (code: string, status: number, hint?: string) => ({
   ...(hint ? { hint } : {}),
 });
 
-beforeAll(() => {
-  nock.disableNetConnect();
-});
-afterEach(() => {
-  nock.cleanAll();
-});
+nockOnly();
 
 describe("FlowyClient over a flaky network", () => {
   it("retries 5xx and a reset connection, then succeeds", async () => {

@@ -1,19 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Bundle } from "../../../../shared/bundle-protocol.ts";
 import { pickInstalled, planSync } from "../../../../daemon/bundles/sync-plan.ts";
-
-function bundle(name: string, version: string, tags: string[] = []): Bundle {
-  return {
-    name,
-    version,
-    tags,
-    sha256: "0".repeat(64),
-    size: 1,
-    setup: null,
-    created_at: "",
-    uploaded_by: null,
-  };
-}
+import { bundle } from "../../../helpers/bundles.ts";
 
 const base = {
   tags: ["cpu"],

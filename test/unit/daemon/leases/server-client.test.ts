@@ -5,9 +5,10 @@
  * backoff from an uncapped one.
  */
 import nock from "nock";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { FlowyError } from "../../../../shared/errors.ts";
 import { ServerClient } from "../../../../daemon/leases/server-client.ts";
+import { nockOnly } from "../../../helpers/nock.ts";
 
 const BASE = "http://flowy.test";
 const api = () => nock(BASE).post("/api/v1/workers/register");
@@ -36,12 +37,7 @@ function client(
   });
 }
 
-beforeAll(() => {
-  nock.disableNetConnect();
-});
-afterEach(() => {
-  nock.cleanAll();
-});
+nockOnly();
 
 describe("ServerClient over a faulty network", () => {
   it("retries 5xx answers and then succeeds", async () => {

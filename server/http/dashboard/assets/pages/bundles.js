@@ -6,7 +6,7 @@ import { call } from "../lib/api.js";
 import { h, replace } from "../lib/dom.js";
 import { formatAgo, formatTime, t } from "../lib/i18n.js";
 import { tagChips } from "../components/badges.js";
-import { keepFresh, pageHead } from "./page.js";
+import { fillPage, keepFresh } from "./page.js";
 
 /** @param {number} bytes */
 function size(bytes) {
@@ -120,11 +120,9 @@ function table(keys, tbody) {
 export function mountBundles(root, ctx) {
   const tbody = h("tbody");
   const history = h("tbody");
-  const errorBox = h("div");
-  replace(
+  const errorBox = fillPage(
     root,
-    pageHead(t("bundles.title")),
-    errorBox,
+    t("bundles.title"),
     table(["name", "versions", "tags", "workers"], tbody),
     h("h2", {}, t("bundles.history")),
     table(["at", "action", "bundle", "by", "from"], history),

@@ -5,7 +5,7 @@ import { t } from "../lib/i18n.js";
 import { href } from "../lib/router.js";
 import { failedOf, throughputChart } from "../components/chart.js";
 import { JOB_STATES, STATE_ICONS, tagChips } from "../components/badges.js";
-import { keepFresh, pageHead } from "./page.js";
+import { fillPage, keepFresh } from "./page.js";
 
 /** @param {Record<string, number>} states */
 function stateCards(states) {
@@ -123,11 +123,9 @@ export function mountOverview(root, ctx) {
   const chart = h("div", { class: "chart-box" });
   const queues = h("div");
   const workers = h("div");
-  const errorBox = h("div");
-  replace(
+  const errorBox = fillPage(
     root,
-    pageHead(t("overview.title")),
-    errorBox,
+    t("overview.title"),
     cards,
     h(
       "div",

@@ -68,6 +68,19 @@ export function keepFresh({ load, ctx, relevant = () => true, throttleMs = 1000,
   };
 }
 
+/**
+ * Fills a page the usual way: its head, the box its loading errors show in, then its parts.
+ * Answers the error box, for keepFresh.
+ * @param {HTMLElement} root
+ * @param {string} title
+ * @param {...import("../lib/dom.js").Child} parts
+ */
+export function fillPage(root, title, ...parts) {
+  const errorBox = h("div");
+  replace(root, pageHead(title), errorBox, ...parts);
+  return errorBox;
+}
+
 /** @param {string} title @param {...import("../lib/dom.js").Child} rest */
 export function pageHead(title, ...rest) {
   return h("div", { class: "page-head" }, h("h1", {}, title), ...rest);

@@ -6,7 +6,7 @@ import { href, jobHref } from "../lib/router.js";
 import { stateBadge, tagChips } from "../components/badges.js";
 import { confirmDialog } from "../components/confirm.js";
 import { runAction } from "../components/run-action.js";
-import { keepFresh, pageHead } from "./page.js";
+import { fillPage, keepFresh } from "./page.js";
 
 /** @param {number} used @param {number} total */
 function slots(used, total) {
@@ -109,14 +109,12 @@ function workerRow(worker, running, ctx, reload) {
  */
 export function mountWorkers(root, ctx) {
   const tbody = h("tbody");
-  const errorBox = h("div");
   const headers = ["id", "host", "tags", "slots", "seen", "status", "jobs"].map((k) =>
     h("th", { scope: "col" }, t(`workers.col.${k}`)),
   );
-  replace(
+  const errorBox = fillPage(
     root,
-    pageHead(t("workers.title")),
-    errorBox,
+    t("workers.title"),
     h(
       "div",
       { class: "table-wrap" },
