@@ -54,9 +54,11 @@ describe("concurrency keys over HTTP", () => {
     const waiting = post(`${api}/jobs/claim`, { worker_id: "b", capacity: 5, wait_s: 20 });
     await nextAttempt(url, before);
     const set = await post(`${api}/limits`, { key: "customer-*", concurrency: 3 });
-    expect(set.body).toEqual({ key: "customer-*", concurrency: 3 });
+    expect(set.body).toEqual({ key: "customer-*", concurrency: 3, rate: null });
     expect(ids(await waiting)).toHaveLength(2);
-    expect((await get(`${api}/limits`)).body).toEqual({ limits: [{ key: "customer-*", concurrency: 3 }] });
+    expect((await get(`${api}/limits`)).body).toEqual({
+      limits: [{ key: "customer-*", concurrency: 3, rate: null }],
+    });
     expect((await del(`${api}/limits/${encodeURIComponent("customer-*")}`)).status).toBe(204);
     const again = await del(`${api}/limits/${encodeURIComponent("customer-*")}`);
     expect(again.status).toBe(404);
