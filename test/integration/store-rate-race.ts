@@ -8,6 +8,7 @@
 import fc from "fast-check";
 import { expect } from "vitest";
 import type { JobRecord, NewJob, Store } from "../../server/store/store.ts";
+import { eachTaggedRun, finishAll } from "./store-concurrency-race.ts";
 
 const T0 = 1_700_000_000_000;
 const WINDOW_MS = 1_000;
@@ -43,60 +44,42 @@ export async function checkRateRaces(
   insert: (store: Store, job: Partial<NewJob>) => Promise<JobRecord>,
   runs = 10,
 ): Promise<void> {
-  let run = 0;
-  await fc.assert(
-    fc.asyncProperty(plan, async (p: Plan) => {
-      const tag = `rate-${++run}-${Math.random().toString(36).slice(2, 8)}`;
-      const key = (i: number) => `${tag}-k${i}`;
+  await eachTaggedRun(plan, runs, "rate", async (p: Plan, tag) => {
+    const key = (i: number) => `${tag}-k${i}`;
+    for (const [i, rate] of p.rates.entries()) {
+      await stores[0]!.setLimit({
+        pattern: key(i),
+        concurrency: null,
+        rate: { limit: rate, windowMs: WINDOW_MS },
+      });
+    }
+    for (const [i, k] of p.jobs.entries()) {
+      await insert(stores[i % stores.length]!, { tags: [tag], concurrencyKey: key(k), createdAt: T0 + i });
+    }
+    const startsOf = new Map<string, number[]>();
+    let now = T0;
+    let started = 0;
+    for (let round = 0; started < p.jobs.length; round++) {
+      if (round > 400) throw new Error(`jobs never started: ${p.jobs.length - started}`);
+      const claims = await Promise.all(
+        p.capacities.map((capacity, c) =>
+          stores[c % stores.length]!.claimJobs({ workerId: `w${c}`, tags: [tag], capacity, now }),
+        ),
+      );
+      const jobs = claims.flat();
+      for (const job of jobs) {
+        startsOf.set(job.concurrencyKey!, [...(startsOf.get(job.concurrencyKey!) ?? []), job.startedAt!]);
+      }
       for (const [i, rate] of p.rates.entries()) {
-        await stores[0]!.setLimit({
-          pattern: key(i),
-          concurrency: null,
-          rate: { limit: rate, windowMs: WINDOW_MS },
-        });
+        expect(
+          mostStartsInAWindow(startsOf.get(key(i)) ?? []),
+          `starts of ${key(i)} in one window`,
+        ).toBeLessThanOrEqual(rate);
       }
-      for (const [i, k] of p.jobs.entries()) {
-        await insert(stores[i % stores.length]!, { tags: [tag], concurrencyKey: key(k), createdAt: T0 + i });
-      }
-      const startsOf = new Map<string, number[]>();
-      let now = T0;
-      let started = 0;
-      for (let round = 0; started < p.jobs.length; round++) {
-        if (round > 400) throw new Error(`jobs never started: ${p.jobs.length - started}`);
-        const claims = await Promise.all(
-          p.capacities.map((capacity, c) =>
-            stores[c % stores.length]!.claimJobs({ workerId: `w${c}`, tags: [tag], capacity, now }),
-          ),
-        );
-        const jobs = claims.flat();
-        for (const job of jobs) {
-          startsOf.set(job.concurrencyKey!, [...(startsOf.get(job.concurrencyKey!) ?? []), job.startedAt!]);
-        }
-        for (const [i, rate] of p.rates.entries()) {
-          expect(
-            mostStartsInAWindow(startsOf.get(key(i)) ?? []),
-            `starts of ${key(i)} in one window`,
-          ).toBeLessThanOrEqual(rate);
-        }
-        // Finished at once: only the rate holds jobs back (the keys cap no concurrency).
-        await Promise.all(
-          jobs.map((job, i) =>
-            stores[i % stores.length]!.applyTransitions(
-              [
-                {
-                  job,
-                  patch: { state: "succeeded" },
-                  history: { event: "complete", from: "running", to: "succeeded" },
-                },
-              ],
-              now,
-            ),
-          ),
-        );
-        started += jobs.length;
-        now += p.steps[round % p.steps.length]!;
-      }
-    }),
-    { numRuns: runs },
-  );
+      // Finished at once: only the rate holds jobs back (the keys cap no concurrency).
+      await finishAll(stores, jobs, now);
+      started += jobs.length;
+      now += p.steps[round % p.steps.length]!;
+    }
+  });
 }
