@@ -17,6 +17,11 @@ export const BundleSchema = T.Object({
   setup: Nullable(T.String()),
   created_at: T.String(),
   uploaded_by: Nullable(T.String()),
+  /**
+   * In listings: how many unfinished jobs pin this version (`spec.bundle: "name@version"`).
+   * Daemons install the latest version of each name and every version a job pins.
+   */
+  pinned_jobs: T.Optional(T.Integer({ minimum: 0 })),
 });
 export type Bundle = Static<typeof BundleSchema>;
 

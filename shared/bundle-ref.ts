@@ -21,3 +21,8 @@ export function parseBundleRef(ref: string): BundleRef {
 export function bundleKey(name: string, version: string): string {
   return `${name}@${version}`;
 }
+
+/** Whether a daemon with `tags` installs the bundle: untagged bundles are for every daemon. */
+export function isForTags(bundle: { tags: readonly string[] }, tags: readonly string[]): boolean {
+  return bundle.tags.length === 0 || bundle.tags.some((tag) => tags.includes(tag));
+}

@@ -1,13 +1,13 @@
 /**
  * What one bundle sync does, decided without I/O: which versions this daemon should have (the
- * latest stored version of every name whose tags meet the daemon's; untagged bundles are for
- * every daemon), which of those to install now (not installed, not waiting out a failure's
+ * latest stored version of every name whose tags meet the daemon's, and every version that
+ * unfinished jobs pin; untagged bundles are for every daemon), which of those to install now (not installed, not waiting out a failure's
  * backoff), and which installed versions to remove (no longer wanted and no running job uses
  * them). A version a running job uses is never removed, so a job always finishes on the version
  * it started with; and a version directory is never replaced, only added or removed whole.
  */
 import semver from "semver";
-import { bundleKey } from "../../shared/bundle-ref.ts";
+import { bundleKey, isForTags } from "../../shared/bundle-ref.ts";
 import type { Bundle } from "../../shared/bundle-protocol.ts";
 
 export interface SyncInputs {
@@ -32,10 +32,6 @@ export interface SyncPlan {
   remove: string[];
 }
 
-export function isForTags(bundle: Pick<Bundle, "tags">, tags: string[]): boolean {
-  return bundle.tags.length === 0 || bundle.tags.some((tag) => tags.includes(tag));
-}
-
 /** The highest version of each name among `bundles`. */
 export function latestOfEachName(bundles: Bundle[]): Bundle[] {
   const latest = new Map<string, Bundle>();
@@ -48,7 +44,8 @@ export function latestOfEachName(bundles: Bundle[]): Bundle[] {
 
 export function planSync(inputs: SyncInputs): SyncPlan {
   const latest = latestOfEachName(inputs.available);
-  const mine = latest.filter((bundle) => isForTags(bundle, inputs.tags));
+  const pinned = inputs.available.filter((b) => (b.pinned_jobs ?? 0) > 0 && !latest.includes(b));
+  const mine = [...latest, ...pinned].filter((bundle) => isForTags(bundle, inputs.tags));
   const wanted = new Set(mine.map((b) => bundleKey(b.name, b.version)));
   const install = mine.filter((b) => {
     const key = bundleKey(b.name, b.version);
@@ -60,7 +57,7 @@ export function planSync(inputs: SyncInputs): SyncPlan {
 
 /**
  * The installed version a job runs on: its pinned one, or for a job naming only the bundle the
- * highest installed (the daemon keeps the latest, plus older versions only while jobs use them).
+ * highest installed (the daemon keeps the latest, plus the versions unfinished jobs pin or run on).
  */
 export function pickInstalled(
   name: string,

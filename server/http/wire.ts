@@ -254,8 +254,9 @@ function toProblem(error: unknown) {
     ? error.toProblem()
     : new FlowyError("internal", String(error)).toProblem();
 }
-export function toWireBundle(bundle: BundleRecord): Bundle {
+export function toWireBundle(bundle: BundleRecord & { pinnedJobs?: number }): Bundle {
   return {
+    ...(bundle.pinnedJobs === undefined ? {} : { pinned_jobs: bundle.pinnedJobs }),
     name: bundle.name,
     version: bundle.version,
     sha256: bundle.sha256,

@@ -5,6 +5,7 @@
  * back chunk by chunk from any offset (for resumed downloads). Knows nothing of HTTP.
  */
 import { createHash, randomBytes } from "node:crypto";
+import { bundleKey } from "../../shared/bundle-ref.ts";
 import { FlowyError } from "../../shared/errors.ts";
 import type { BundleAction, BundleEventRecord, BundleRecord } from "../model/bundle-records.ts";
 import type { WorkerBundleRecord } from "../model/records.ts";
@@ -99,9 +100,14 @@ export class BundleService {
     }
   }
 
-  /** Every stored bundle, by name then upload order. */
-  list(): Promise<BundleRecord[]> {
-    return this.store.bundles.listBundles();
+  /** Every stored bundle, by name then upload order, with the unfinished jobs that pin it. */
+  async list(): Promise<Array<BundleRecord & { pinnedJobs: number }>> {
+    const [bundles, pins] = await Promise.all([
+      this.store.bundles.listBundles(),
+      this.store.bundles.pinnedBundleVersions(),
+    ]);
+    const pinned = new Map(pins.map((pin) => [bundleKey(pin.name, pin.version), pin.jobs]));
+    return bundles.map((b) => ({ ...b, pinnedJobs: pinned.get(bundleKey(b.name, b.version)) ?? 0 }));
   }
 
   /** The stored versions of one name, oldest first; not-found when there are none. */

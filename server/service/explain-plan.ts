@@ -5,6 +5,7 @@
  * workers last reported), its concurrency key at its limit, its key's rate used up for the
  * current window; failing none, it is in line.
  */
+import { isForTags } from "../../shared/bundle-ref.ts";
 import { type Rate, windowName } from "../../shared/rate.ts";
 import type { JobRecord, WorkerRecord } from "../model/records.ts";
 
@@ -42,7 +43,7 @@ export interface ExplainFacts {
    * For a job naming a bundle: the version it needs (pinned, else the latest stored; null when
    * nothing of the name is stored) and the latest stored one.
    */
-  bundle?: { wanted: string | null; latest: string | null };
+  bundle?: { wanted: string | null; latest: string | null; tags: string[] };
 }
 
 const iso = (ms: number | null) => (ms === null ? "?" : new Date(ms).toISOString());
@@ -163,9 +164,11 @@ function explainNoBundle(f: ExplainFacts, able: WorkerRecord[]): Explanation {
         : ` The server does not store ${job.bundleName}@${job.bundleVersion} (deleted, or never uploaded).`;
   else if (failed.length > 0)
     why = ` Its install failed on ${failed.map((x) => `${x.worker_id} (${x.error})`).join("; ")}.`;
-  else if (job.bundleVersion !== null && job.bundleVersion !== latest)
-    why = ` Daemons install only the latest version of each bundle (${latest}); a pinned older version runs only where it is still installed.`;
-  else why = " The workers may still be installing it (they sync at start and between claims).";
+  else if (!able.some((w) => isForTags({ tags: f.bundle?.tags ?? [] }, w.tags)))
+    why = ` The bundle is for daemons tagged ${f.bundle?.tags.join(", ")}, and no live worker with the job's tags has one of those tags.`;
+  else
+    why =
+      " The workers may still be installing it (they sync at start and between claims, and install each name's latest version and every version a waiting job pins).";
   return {
     code: "no_bundle",
     message: `Job ${job.id} waits: no live worker with its tags has bundle ${ref} installed.${why}`,

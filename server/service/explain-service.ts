@@ -6,6 +6,7 @@ import { nextStartAt, rateFor } from "../model/rate-window.ts";
 import { type JobRecord, WORKER_LOST_AFTER_MS } from "../model/records.ts";
 import type { Store } from "../store/store.ts";
 import { highestVersion } from "./bundle-rules.ts";
+import type { ExplainFacts } from "./explain-plan.ts";
 import type { Clock } from "./clock.ts";
 import { type Explanation, explainJob } from "./explain-plan.ts";
 
@@ -40,15 +41,13 @@ export class ExplainService {
     };
   }
 
-  /** The version the job needs (pinned, else the latest stored) and the latest stored one. */
-  private async bundleFacts(
-    job: JobRecord,
-  ): Promise<{ wanted: string | null; latest: string | null } | undefined> {
+  /** The version the job needs (pinned, else the latest stored), its tags and the latest stored one. */
+  private async bundleFacts(job: JobRecord): Promise<ExplainFacts["bundle"]> {
     if (job.bundleName === null) return undefined;
     const versions = await this.store.bundles.listBundles(job.bundleName);
     const latest = highestVersion(versions.map((b) => b.version)) ?? null;
-    const pinnedStored = versions.some((b) => b.version === job.bundleVersion);
-    return { wanted: job.bundleVersion === null ? latest : pinnedStored ? job.bundleVersion : null, latest };
+    const wanted = versions.find((b) => b.version === (job.bundleVersion ?? latest));
+    return { wanted: wanted?.version ?? null, latest, tags: wanted?.tags ?? [] };
   }
 
   /** The job's key's rate, when its window holds no start left, and when the next one frees. */

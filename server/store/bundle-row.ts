@@ -1,5 +1,6 @@
 /** The one place bundle rows (snake_case; tags as JSON text or jsonb; int8 as strings) map to records. */
 import type { BundleAction, BundleEventRecord, BundleRecord } from "../model/bundle-records.ts";
+import type { PinnedBundleVersion } from "./bundle-store.ts";
 
 type Row = Record<string, unknown>;
 
@@ -18,6 +19,10 @@ export function rowToBundle(row: Row): BundleRecord {
     createdAt: Number(row.created_at),
     uploadedBy: strOrNull(row.uploaded_by),
   };
+}
+
+export function rowToPin(row: Row): PinnedBundleVersion {
+  return { name: String(row.bundle_name), version: String(row.bundle_version), jobs: Number(row.jobs) };
 }
 
 export function rowToBundleEvent(row: Row): BundleEventRecord {

@@ -18,6 +18,12 @@ export type {
   BundleRecord,
 } from "../model/bundle-records.ts";
 
+export interface PinnedBundleVersion {
+  name: string;
+  version: string;
+  jobs: number;
+}
+
 export interface BundleStore {
   /** Stores one chunk of an upload's blob at a byte offset. */
   putBundleChunk(blobId: string, offset: number, data: Uint8Array, now: number): Promise<void>;
@@ -35,6 +41,11 @@ export interface BundleStore {
   getBundle(name: string, version: string): Promise<BundleRecord | undefined>;
   /** Stored bundles (of one name, or all), by name then upload order. */
   listBundles(name?: string): Promise<BundleRecord[]>;
+  /**
+   * The versions unfinished jobs pin (`spec.bundle: "name@version"`), with how many such jobs:
+   * what daemons install besides each name's latest, so a pinned job finds a worker.
+   */
+  pinnedBundleVersions(): Promise<PinnedBundleVersion[]>;
   /** The highest version ever uploaded under the name (deleted or not); null when none was. */
   latestBundleVersion(name: string): Promise<string | null>;
   /** The chunk of the blob that holds byte `offset`; undefined past its end. */

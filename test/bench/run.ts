@@ -28,6 +28,7 @@ import { runDepth } from "./scenarios/depth.ts";
 import { runEndToEnd } from "./scenarios/end-to-end.ts";
 import { runIdle } from "./scenarios/idle.ts";
 import { runLatency } from "./scenarios/latency.ts";
+import { runSearch } from "./scenarios/search.ts";
 import { runThroughput } from "./scenarios/throughput.ts";
 import { makeSystems, SYSTEM_NAMES } from "./systems/registry.ts";
 
@@ -39,6 +40,7 @@ const SCENARIOS: Record<string, (ctx: ScenarioContext) => Promise<ScenarioResult
   idle: runIdle,
   cancel: runCancel,
   bulk: runBulk,
+  search: runSearch,
 };
 
 const { values } = parseArgs({

@@ -2,7 +2,8 @@
  * Bundles end to end: a real flowy-server, real daemon-flowy processes syncing bundles into
  * their state dirs, and jobs running from them. A new version uploaded while a job runs on the
  * old one leaves that job on the old one and gives the next job the new one; tags decide which
- * daemons install what; a job pinned to a version no worker has waits, and explain says why.
+ * daemons install what; a job pinned to an older version gets it installed, and one whose bundle
+ * no daemon of its tags installs waits, and explain says why.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -160,25 +161,30 @@ describe("daemon-flowy runs jobs from bundles", () => {
     }
   }, 120_000);
 
-  it("keeps a job pinned to a version no worker has waiting, and explain says why", async () => {
+  it("installs a version a waiting job pins, removes it once no job needs it; explain names what is in the way", async () => {
     const server = await spawnServer();
     await upload(server.api, "etl", "1.0.0");
     await upload(server.api, "etl", "2.0.0");
+    await upload(server.api, "cuda", "1.0.0", ["gpu"]);
     spawnDaemon(server.url, ["--tags", "cpu", "--bundle-sync", "0"]);
     await waitForInstalled(server.api, "cpu", ["etl@2.0.0"]);
 
+    // An older version a job pins is installed beside the latest, runs the job, and goes after.
     const pinned = await server.submit({ spec: { ...RUN, bundle: "etl@1.0.0" } });
-    const latest = await server.submit({ spec: { ...RUN, bundle: "etl@2.0.0" } });
+    const old = await server.waitForState(pinned, ["succeeded", "failed"], LOADED_MS);
+    expect(old.result.outputs).toMatchObject({ version: "1.0.0" });
+    await waitForInstalled(server.api, "cpu", ["etl@2.0.0"]);
+    const latest = await server.submit({ spec: { ...RUN, bundle: "etl" } });
     const ran = await server.waitForState(latest, ["succeeded", "failed"], LOADED_MS);
     expect(ran.result.outputs).toMatchObject({ version: "2.0.0" });
-    expect((await get(`${server.api}/jobs/${pinned}`)).body.state).toBe("pending");
-    const explain = (await get(`${server.api}/jobs/${pinned}/explain`)).body;
-    expect(explain).toMatchObject({
-      reason: "no_bundle",
-      details: { bundle: "etl", version: "1.0.0", latest: "2.0.0" },
-    });
-    expect(explain.message).toMatch(/no live worker with its tags has bundle etl@1\.0\.0 installed/);
-    expect(explain.message).toMatch(/only the latest version of each bundle \(2\.0\.0\)/);
+
+    // A bundle for gpu daemons never reaches the cpu one: its job waits, and explain says why.
+    const gpuOnly = await server.submit({ spec: { ...RUN, bundle: "cuda" } });
+    const explain = (await get(`${server.api}/jobs/${gpuOnly}/explain`)).body;
+    expect(explain).toMatchObject({ reason: "no_bundle", details: { bundle: "cuda", version: "1.0.0" } });
+    expect(explain.message).toMatch(/no live worker with its tags has bundle cuda@1\.0\.0 installed/);
+    expect(explain.message).toMatch(/for daemons tagged gpu/);
+    expect((await get(`${server.api}/jobs/${gpuOnly}`)).body.state).toBe("pending");
 
     const unknown = await server.submit({ spec: { ...RUN, bundle: "nope" } });
     const why = (await get(`${server.api}/jobs/${unknown}/explain`)).body;

@@ -71,4 +71,35 @@ export function describeBundleClaimsContract({ store, insert }: BundleClaimsCont
     await s.bundles.deleteBundle("etl", "2.0.0", { ...event, keyName: null, address: null, userAgent: null });
     expect((await s.claimJobs({ ...worker, now: T0 + 5 })).map((j) => j.id)).toEqual([job.id]);
   });
+
+  it("counts the unfinished jobs that pin each version, and only those", async () => {
+    const s = store();
+    await insert({ bundleName: "etl", bundleVersion: "1.0.0", createdAt: T0 });
+    await insert({ bundleName: "etl", bundleVersion: "1.0.0", createdAt: T0 + 1 });
+    await insert({
+      bundleName: "etl",
+      bundleVersion: "1.2.0",
+      state: "scheduled",
+      runAt: T0 + 9,
+      createdAt: T0 + 2,
+    });
+    await insert({ bundleName: "etl", createdAt: T0 + 3 });
+    const done = await insert({ bundleName: "cuda", bundleVersion: "0.1.0", createdAt: T0 + 4 });
+    const [running] = await s.claimJobs({
+      workerId: "w",
+      tags: [],
+      capacity: 1,
+      bundles: ["cuda@0.1.0"],
+      now: T0 + 5,
+    });
+    expect(running?.id).toBe(done.id);
+    expect(await s.bundles.pinnedBundleVersions()).toEqual([
+      { name: "cuda", version: "0.1.0", jobs: 1 },
+      { name: "etl", version: "1.0.0", jobs: 2 },
+      { name: "etl", version: "1.2.0", jobs: 1 },
+    ]);
+    const finished = { state: "succeeded", finishedAt: T0 + 6, leaseToken: null } as const;
+    await s.applyTransitions([{ job: running!, patch: finished, history: null }], T0 + 6);
+    expect((await s.bundles.pinnedBundleVersions()).map((p) => p.name)).toEqual(["etl", "etl"]);
+  });
 }

@@ -133,6 +133,16 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
       expect(results[2]!.job.id).toBe(results[1]!.job.id);
       expect(results[3]!.job.id).toBe(before.job.id);
       expect(await store.getHistory(results[0]!.job.id)).toMatchObject([{ event: "submit" }]);
+      // Each job's history row is its own, however the batch is written.
+      const later = newJob({ state: "scheduled", runAt: T0 + 60_000 });
+      const [now, scheduled] = await store.insertJobs([
+        { job: newJob(), history: submit },
+        { job: later, history: { event: "submit", from: null, to: "scheduled", reason: "run_at" } },
+      ]);
+      expect(await store.getHistory(now!.job.id)).toMatchObject([{ to: "pending", reason: null }]);
+      expect(await store.getHistory(scheduled!.job.id)).toMatchObject([
+        { to: "scheduled", reason: "run_at" },
+      ]);
       // A job that cannot be stored (here: an id already taken) takes the whole batch back.
       const fresh = newJob({ name: "never" });
       const clash = newJob({ id: results[0]!.job.id });

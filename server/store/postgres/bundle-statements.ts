@@ -1,4 +1,5 @@
 /** The PostgreSQL store's bundle statements, each with a header naming its parameters. */
+import { ENDED } from "../state-sql.ts";
 import { sql } from "./pg-executor.ts";
 
 // $1 blob id, $2 byte offset, $3 length, $4 bytes, $5 now.
@@ -50,6 +51,11 @@ export const LIST_BUNDLES = sql("SELECT * FROM bundles ORDER BY name, created_at
 
 // $1 name.
 export const LIST_BUNDLES_OF = sql("SELECT * FROM bundles WHERE name = $1 ORDER BY created_at, version");
+
+// The versions unfinished jobs pin, with how many; walks jobs_bundle_pins (migration 18).
+export const PINNED_VERSIONS = sql(`SELECT bundle_name, bundle_version, count(*) AS jobs FROM jobs
+  WHERE bundle_version IS NOT NULL AND state NOT IN ${ENDED}
+  GROUP BY bundle_name, bundle_version ORDER BY bundle_name, bundle_version`);
 
 // $1 name.
 export const LATEST_VERSION = sql("SELECT latest_version FROM bundle_names WHERE name = $1");

@@ -1,19 +1,69 @@
-/** The insert of a submitted job, shared by the submit path and a schedule's ticks. */
+/** The insert of submitted jobs, shared by the submit paths and a schedule's ticks. */
 import { jobToColumns } from "../job-row.ts";
 import type { HistoryInput, NewJob } from "../store.ts";
 import * as q from "./job-statements.ts";
 import type { Statement } from "./pg-executor.ts";
 
-/** The insert of a job with its submit history row (and its key's slot row), as one statement. */
+export interface JobToInsert {
+  job: NewJob;
+  history: HistoryInput;
+}
+
+/** PostgreSQL takes at most 65,535 parameters a statement; a chunk stays well under. */
+const MAX_PARAMETERS = 60_000;
+
+/**
+ * The inserts of jobs with their submit history rows (and their keys' slot rows): as few
+ * statements as the parameter limit allows, in the jobs' order, so a later job's key meets an
+ * earlier one's. Jobs whose columns differ (a field left out) go into statements of their own.
+ */
+export function insertJobStatements(jobs: JobToInsert[]): Array<{ statement: Statement; values: unknown[] }> {
+  const statements: Array<{ statement: Statement; values: unknown[] }> = [];
+  let chunk: Array<Array<[string, unknown]>> = [];
+  let chunkJobs: JobToInsert[] = [];
+  const flush = () => {
+    if (chunk.length === 0) return;
+    const names = chunk[0]!.map(([c]) => c);
+    statements.push({
+      statement: q.insertJobs(names, chunk.length),
+      values: [...chunk.flatMap((columns) => columns.map(([, v]) => v)), ...historyArrays(chunkJobs)],
+    });
+    chunk = [];
+    chunkJobs = [];
+  };
+  for (const entry of jobs) {
+    const columns: Array<[string, unknown]> = [
+      ...jobToColumns(entry.job),
+      ["updated_at", entry.job.createdAt],
+    ];
+    const sameShape = chunk.length > 0 && sameColumns(chunk[0]!, columns);
+    if (!sameShape || (chunk.length + 1) * columns.length > MAX_PARAMETERS) flush();
+    chunk.push(columns);
+    chunkJobs.push(entry);
+  }
+  flush();
+  return statements;
+}
+
+/** The insert of one job, as one statement. */
 export function insertJobStatement(
   job: NewJob,
   history: HistoryInput,
 ): { statement: Statement; values: unknown[] } {
-  const columns = [...jobToColumns(job), ["updated_at", job.createdAt] as [string, unknown]];
-  const statement = q.insertJob(columns.map(([c]) => c));
-  return { statement, values: [...columns.map(([, v]) => v), ...historyValues(history)] };
+  return insertJobStatements([{ job, history }])[0]!;
 }
 
-function historyValues(history: HistoryInput): unknown[] {
-  return [history.from, history.to, history.event, history.reason ?? null, history.workerId ?? null];
+function sameColumns(a: Array<[string, unknown]>, b: Array<[string, unknown]>): boolean {
+  return a.length === b.length && a.every(([c], i) => c === b[i]![0]);
+}
+
+function historyArrays(jobs: JobToInsert[]): unknown[][] {
+  return [
+    jobs.map(({ job }) => job.id),
+    jobs.map(({ history }) => history.from),
+    jobs.map(({ history }) => history.to),
+    jobs.map(({ history }) => history.event),
+    jobs.map(({ history }) => history.reason ?? null),
+    jobs.map(({ history }) => history.workerId ?? null),
+  ];
 }

@@ -28,7 +28,7 @@ function historyFrom(source: string, v: HistoryValues): string {
 }
 
 /**
- * The settings flowy_claim (created by PostgreSQL migration 6, replaced by later ones, last by 18) runs under. The planner guesses that `tags <@ $2` keeps 0.1% of
+ * The settings flowy_claim (created by PostgreSQL migration 6, replaced by later ones, last by 19) runs under. The planner guesses that `tags <@ $2` keeps 0.1% of
  * rows whatever the data, and with statistics not yet gathered (a queue just filled) it then
  * prefers to fetch every pending job and sort them: 24 ms a claim at 20,000 pending, growing with
  * the queue. Without bitmap scans and sorts to choose, it walks jobs_claim in order and stops after
@@ -196,6 +196,8 @@ export const GET_JOB = sql("SELECT * FROM jobs WHERE id = $1");
 export const GET_JOBS = sql("SELECT * FROM jobs WHERE id = ANY($1::text[])");
 // $1 idempotency key.
 export const GET_BY_IDEMPOTENCY_KEY = sql("SELECT * FROM jobs WHERE idempotency_key = $1");
+// $1 text[] idempotency keys: the jobs that hold them.
+export const GET_BY_IDEMPOTENCY_KEYS = sql("SELECT * FROM jobs WHERE idempotency_key = ANY($1::text[])");
 // $1 job id: its history, oldest first.
 export const GET_HISTORY = sql("SELECT * FROM job_history WHERE job_id = $1 ORDER BY seq");
 
@@ -329,24 +331,33 @@ export const LIST_LIMITS = sql("SELECT * FROM concurrency_limits ORDER BY patter
 export const LIST_PAUSED_TAGS = sql("SELECT * FROM paused_tags ORDER BY tag");
 
 /**
- * $1…$n the job's columns in `columns` order, then $n+1…$n+6 the history row (from, to, event,
- * reason, worker id — at is the job's created_at). Inserts the job with version 1 unless its
- * idempotency key is taken (then no row comes back), records the submit, and makes sure a keyed
- * job's key has its counter row (the claim raises it).
+ * Inserts `rows` jobs in one statement: $1…$(rows×n) the jobs' columns, row after row in `columns`
+ * order (n = columns.length), then five text arrays of the history rows, one element per job in
+ * the same order: job id, from, to, event, reason, worker id (at is each job's created_at). A job
+ * whose idempotency key is taken, by a stored job or an earlier row of the same statement, is left
+ * out (no row comes back for it). Records each submit, and makes sure each keyed job's key has its
+ * counter row (the claim raises it).
  */
-export function insertJob(columns: string[]): Statement {
+export function insertJobs(columns: string[], rows: number): Statement {
   const n = columns.length;
-  const values = columns.map((_, i) => `$${i + 1}`).join(", ");
-  const h = (k: number) => `$${n + k}`;
+  const tuples = Array.from(
+    { length: rows },
+    (_, r) => `(${columns.map((_, c) => `$${r * n + c + 1}`).join(", ")}, 1)`,
+  );
+  const h = (k: number) => `$${rows * n + k}::text[]`;
   return sql(`
     WITH inserted AS (
-      INSERT INTO jobs (${columns.join(", ")}, version) VALUES (${values}, 1)
+      INSERT INTO jobs (${columns.join(", ")}, version) VALUES ${tuples.join(", ")}
       ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
       RETURNING *
+    ), submitted AS (
+      SELECT inserted.*, x.h_from, x.h_to, x.h_event, x.h_reason, x.h_worker FROM inserted
+      JOIN unnest(${[1, 2, 3, 4, 5, 6].map(h).join(", ")}) AS x(id, h_from, h_to, h_event, h_reason, h_worker)
+        USING (id)
     ), history AS (
-      ${historyFrom("inserted", { at: "created_at", from: h(1), to: h(2), event: h(3), reason: h(4), worker: h(5) })}
+      ${historyFrom("submitted", { at: "created_at", from: "h_from", to: "h_to", event: "h_event", reason: "h_reason", worker: "h_worker" })}
     ), slot AS (
-      INSERT INTO concurrency_slots (key) SELECT concurrency_key FROM inserted
+      INSERT INTO concurrency_slots (key) SELECT DISTINCT concurrency_key FROM inserted
       WHERE concurrency_key IS NOT NULL ON CONFLICT (key) DO NOTHING
     )
     SELECT * FROM inserted`);

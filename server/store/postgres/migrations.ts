@@ -661,6 +661,16 @@ export const PG_MIGRATIONS: Migration[] = [
   },
   {
     version: 18,
+    name: "pinned bundle versions",
+    sql: `
+      -- Unfinished jobs that pin a bundle version: daemons install those versions besides each
+      -- name's latest. The predicate is spelled as the query's (state-sql.ts ENDED).
+      CREATE INDEX jobs_bundle_pins ON jobs (bundle_name, bundle_version)
+        WHERE bundle_version IS NOT NULL AND state NOT IN ('succeeded', 'failed', 'timed_out', 'canceled', 'deleted');
+    `,
+  },
+  {
+    version: 19,
     name: "rate limits per key",
     sql: `
       -- A declared limit may name a rate (rate_limit starts per rate_window_ms of any key it
@@ -674,7 +684,7 @@ export const PG_MIGRATIONS: Migration[] = [
       -- Pending jobs by key: which rate-limited keys have jobs waiting (the claim waiters' wake-up).
       CREATE INDEX jobs_key_pending ON jobs (concurrency_key)
         WHERE state = 'pending' AND concurrency_key IS NOT NULL;
-      -- flowy_claim as in migration 17, and it leaves a job pending while its key's rate has no
+      -- flowy_claim as in migration 17 (18 left it as it was), and it leaves a job pending while its key's rate has no
       -- start left in the window. Body = CLAIM_BODY in job-statements.ts (a test keeps them equal).
       CREATE OR REPLACE FUNCTION flowy_claim(text, jsonb, integer, bigint, text, boolean, bigint, jsonb)
       RETURNS SETOF jobs

@@ -8,8 +8,9 @@ import type {
   BundleEventRecord,
   BundleRecord,
   BundleStore,
+  PinnedBundleVersion,
 } from "../bundle-store.ts";
-import { rowToBundle, rowToBundleEvent, toBytes } from "../bundle-row.ts";
+import { rowToBundle, rowToBundleEvent, rowToPin, toBytes } from "../bundle-row.ts";
 import * as q from "./bundle-statements.ts";
 import type { PgExecutor, Tx } from "./pg-executor.ts";
 
@@ -73,6 +74,10 @@ export class PgBundles implements BundleStore {
     const rows =
       name === undefined ? await this.db.read(q.LIST_BUNDLES) : await this.db.read(q.LIST_BUNDLES_OF, [name]);
     return rows.map(rowToBundle);
+  }
+
+  async pinnedBundleVersions(): Promise<PinnedBundleVersion[]> {
+    return (await this.db.read(q.PINNED_VERSIONS)).map(rowToPin);
   }
 
   async latestBundleVersion(name: string): Promise<string | null> {

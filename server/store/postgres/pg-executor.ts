@@ -96,14 +96,23 @@ export class PgExecutor {
     } catch (error) {
       throw new PgConnectError(error);
     }
+    // The pool listens for errors only on idle clients. A session that dies while checked out
+    // (the backend terminated, a failover, the network gone) emits "error" as well as failing
+    // the query in flight; unheard, that event would take the whole server down. The failed
+    // query carries the error to the caller.
+    client.on("error", ignoreCheckedOutError);
     try {
       const result = await run(client);
+      client.removeListener("error", ignoreCheckedOutError);
       client.release();
       return result;
     } catch (error) {
+      client.removeListener("error", ignoreCheckedOutError);
       // A broken connection is closed instead of going back to the pool.
       client.release(isConnectionLost(error) ? (error as Error) : undefined);
       throw error;
     }
   }
 }
+
+function ignoreCheckedOutError(): void {}

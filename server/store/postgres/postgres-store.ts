@@ -48,7 +48,7 @@ import { PG_MIGRATIONS } from "./migrations.ts";
 import { clientConfig, type PgTarget, parsePgUrl } from "./pg-config.ts";
 import { PgExecutor, type Row, type Statement, type Tx } from "./pg-executor.ts";
 import { PgSchedules } from "./pg-schedules.ts";
-import { insertJobStatement } from "./job-insert.ts";
+import { insertJobStatement, insertJobStatements } from "./job-insert.ts";
 import { PgBundles } from "./pg-bundles.ts";
 
 export const DEFAULT_POOL_SIZE = 10;
@@ -127,11 +127,21 @@ export class PostgresStore implements Store {
 
   insertJobs(jobs: Array<{ job: NewJob; history: HistoryInput }>) {
     return this.db.transaction(async (tx) => {
-      const results: Array<{ job: JobRecord; created: boolean }> = [];
-      // In order, on one connection: a later job of the batch sees an earlier one's key.
-      for (const { job, history } of jobs)
-        results.push(await this.insertOne(job, history, tx.query, tx.query));
-      return results;
+      const inserted = new Map<string, JobRecord>();
+      for (const { statement, values } of insertJobStatements(jobs))
+        for (const row of await tx.query(statement, values)) inserted.set(String(row.id), rowToJob(row));
+      const keys = jobs.filter(({ job }) => !inserted.has(job.id)).map(({ job }) => job.idempotencyKey);
+      const holders = new Map<string, JobRecord>();
+      if (keys.length > 0)
+        for (const row of await tx.query(q.GET_BY_IDEMPOTENCY_KEYS, [keys]))
+          holders.set(String(row.idempotency_key), rowToJob(row));
+      return jobs.map(({ job }) => {
+        const created = inserted.get(job.id);
+        if (created) return { job: created, created: true };
+        const holder = job.idempotencyKey === null ? undefined : holders.get(job.idempotencyKey);
+        if (!holder) throw new Error(`job ${job.id} was neither inserted nor found by its idempotency key`);
+        return { job: holder, created: false };
+      });
     });
   }
 

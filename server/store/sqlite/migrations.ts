@@ -352,6 +352,16 @@ export const SQLITE_MIGRATIONS: Array<{ version: number; name: string; sql: stri
   },
   {
     version: 18,
+    name: "pinned bundle versions",
+    sql: `
+      -- Unfinished jobs that pin a bundle version: daemons install those versions besides each
+      -- name's latest. The predicate is spelled as the query's (state-sql.ts ENDED).
+      CREATE INDEX jobs_bundle_pins ON jobs (bundle_name, bundle_version)
+        WHERE bundle_version IS NOT NULL AND state NOT IN ('succeeded', 'failed', 'timed_out', 'canceled', 'deleted');
+    `,
+  },
+  {
+    version: 19,
     name: "rate limits per key",
     sql: `
       -- A declared limit may name a rate (rate_limit starts per rate_window_ms) and may leave the

@@ -10,8 +10,10 @@ import type {
   BundleEventRecord,
   BundleRecord,
   BundleStore,
+  PinnedBundleVersion,
 } from "../bundle-store.ts";
-import { rowToBundle, rowToBundleEvent, toBytes } from "../bundle-row.ts";
+import { rowToBundle, rowToBundleEvent, rowToPin, toBytes } from "../bundle-row.ts";
+import { ENDED } from "../state-sql.ts";
 import { type Params, Statements } from "./sqlite-connection.ts";
 
 type RunWrite = <T>(run: () => T) => Promise<T>;
@@ -118,6 +120,17 @@ export class SqliteBundles implements BundleStore {
         ? this.q.all("SELECT * FROM bundles ORDER BY name, created_at, version")
         : this.q.all("SELECT * FROM bundles WHERE name = :name ORDER BY created_at, version", { name });
     return rows.map(rowToBundle);
+  }
+
+  async pinnedBundleVersions(): Promise<PinnedBundleVersion[]> {
+    await this.settled();
+    // Walks jobs_bundle_pins (migration 18), which holds only unfinished pinned jobs.
+    const rows = this.q.all(
+      `SELECT bundle_name, bundle_version, count(*) AS jobs FROM jobs
+       WHERE bundle_version IS NOT NULL AND state NOT IN ${ENDED}
+       GROUP BY bundle_name, bundle_version ORDER BY bundle_name, bundle_version`,
+    );
+    return rows.map(rowToPin);
   }
 
   async latestBundleVersion(name: string): Promise<string | null> {

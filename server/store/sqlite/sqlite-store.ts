@@ -129,7 +129,7 @@ export class SqliteStore implements Store {
 
   insertJobs(jobs: Array<{ job: NewJob; history: HistoryInput }>) {
     // One write of the batcher: its savepoint makes the batch all or none.
-    return this.batcher.write(() => jobs.map(({ job, history }) => this.writes.insertJob(job, history)));
+    return this.batcher.write(() => this.writes.insertJobs(jobs));
   }
 
   async getJob(id: string): Promise<JobRecord | undefined> {

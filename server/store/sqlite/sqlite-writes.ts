@@ -106,15 +106,23 @@ function historySql(rows: number): string {
 
 type HistoryRow = [job: JobRecord, history: HistoryInput, at: number];
 
+/** Rows per multi-row insert: ~30 columns each stays far below SQLite's 32,766 parameters. */
+const INSERT_CHUNK = 64;
+
+/** A new job as stored: what the insert writes is the whole record. */
+function stored(job: NewJob): JobRecord {
+  return { ...job, updatedAt: job.createdAt, version: 1, fence: 0, killGraceMs: null };
+}
+
+function sameNames(columns: Array<[string, unknown]>, names: string[]): boolean {
+  return columns.length === names.length && columns.every(([c], i) => c === names[i]);
+}
+
 export class SqliteWrites {
   private readonly q: Statements;
 
   constructor(db: DatabaseSync) {
     this.q = new Statements(db);
-  }
-
-  private addHistory(job: JobRecord, history: HistoryInput, now: number): void {
-    this.addHistories([[job, history, now]]);
   }
 
   /** Several history rows in as few statements as chunks: each statement costs more than a row. */
@@ -145,14 +153,63 @@ export class SqliteWrites {
       });
       if (existing) return { job: rowToJob(existing), created: false };
     }
-    const stored: JobRecord = { ...job, updatedAt: job.createdAt, version: 1, fence: 0, killGraceMs: null };
-    const columns = jobToColumns(stored);
-    // No RETURNING: the row is exactly the record (as with transitions, it costs more than the insert).
-    const sql = `INSERT INTO jobs (${columns.map(([c]) => c).join(", ")})
-      VALUES (${columns.map(() => "?").join(", ")})`;
-    this.q.stmt(sql).run(...columns.map(([, value]) => value as SQLInputValue));
-    this.addHistory(stored, history, job.createdAt);
-    return { job: stored, created: true };
+    return { job: this.insertRows([stored(job)], [history])[0]!, created: true };
+  }
+
+  /**
+   * Jobs in order; a run of jobs without idempotency keys is written by multi-row inserts (each
+   * statement costs more than a row), a keyed job on its own, so it meets the keys before it.
+   */
+  insertJobs(
+    jobs: Array<{ job: NewJob; history: HistoryInput }>,
+  ): Array<{ job: JobRecord; created: boolean }> {
+    const results: Array<{ job: JobRecord; created: boolean }> = [];
+    let run: Array<{ job: NewJob; history: HistoryInput }> = [];
+    const flush = () => {
+      const written = this.insertRows(
+        run.map(({ job }) => stored(job)),
+        run.map(({ history }) => history),
+      );
+      for (const job of written) results.push({ job, created: true });
+      run = [];
+    };
+    for (const entry of jobs) {
+      if (entry.job.idempotencyKey === null) {
+        run.push(entry);
+        continue;
+      }
+      flush();
+      results.push(this.insertJob(entry.job, entry.history));
+    }
+    flush();
+    return results;
+  }
+
+  /** New rows and their submit history; a chunk of rows with the same columns per statement. */
+  private insertRows(jobs: JobRecord[], histories: HistoryInput[]): JobRecord[] {
+    for (let start = 0; start < jobs.length; ) {
+      const names = jobToColumns(jobs[start]!).map(([c]) => c);
+      const values: SQLInputValue[] = [];
+      let end = start;
+      while (end < jobs.length && end - start < INSERT_CHUNK) {
+        const columns = jobToColumns(jobs[end]!);
+        if (!sameNames(columns, names)) break;
+        for (const [, value] of columns) values.push(value as SQLInputValue);
+        end++;
+      }
+      const row = `(${names.map(() => "?").join(", ")})`;
+      // No RETURNING: the row is exactly the record (as with transitions, it costs more than the insert).
+      this.q
+        .stmt(
+          `INSERT INTO jobs (${names.join(", ")}) VALUES ${Array(end - start)
+            .fill(row)
+            .join(", ")}`,
+        )
+        .run(...values);
+      start = end;
+    }
+    this.addHistories(jobs.map((job, i) => [job, histories[i]!, job.createdAt]));
+    return jobs;
   }
 
   claimJobs(req: ClaimRequest): JobRecord[] {

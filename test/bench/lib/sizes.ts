@@ -8,6 +8,7 @@ export interface Sizes {
   depthClaims: number;
   idleSeconds: number;
   cancelJobs: number;
+  searchJobs: number;
 }
 
 export const FULL: Sizes = {
@@ -19,6 +20,7 @@ export const FULL: Sizes = {
   depthClaims: 1_000,
   idleSeconds: 30,
   cancelJobs: 100,
+  searchJobs: 100_000,
 };
 
 export const QUICK: Sizes = {
@@ -30,6 +32,7 @@ export const QUICK: Sizes = {
   depthClaims: 200,
   idleSeconds: 3,
   cancelJobs: 10,
+  searchJobs: 5_000,
 };
 
 /** Total concurrency 32 everywhere, split the same way for every system: 4 workers × 8 slots. */

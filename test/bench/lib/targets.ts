@@ -44,6 +44,13 @@ function atMost(get: Lookup, scenario: string, system: string, column: string, m
   return { target: `${scenario}: ${system} ${column} ≤ ${max}`, measured: fmt(v), met: v <= max };
 }
 
+/** A floor target: the figure at least `min`. */
+function atLeast(get: Lookup, scenario: string, system: string, column: string, min: number) {
+  const v = get(scenario, system, column);
+  if (v === undefined) return undefined;
+  return { target: `${scenario}: ${system} ${column} ≥ ${fmt(min)}`, measured: fmt(v), met: v >= min };
+}
+
 export function checkTargets(scenarios: ScenarioResult[]): TargetCheck[] {
   const get = lookupIn(scenarios);
   const depth = scenarios.find((s) => s.name === "depth" && !s.skipped);
@@ -58,6 +65,12 @@ export function checkTargets(scenarios: ScenarioResult[]): TargetCheck[] {
     ratio(get, "end-to-end", "jobs/s", "flowy (sqlite) + daemon-flowy", "spawn limit (Node, 8 at once)", 0.8),
     atMost(get, "cancel", "flowy (sqlite) + daemon-flowy", "cancel p99 ms", 1000),
     ratio(get, "bulk", "jobs/s", "flowy (sqlite)", "BullMQ", 1),
+    // An operator's search answers while they wait, and a bulk action over a big query finishes
+    // in seconds (issue 18's budget), on both stores.
+    ...["flowy (sqlite)", "flowy (postgres)"].flatMap((system) => [
+      atMost(get, "search", system, "search p99 ms", 250),
+      atLeast(get, "search", system, "bulk jobs/s", 2_000),
+    ]),
   ];
   if (shallow && deep) {
     checks.push(

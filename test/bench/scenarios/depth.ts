@@ -2,13 +2,14 @@
  * Scenario 4, depth: one worker claims batches of 8 (no wait) again and again, with a shallow and
  * then a deep queue of pending jobs: claim round-trip p50/p99 over HTTP, and the server's RSS
  * with the deep queue. The claim walks a partial index in order and stops after `capacity` rows,
- * so it should not care how deep the queue is.
+ * so it should not care how deep the queue is — also with pauses and limits in use: the queue has
+ * paused-tag and keyed jobs spread through it (fill-queue.ts), which the claim passes over.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ServerClient } from "../../../daemon/leases/server-client.ts";
-import { fillPending } from "../flowy/fill-queue.ts";
+import { CLAIMABLE_SHARE, fillPending, PAUSED_TAG } from "../flowy/fill-queue.ts";
 import { settleDisk } from "../lib/settle.ts";
 import { startServerProcess } from "../flowy/server-process.ts";
 import { readUsage } from "../lib/process-usage.ts";
@@ -30,7 +31,7 @@ async function measureClaims(
     const samples: number[] = [];
     for (let i = 0; i < WARMUP_CLAIMS + claims; i++) {
       const t0 = performance.now();
-      const jobs = await client.claim([], CAPACITY, 0);
+      const jobs = await client.claim([PAUSED_TAG], CAPACITY, 0);
       if (jobs.length !== CAPACITY) throw new Error(`claim returned ${jobs.length} jobs, not ${CAPACITY}`);
       if (i >= WARMUP_CLAIMS) samples.push(performance.now() - t0);
     }
@@ -47,22 +48,28 @@ async function measureClaims(
 export async function runDepth(ctx: ScenarioContext): Promise<ScenarioResult> {
   const { depthShallow, depthDeep, depthClaims } = ctx.sizes;
   const dir = mkdtempSync(join(tmpdir(), "flowy-bench-depth-"));
-  const dbPath = join(dir, "flowy.db");
-  const used = (WARMUP_CLAIMS + depthClaims) * CAPACITY;
+  // Each measurement takes this many claimable jobs out of the queue.
+  const used = Math.ceil(((WARMUP_CLAIMS + depthClaims) * CAPACITY) / CLAIMABLE_SHARE);
   try {
-    await fillPending(dbPath, depthShallow + used);
+    // A database each: the jobs a claim passes over (paused, or keyed at their limit) pile up at
+    // the head of the queue as the claims go on, and the deep queue must not start with the
+    // shallow one's pile.
+    const shallowDb = join(dir, "shallow.db");
+    await fillPending(shallowDb, depthShallow + used, true);
     // The fill leaves up to a gigabyte of dirty pages; written back during the claims, they
     // would be measured as the claims' fsyncs. A server at this depth has no such backlog.
     await settleDisk();
-    const shallow = await measureClaims(ctx, dbPath, depthClaims);
+    const shallow = await measureClaims(ctx, shallowDb, depthClaims);
+    rmSync(shallowDb, { force: true });
+    const deepDb = join(dir, "deep.db");
     const t0 = performance.now();
-    await fillPending(dbPath, depthDeep - depthShallow + used);
+    await fillPending(deepDb, depthDeep + used, true);
     ctx.log(`depth: filled to ${depthDeep} pending in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
     await settleDisk();
-    const deep = await measureClaims(ctx, dbPath, depthClaims);
+    const deep = await measureClaims(ctx, deepDb, depthClaims);
     return {
       name: "depth",
-      title: `4. Depth: ${depthClaims} claims of ${CAPACITY} over HTTP, flowy on SQLite`,
+      title: `4. Depth: ${depthClaims} claims of ${CAPACITY} over HTTP, flowy on SQLite, a paused tag and per-key limits in use`,
       columns: ["claim p50 ms", "claim p99 ms", "server RSS MB"],
       rows: [
         { system: `${depthShallow.toLocaleString("en-US")} pending`, values: shallow },

@@ -15,7 +15,7 @@ import { PostgresStore } from "../../../server/store/postgres/postgres-store.ts"
 import { SqliteStore } from "../../../server/store/sqlite/sqlite-store.ts";
 import type { Store } from "../../../server/store/store.ts";
 import type { CreateSchedule } from "../../../shared/protocol.ts";
-import { describePg, freshSchemaUrl } from "../../helpers/pg.ts";
+import { adminQuery, describePg, freshSchemaUrl } from "../../helpers/pg.ts";
 import { tmpDir } from "../../helpers/tmp.ts";
 
 const at = (iso: string) => Date.parse(iso);
@@ -288,6 +288,63 @@ describePg("schedule ticks on PostgreSQL replicas", () => {
       await Promise.all(stores.map((s) => s.close()));
     }
   });
+});
+
+describePg("a PostgreSQL replica killed mid-tick", () => {
+  it("leaves nothing of its tick behind, and the other replica enqueues the tick's one job", async () => {
+    const { url, schema } = freshSchemaUrl();
+    const held = new URL(url);
+    // Replica A's sessions carry a setting the trigger below looks for: its job insert is held.
+    held.searchParams.set("options", "-c flowy.replica=a");
+    const b = await PostgresStore.open({ url, poolSize: 3 });
+    const a = await PostgresStore.open({ url: held.toString(), poolSize: 3 });
+    try {
+      await adminQuery(`
+        CREATE FUNCTION ${schema}.hold_replica_a() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF current_setting('flowy.replica', true) = 'a' THEN PERFORM pg_sleep(120); END IF;
+          RETURN NEW;
+        END $$;
+        CREATE TRIGGER hold_replica_a AFTER INSERT ON ${schema}.jobs
+          FOR EACH ROW EXECUTE FUNCTION ${schema}.hold_replica_a()`);
+      const start = at("2026-01-01T00:00:00.500Z");
+      const [replicaA, replicaB] = [a, b].map((s) => scheduleService(s, start));
+      await replicaB!.schedules.create(hourly({ name: "s", cron: "* * * * * *", overlap: "allow" }));
+      const tick = start + 1_000;
+      // A is inside its tick's transaction (guard, tick row, job row) when it dies.
+      const aPass = replicaA!.passAt(tick).then(
+        (fired) => ({ fired }),
+        (error: unknown) => ({ error }),
+      );
+      const holding = await vi.waitFor(
+        async () => {
+          const [row] = await adminQuery<{ pid: number }>(
+            "SELECT pid FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND query LIKE '%INSERT INTO jobs%'",
+          );
+          expect(row).toBeDefined();
+          return row!.pid;
+        },
+        { timeout: 20_000, interval: 50 },
+      );
+      const bPass = replicaB!.passAt(tick);
+      await adminQuery("SELECT pg_terminate_backend($1)", [holding]);
+      expect(await bPass).toHaveLength(1);
+      await aPass;
+      const jobs = await adminQuery<{ n: string }>(`SELECT count(*) AS n FROM ${schema}.jobs`);
+      const ticks = await adminQuery<{ n: string }>(
+        `SELECT count(*) AS n FROM ${schema}.schedule_ticks WHERE tick_at = $1`,
+        [at("2026-01-01T00:00:01Z")],
+      );
+      expect([Number(jobs[0]!.n), Number(ticks[0]!.n)]).toEqual([1, 1]);
+      // A restarted A passes the same tick again: nothing more.
+      const restarted = scheduleService(b, tick);
+      expect(await restarted.passAt(tick)).toEqual([]);
+      expect(await b.countJobs({})).toBe(1);
+    } finally {
+      await adminQuery(`DROP TRIGGER IF EXISTS hold_replica_a ON ${schema}.jobs`).catch(() => undefined);
+      await Promise.all([a, b].map((s) => s.close()));
+    }
+  }, 60_000);
 });
 
 describe("the schedule ticker", () => {

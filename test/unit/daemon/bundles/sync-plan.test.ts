@@ -49,6 +49,24 @@ describe("planSync", () => {
     expect(plan.remove.sort()).toEqual(["gone@1.0.0", "old@3.0.0"]);
   });
 
+  it("also wants every older version that unfinished jobs pin, for its tags, and lets it go after", () => {
+    const pinned = (b: Bundle, jobs: number): Bundle => ({ ...b, pinned_jobs: jobs });
+    const available = [
+      pinned(bundle("etl", "1.0.0", ["cpu"]), 2),
+      pinned(bundle("etl", "1.5.0", ["cpu"]), 0),
+      bundle("etl", "2.0.0", ["cpu"]),
+      pinned(bundle("cuda", "0.9.0", ["gpu"]), 5),
+      bundle("cuda", "1.0.0", ["gpu"]),
+    ];
+    const plan = planSync({ ...base, available, installed: new Set(["etl@2.0.0"]) });
+    expect([...plan.wanted].sort()).toEqual(["etl@1.0.0", "etl@2.0.0"]);
+    expect(plan.install.map((b) => b.version)).toEqual(["1.0.0"]);
+    // Once no job pins it (and none runs on it), the next sync removes it.
+    const after = available.map((b) => ({ ...b, pinned_jobs: 0 }));
+    const later = planSync({ ...base, available: after, installed: new Set(["etl@1.0.0", "etl@2.0.0"]) });
+    expect(later.remove).toEqual(["etl@1.0.0"]);
+  });
+
   it("waits out a failed install's backoff before trying again", () => {
     const inputs = { ...base, available: [bundle("etl", "1.0.0")], retryAt: new Map([["etl@1.0.0", 2000]]) };
     expect(planSync(inputs).install).toEqual([]);
