@@ -13,6 +13,7 @@ import type {
   Explain,
   Job,
   Limit,
+  SetLimit,
   ListJobs,
   PausedTag,
   Stats,
@@ -332,8 +333,11 @@ export class FlowyClient {
     }
   }
 
-  /** Declares (or changes) the concurrency limit of the keys `key` matches (a key or a glob: customer-*). */
-  setLimit(limit: Limit): Promise<Limit> {
+  /**
+   * Declares (or replaces) the limit of the keys `key` matches (a key or a glob: customer-*): a
+   * concurrency, a rate (`100/min`), or both.
+   */
+  setLimit(limit: SetLimit): Promise<Limit> {
     return this.http.json<Limit>("POST", "/limits", { body: limit });
   }
 

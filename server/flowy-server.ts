@@ -117,7 +117,7 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
   const control = new WorkerControl(store, writer, feed);
   const bundles = new BundleService(store, clock, options.bundleMaxBytes);
   const pauses = new PauseService(store, feed, clock, logger);
-  const limits = new LimitService(store, feed, logger);
+  const limits = new LimitService(store, feed, clock, logger);
   const explain = new ExplainService(store, clock);
   const { leadership } = options;
   const reaper = new Reaper(store, writer, {

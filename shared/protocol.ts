@@ -6,6 +6,7 @@
 import { type Static, type TProperties, type TSchema, Type as T } from "@sinclair/typebox";
 import { BundleOnWorkerFields } from "./bundle-protocol.ts";
 import { BUNDLE_REF_PATTERN } from "./bundle-ref.ts";
+import { RATE_PATTERN } from "./rate.ts";
 import { JOB_STATES } from "./states.ts";
 
 const Nullable = <S extends TSchema>(schema: S) => T.Union([schema, T.Null()]);
@@ -516,17 +517,32 @@ export const GetJobQuery = T.Object(
 
 export const RunningQuery = T.Object({ worker_id: Id }, Strict);
 
-export const LimitSchema = T.Object(
-  {
-    key: KeyPattern,
-    concurrency: T.Integer({
-      minimum: 1,
-      maximum: 100_000,
-      description: "Jobs of a matching key running at once.",
-    }),
-  },
+const Concurrency = T.Integer({
+  minimum: 1,
+  maximum: 100_000,
+  description: "Jobs of a matching key running at once.",
+});
+const RateText = T.String({
+  pattern: RATE_PATTERN,
+  description: "Starts of a matching key per window: N/s, N/min or N/h (any window of that length).",
+  examples: ["100/min"],
+});
+
+/** A limit as declared: a concurrency, a rate, or both (at least one). */
+export const SetLimitBody = T.Object(
+  { key: KeyPattern, concurrency: T.Optional(Concurrency), rate: T.Optional(RateText) },
   Strict,
 );
+export type SetLimit = Static<typeof SetLimitBody>;
+export const LimitSchema = T.Object({
+  key: T.String(),
+  concurrency: Nullable(T.Integer({ description: "null: no cap on jobs running at once." })),
+  rate: Nullable(T.String({ description: "null: no rate." })),
+  window_starts: T.Optional(
+    T.Integer({ description: "With a rate: the most starts one matching key has in its current window." }),
+  ),
+  window_key: T.Optional(Nullable(T.String({ description: "The key with those starts." }))),
+});
 export type Limit = Static<typeof LimitSchema>;
 export const LimitsResponse = T.Object({ limits: T.Array(LimitSchema) });
 export const LimitParams = T.Object({ key: KeyPattern }, Strict);
@@ -544,6 +560,7 @@ export const ExplainSchema = T.Object({
       "no_worker",
       "no_bundle",
       "concurrency_limit",
+      "rate_limited",
       "in_line",
     ].map((r) => T.Literal(r)),
   ),

@@ -1,5 +1,6 @@
 /** Commander argument parsers shared by the commands; a bad value is a usage error (exit 1). */
 import { InvalidArgumentError } from "commander";
+import { parseRate } from "../../shared/rate.ts";
 
 export function integer(value: string): number {
   const n = Number(value);
@@ -27,4 +28,10 @@ export function collectList(value: string, previous: string[] = []): string[] {
       .map((s) => s.trim())
       .filter(Boolean),
   ];
+}
+
+/** A rate: N/s, N/min or N/h (kept as written: the server parses it too). */
+export function rate(value: string): string {
+  if (!parseRate(value)) throw new InvalidArgumentError("must be N/s, N/min or N/h (e.g. 100/min)");
+  return value.trim();
 }

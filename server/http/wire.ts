@@ -24,6 +24,8 @@ import type {
 import type { ScheduleRecord } from "../model/schedule-records.ts";
 import type { ScheduleView } from "../service/schedule-service.ts";
 import type * as lease from "../model/lease-requests.ts";
+import type { LimitView } from "../service/limit-service.ts";
+import { formatRate } from "../../shared/rate.ts";
 import { JOB_STATES, type JobState } from "../../shared/states.ts";
 import type { BulkProgress } from "../service/bulk-actions.ts";
 import type { ListQuery } from "../service/job-service.ts";
@@ -279,8 +281,17 @@ export function toWirePausedTag(paused: PausedTagRecord): PausedTag {
   return { tag: paused.tag, paused_at: iso(paused.pausedAt) };
 }
 
-export function toWireLimit(limit: ConcurrencyLimitRecord): Limit {
-  return { key: limit.pattern, concurrency: limit.concurrency };
+export function toWireLimit(limit: ConcurrencyLimitRecord, view?: Omit<LimitView, "limit">): Limit {
+  const wire: Limit = {
+    key: limit.pattern,
+    concurrency: limit.concurrency,
+    rate: limit.rate && formatRate(limit.rate),
+  };
+  if (view?.window) {
+    wire.window_starts = view.window.starts;
+    wire.window_key = view.window.key;
+  }
+  return wire;
 }
 
 /** A schedule; with its view (show), also its next runs, recent ticks and its last job's state. */

@@ -2,6 +2,7 @@
  * The server's records of jobs, their history and workers: camelCase, times as epoch ms. The
  * store produces them, the service decides on them, the HTTP layer maps them to the wire.
  */
+import type { Rate } from "../../shared/rate.ts";
 import type { JobSpec, Task } from "../../shared/protocol.ts";
 import type { Backoff } from "../../shared/retry-policy.ts";
 import type { JobState } from "../../shared/states.ts";
@@ -123,10 +124,20 @@ export interface PausedTagRecord {
   pausedAt: number;
 }
 
-/** A declared limit for the concurrency keys a glob pattern (`customer-*`) matches. */
+/**
+ * A declared limit for the concurrency keys a glob pattern (`customer-*`) matches: how many of a
+ * key's jobs run at once (null: no cap) and how many may start per window (null: no rate).
+ */
 export interface ConcurrencyLimitRecord {
   pattern: string;
-  concurrency: number;
+  concurrency: number | null;
+  rate: Rate | null;
+}
+
+/** The start times (epoch ms) the claim logged for a rate-limited key; older ones may remain. */
+export interface RateStartsRecord {
+  key: string;
+  starts: number[];
 }
 
 /** A job as submitted; its fence starts at 0 and only claims move it (and set its kill grace). */

@@ -22,6 +22,8 @@ export class ClaimWaiters {
   private readonly handedOff = new Set<string>();
   private readonly unsubscribe: () => void;
   private closed = false;
+  /** The one timer wakeAllAt keeps: the earliest time asked for. */
+  private alarm: { at: number; timer: NodeJS.Timeout } | undefined;
 
   constructor(feed: ChangeFeed) {
     this.unsubscribe = feed.subscribe((change) => this.onChange(change));
@@ -102,10 +104,7 @@ export class ClaimWaiters {
    */
   private onChange(change: JobChange): void {
     if (change.kind === "resync" || change.kind === "slot") {
-      for (const waiter of this.waiters) {
-        waiter.signaled = true;
-        waiter.wake?.();
-      }
+      this.wakeAll();
       return;
     }
     if (change.state !== "pending" || this.handedOff.delete(change.jobId)) return;
@@ -129,8 +128,34 @@ export class ClaimWaiters {
     return false;
   }
 
+  /**
+   * Every waiter looks again at `at` (a rate-limited key's window opens then: rate-wake.ts). One
+   * timer, for the earliest time asked; a later time is asked again by the claims it wakes.
+   */
+  wakeAllAt(at: number, now: number): void {
+    if (this.closed || (this.alarm && this.alarm.at <= at)) return;
+    if (this.alarm) clearTimeout(this.alarm.timer);
+    const timer = setTimeout(
+      () => {
+        this.alarm = undefined;
+        this.wakeAll();
+      },
+      Math.max(0, at - now),
+    );
+    timer.unref();
+    this.alarm = { at, timer };
+  }
+
+  private wakeAll(): void {
+    for (const waiter of this.waiters) {
+      waiter.signaled = true;
+      waiter.wake?.();
+    }
+  }
+
   /** Sends every waiter home empty-handed (server shutdown). */
   close(): void {
+    if (this.alarm) clearTimeout(this.alarm.timer);
     this.closed = true;
     for (const waiter of this.waiters) waiter.wake?.();
     this.unsubscribe();

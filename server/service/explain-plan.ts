@@ -2,9 +2,11 @@
  * Why a job is not running, decided from facts read beforehand (a pure planner, testable without
  * a store). For a pending job the checks go in the order a claim applies them: a paused tag, no
  * live worker with the job's tags, none of those with its bundle version installed (as the
- * workers last reported), its concurrency key at its limit; failing none, it is in line.
+ * workers last reported), its concurrency key at its limit, its key's rate used up for the
+ * current window; failing none, it is in line.
  */
 import { isForTags } from "../../shared/bundle-ref.ts";
+import { type Rate, windowName } from "../../shared/rate.ts";
 import type { JobRecord, WorkerRecord } from "../model/records.ts";
 
 export type ExplainCode =
@@ -16,6 +18,7 @@ export type ExplainCode =
   | "no_worker"
   | "no_bundle"
   | "concurrency_limit"
+  | "rate_limited"
   | "in_line";
 
 export interface Explanation {
@@ -32,6 +35,8 @@ export interface ExplainFacts {
   liveWorkers: WorkerRecord[];
   /** The job's key at its limit: the limit and the leased jobs holding it; undefined when it has room. */
   keyFull: { limit: number; holders: string[] } | undefined;
+  /** The job's key out of starts for the current window: its rate and when it may start again. */
+  rateFull?: { rate: Rate; nextAt: number };
   /** Pending jobs before it in claim order. */
   ahead: number;
   /**
@@ -115,6 +120,19 @@ function explainPending(f: ExplainFacts): Explanation {
       code: "concurrency_limit",
       message: `Job ${job.id} waits: concurrency key \`${job.concurrencyKey}\` is at its limit (${f.keyFull.limit}), held by jobs ${f.keyFull.holders.join(", ")}.`,
       details: { concurrency_key: job.concurrencyKey, limit: f.keyFull.limit, held_by: f.keyFull.holders },
+    };
+  }
+  if (f.rateFull) {
+    const { rate, nextAt } = f.rateFull;
+    return {
+      code: "rate_limited",
+      message: `Job ${job.id} waits: rate-limited: key ${job.concurrencyKey} allows ${rate.limit} starts per ${windowName(rate.windowMs)}; next start at ${iso(nextAt)}.`,
+      details: {
+        concurrency_key: job.concurrencyKey,
+        rate_limit: rate.limit,
+        window_ms: rate.windowMs,
+        next_start_at: iso(nextAt),
+      },
     };
   }
   return {

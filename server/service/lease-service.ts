@@ -20,6 +20,7 @@ import { isLeased } from "../../shared/states.ts";
 import { DEFAULT_MAX_LOG_BYTES, LogGapError } from "../store/log-chunks.ts";
 import type { JobPatch, JobRecord, Store, Transition, WorkerRecord } from "../store/store.ts";
 import type { ClaimWaiters } from "./claim-waiters.ts";
+import { RateWake } from "./rate-wake.ts";
 import { planCompletion, planFailure, planRelease, planTimeout } from "./job-transitions.ts";
 import type { Decision, JobWriter } from "./job-writer.ts";
 import { LeasedRecords } from "./leased-records.ts";
@@ -35,6 +36,8 @@ export class LeaseService {
   private readonly writer: JobWriter;
   private readonly waiters: ClaimWaiters;
   private readonly presence: WorkerPresence;
+  /** Wakes this replica's claim waiters when a rate-limited key's window next opens. */
+  readonly rateWake: RateWake;
   /** What claims and heartbeats answered: reports are decided on these without a read. */
   private readonly leased: LeasedRecords;
 
@@ -56,6 +59,7 @@ export class LeaseService {
     this.writer = writer;
     this.waiters = waiters;
     this.presence = new WorkerPresence(store);
+    this.rateWake = new RateWake(store, waiters, () => writer.now());
     this.leased = leased;
   }
 
@@ -102,6 +106,7 @@ export class LeaseService {
         this.writer.observer.claimed(jobs, (performance.now() - started) / 1000, now);
         this.writer.published(jobs);
         this.leased.remember(jobs);
+        if (jobs.length < query.capacity) this.rateWake.claimedShort();
         return jobs;
       },
     );

@@ -1,26 +1,42 @@
 /**
- * Declared concurrency limits: `customer-*` → at most N running jobs per matching key. The claim
- * reads them as it walks the queue, so a change holds at once on every replica; a change may free
- * slots, so it wakes the waiting claims (here and, on PostgreSQL, on the other replicas).
+ * Declared limits: `customer-*` → at most N running jobs per matching key, and/or at most N
+ * starts per window. The claim reads them as it walks the queue, so a change holds at once on
+ * every replica; a change may free slots, so it wakes the waiting claims (here and, on
+ * PostgreSQL, on the other replicas).
  */
 import type { Logger } from "pino";
-import type { ConcurrencyLimitRecord, Store } from "../store/store.ts";
+import { formatRate } from "../../shared/rate.ts";
+import { declaredFor } from "../model/concurrency.ts";
+import { startsInWindow } from "../model/rate-window.ts";
+import type { ConcurrencyLimitRecord, RateStartsRecord, Store } from "../store/store.ts";
 import type { ChangeFeed } from "./change-feed.ts";
+import type { Clock } from "./clock.ts";
+
+/** A declared limit and, with a rate, its busiest key's starts in the current window. */
+export interface LimitView {
+  limit: ConcurrencyLimitRecord;
+  window?: { key: string | null; starts: number };
+}
 
 export class LimitService {
   private readonly store: Store;
   private readonly feed: ChangeFeed;
+  private readonly clock: Clock;
   private readonly logger: Logger | undefined;
 
-  constructor(store: Store, feed: ChangeFeed, logger?: Logger) {
+  constructor(store: Store, feed: ChangeFeed, clock: Clock, logger?: Logger) {
     this.store = store;
     this.feed = feed;
+    this.clock = clock;
     this.logger = logger;
   }
 
   async set(limit: ConcurrencyLimitRecord): Promise<ConcurrencyLimitRecord> {
     const stored = await this.store.setLimit(limit);
-    this.logger?.info({ key: stored.pattern, concurrency: stored.concurrency }, "concurrency limit set");
+    this.logger?.info(
+      { key: stored.pattern, concurrency: stored.concurrency, rate: stored.rate && formatRate(stored.rate) },
+      "limit set",
+    );
     this.wakeClaims();
     return stored;
   }
@@ -29,17 +45,37 @@ export class LimitService {
   async delete(pattern: string): Promise<boolean> {
     const deleted = await this.store.deleteLimit(pattern);
     if (deleted) {
-      this.logger?.info({ key: pattern }, "concurrency limit deleted");
+      this.logger?.info({ key: pattern }, "limit deleted");
       this.wakeClaims();
     }
     return deleted;
   }
 
-  list(): Promise<ConcurrencyLimitRecord[]> {
-    return this.store.listLimits();
+  async list(): Promise<LimitView[]> {
+    const [declared, logs] = await Promise.all([this.store.listLimits(), this.store.rateStarts()]);
+    const now = this.clock();
+    return declared.map((limit) =>
+      limit.rate ? { limit, window: busiestKey(limit, declared, logs, now) } : { limit },
+    );
   }
 
   private wakeClaims(): void {
     this.feed.publish([{ jobId: "", state: "pending", version: 0, tags: [], kind: "slot" }]);
   }
+}
+
+/** Of the keys `limit` governs (no more specific pattern matches them), the one with most starts in its window. */
+function busiestKey(
+  limit: ConcurrencyLimitRecord,
+  declared: ConcurrencyLimitRecord[],
+  logs: RateStartsRecord[],
+  now: number,
+): { key: string | null; starts: number } {
+  let busiest: { key: string | null; starts: number } = { key: null, starts: 0 };
+  for (const log of logs) {
+    if (declaredFor(log.key, declared)?.pattern !== limit.pattern) continue;
+    const starts = startsInWindow(log.starts, limit.rate!, now).length;
+    if (starts > busiest.starts) busiest = { key: log.key, starts };
+  }
+  return busiest;
 }

@@ -12,6 +12,7 @@ import type {
   JobRecord,
   NewJob,
   PausedTagRecord,
+  RateStartsRecord,
   WorkerRecord,
 } from "./store.ts";
 
@@ -167,7 +168,19 @@ export function rowToWorker(row: Row): WorkerRecord {
 }
 
 export function rowToLimit(row: Row): ConcurrencyLimitRecord {
-  return { pattern: String(row.pattern), concurrency: num(row.concurrency) };
+  const rateLimit = numOrNull(row.rate_limit);
+  return {
+    pattern: String(row.pattern),
+    concurrency: numOrNull(row.concurrency),
+    rate: rateLimit === null ? null : { limit: rateLimit, windowMs: num(row.rate_window_ms) },
+  };
+}
+
+/** A rate-limited key's log; `starts` is a bigint[] (PostgreSQL) or a JSON array (SQLite). */
+export function rowToRateStarts(row: Row): RateStartsRecord {
+  const starts =
+    typeof row.starts === "string" ? (JSON.parse(row.starts) as unknown[]) : (row.starts as unknown[]);
+  return { key: String(row.key), starts: starts.map(num) };
 }
 
 export function rowToPausedTag(row: Row): PausedTagRecord {

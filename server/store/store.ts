@@ -18,6 +18,7 @@ import type {
   NewJob,
   JobRecord,
   PausedTagRecord,
+  RateStartsRecord,
   WorkerBundleRecord,
   WorkerRecord,
 } from "../model/records.ts";
@@ -37,6 +38,7 @@ export type {
   JobRecord,
   JobResult,
   PausedTagRecord,
+  RateStartsRecord,
   WorkerBundleRecord,
   WorkerRecord,
 } from "../model/records.ts";
@@ -161,8 +163,9 @@ export interface Store {
 
   /**
    * Leases up to `capacity` pending jobs whose tags the worker has and none of which is paused,
-   * and whose concurrency key (if any) has a free slot — never more of one key than its limit,
-   * across every claim at once — highest priority first, then oldest — or, for a claim id already used by this worker, answers with the jobs it leased.
+   * and whose concurrency key (if any) has a free slot and, under a rate, a start left in its
+   * window — never more of one key than its limit, nor more starts per window than its rate,
+   * across every claim at once (each claimed start is logged, rate-window.ts) — highest priority first, then oldest — or, for a claim id already used by this worker, answers with the jobs it leased.
    */
   claimJobs(req: ClaimRequest): Promise<JobRecord[]>;
   /** Applies each transition whose guard holds, all in one transaction; undefined where it did not. */
@@ -245,12 +248,16 @@ export interface Store {
   /** Paused tags, in tag order. */
   listPausedTags(): Promise<PausedTagRecord[]>;
 
-  /** Declares (or changes) the limit of the concurrency keys `pattern` matches. */
+  /** Declares (or replaces) the limit (concurrency, rate) of the concurrency keys `pattern` matches. */
   setLimit(limit: ConcurrencyLimitRecord): Promise<ConcurrencyLimitRecord>;
   /** False when no limit was declared for `pattern`. */
   deleteLimit(pattern: string): Promise<boolean>;
   /** Declared limits, in pattern order. */
   listLimits(): Promise<ConcurrencyLimitRecord[]>;
+  /** The start logs of rate-limited keys: of `key` only, or of every key with one. */
+  rateStarts(key?: string): Promise<RateStartsRecord[]>;
+  /** The start logs of rate-limited keys that have pending jobs (what may wake a claim later). */
+  pendingRateStarts(): Promise<RateStartsRecord[]>;
   /** The leased (running or cancelling) jobs of a concurrency key, oldest first. */
   leasedWithKey(key: string): Promise<JobRecord[]>;
   /** How many pending jobs come before this one in claim order (higher priority, then older). */

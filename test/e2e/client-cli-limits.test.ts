@@ -16,7 +16,7 @@ describe("flowy-client limits", () => {
       expect(set.exitCode).toBe(0);
       expect(set.stdout).toContain("At most 2 running at once per key matching customer-*.");
       const list = await flowyClient(url, ["limits", "list"]);
-      expect(list.stdout).toMatch(/^customer-\* +2$/m);
+      expect(list.stdout).toMatch(/^customer-\* +2 +- +-$/m);
 
       const submitted = await flowyClient(url, [
         "-o",
@@ -49,7 +49,33 @@ describe("flowy-client limits", () => {
   );
 
   it(
-    "needs --concurrency, and refuses a limit below 1 with a hint",
+    "sets a rate beside a concurrency, lists the window's starts, and explains a job held back by it",
+    async () => {
+      const { url, api } = await startServer();
+      const set = await flowyClient(url, ["limits", "set", "api-*", "--rate", "1/min", "--concurrency", "3"]);
+      expect(set.exitCode).toBe(0);
+      expect(set.stdout).toContain(
+        "At most 3 running at once and at most 1 starts per min per key matching api-*.",
+      );
+      await post(`${api}/workers/register`, { worker_id: "w", tags: [], capacity: 4 });
+      const spec = { spec: { command: ["true"] }, concurrency_key: "api-1" };
+      await post(`${api}/jobs`, spec);
+      const held = (await post(`${api}/jobs`, spec)).body;
+      const [first] = (await post(`${api}/jobs/claim`, { worker_id: "w", capacity: 2 })).body.jobs;
+      const list = await flowyClient(url, ["limits", "list"]);
+      expect(list.stdout).toMatch(/^KEY +CONCURRENCY +RATE +STARTS IN WINDOW$/m);
+      expect(list.stdout).toMatch(/^api-\* +3 +1\/min +1\/1 \(api-1\)$/m);
+      const explained = await flowyClient(url, ["explain", held.id]);
+      const nextAt = new Date(Date.parse(first.started_at) + 60_000).toISOString();
+      expect(explained.stdout).toContain(
+        `rate-limited: key api-1 allows 1 starts per min; next start at ${nextAt}`,
+      );
+    },
+    CLI_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    "needs --concurrency or --rate, and refuses a limit below 1 or a rate it cannot read, with a hint",
     async () => {
       const { url } = await startServer();
       const missing = await flowyClient(url, ["limits", "set", "k"]);
@@ -58,6 +84,9 @@ describe("flowy-client limits", () => {
       const zero = await flowyClient(url, ["limits", "set", "k", "--concurrency", "0"]);
       expect(zero.exitCode).toBe(1);
       expect(zero.stderr).toMatch(/concurrency/);
+      const daily = await flowyClient(url, ["limits", "set", "k", "--rate", "5/day"]);
+      expect(daily.exitCode).toBe(1);
+      expect(daily.stderr).toMatch(/N\/s, N\/min or N\/h/);
     },
     CLI_TEST_TIMEOUT_MS,
   );

@@ -33,6 +33,7 @@ const PAGES = [
   "docs/security.md",
   "docs/operations.md",
   "docs/schedules.md",
+  "docs/rate-limits.md",
 ];
 const read = (page: string) => readFileSync(join(ROOT, page), "utf8");
 const SCRIPTS = Object.keys(JSON.parse(read("package.json")).scripts as Record<string, string>);

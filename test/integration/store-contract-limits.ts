@@ -97,20 +97,21 @@ export function describeLimitsContract({ store, insert }: LimitsContext): void {
 
   it("gives a key the limit declared for the most specific pattern matching it", async () => {
     const s = store();
-    expect(await s.setLimit({ pattern: "customer-*", concurrency: 2 })).toEqual({
+    expect(await s.setLimit({ pattern: "customer-*", concurrency: 2, rate: null })).toEqual({
       pattern: "customer-*",
       concurrency: 2,
+      rate: null,
     });
-    await s.setLimit({ pattern: "customer-4*", concurrency: 3 });
-    await s.setLimit({ pattern: "customer-42", concurrency: 1 });
-    await s.setLimit({ pattern: "customer-42", concurrency: 1 });
+    await s.setLimit({ pattern: "customer-4*", concurrency: 3, rate: null });
+    await s.setLimit({ pattern: "customer-42", concurrency: 1, rate: null });
+    await s.setLimit({ pattern: "customer-42", concurrency: 1, rate: null });
     expect((await s.listLimits()).map((l) => l.pattern)).toEqual([
       "customer-*",
       "customer-4*",
       "customer-42",
     ]);
     // "_" is a plain character in a pattern, not a one-character wildcard.
-    await s.setLimit({ pattern: "x_y", concurrency: 5 });
+    await s.setLimit({ pattern: "x_y", concurrency: 5, rate: null });
     for (const key of ["customer-42", "customer-43", "customer-7", "xzy"]) {
       for (let i = 0; i < 4; i++) await insert({ concurrencyKey: key });
     }

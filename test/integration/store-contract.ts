@@ -14,6 +14,7 @@ import type { JobFilter, JobRecord, NewJob, SearchCursor, Store } from "../../se
 import { checkingSqlTransitions, type SeenTransition } from "../helpers/sql-transitions.ts";
 import { describeBundleStoreContract } from "./bundle-store-contract.ts";
 import { describeLimitsContract } from "./store-contract-limits.ts";
+import { describeRatesContract } from "./store-contract-rates.ts";
 import { describeSchedulesContract } from "./store-contract-schedules.ts";
 import { describeBundleClaimsContract } from "./store-contract-bundle-claims.ts";
 
@@ -78,6 +79,7 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
       store.appendLog({ jobId, attempt: 1, offset, data, now: T0, maxBytes });
 
     describeLimitsContract({ store: () => store, insert });
+    describeRatesContract({ store: () => store, insert });
     describeSchedulesContract({ store: () => store, newJob });
     describeBundleClaimsContract({ store: () => store, insert });
 

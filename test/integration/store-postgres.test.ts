@@ -5,14 +5,38 @@ import { CLAIM_BODY } from "../../server/store/postgres/job-statements.ts";
 import { explainPgClaim, pgClaimFunction } from "../helpers/query-plans.ts";
 import { adminQuery, describePg, freshSchemaUrl } from "../helpers/pg.ts";
 import { checkClaimRaces } from "./store-concurrency-race.ts";
+import { checkRateRaces } from "./store-rate-race.ts";
 import { describeStoreContract, newJob } from "./store-contract.ts";
 import { makeSchedule, tickFor } from "./store-contract-schedules.ts";
 import pg from "pg";
+import type { JobRecord, NewJob, Store } from "../../server/store/store.ts";
 import { PG_URL } from "../helpers/pg.ts";
 
 // $1 application name: this process's store connections that wait for a lock.
 const WAITING_ON_LOCK = `SELECT 1 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
   WHERE NOT l.granted AND a.application_name = $1`;
+
+type RaceCheck = (
+  stores: Store[],
+  insert: (store: Store, job: Partial<NewJob>) => Promise<JobRecord>,
+) => Promise<void>;
+
+/** Runs a claim race property on two replicas (stores) of one fresh schema. */
+async function onTwoReplicas(check: RaceCheck): Promise<void> {
+  const { url } = freshSchemaUrl();
+  const replicas = [
+    await PostgresStore.open({ url, poolSize: 4 }),
+    await PostgresStore.open({ url, poolSize: 4 }),
+  ];
+  try {
+    await check(replicas, async (store, job) => {
+      const submit = { event: "submit", from: null, to: "pending" } as const;
+      return (await store.insertJob(newJob(job), submit)).job;
+    });
+  } finally {
+    await Promise.all(replicas.map((r) => r.close()));
+  }
+}
 
 describePg("PostgreSQL store", () => {
   describeStoreContract("postgres", async () =>
@@ -67,20 +91,12 @@ describePg("PostgreSQL store", () => {
       expect(settings).toEqual(["enable_sort=off", "enable_bitmapscan=off", "jit=off"]);
     });
 
+    it("keeps every key within its rate when claims race on two replicas (property)", async () => {
+      await onTwoReplicas(checkRateRaces);
+    }, 120_000);
+
     it("keeps every key within its limit when claims race on two replicas (property)", async () => {
-      const { url } = freshSchemaUrl();
-      const replicas = [
-        await PostgresStore.open({ url, poolSize: 4 }),
-        await PostgresStore.open({ url, poolSize: 4 }),
-      ];
-      try {
-        await checkClaimRaces(replicas, async (store, job) => {
-          const submit = { event: "submit", from: null, to: "pending" } as const;
-          return (await store.insertJob(newJob(job), submit)).job;
-        });
-      } finally {
-        await Promise.all(replicas.map((r) => r.close()));
-      }
+      await onTwoReplicas(checkClaimRaces);
     }, 120_000);
 
     it("enqueues each tick once when two replicas fire the same ticks at once", async () => {

@@ -5,7 +5,7 @@
  * every value as a parameter. Times are epoch ms; `now` always comes from the caller.
  */
 import { ENDED, LEASED, TERMINAL } from "../state-sql.ts";
-import { DEFAULT_CONCURRENCY } from "../../model/concurrency.ts";
+import { DEFAULT_CONCURRENCY, UNCAPPED } from "../../model/concurrency.ts";
 import { sql, type Statement } from "./pg-executor.ts";
 
 interface HistoryValues {
@@ -28,7 +28,7 @@ function historyFrom(source: string, v: HistoryValues): string {
 }
 
 /**
- * The settings flowy_claim (created by PostgreSQL migration 6, replaced by later ones, last by 17) runs under. The planner guesses that `tags <@ $2` keeps 0.1% of
+ * The settings flowy_claim (created by PostgreSQL migration 6, replaced by later ones, last by 19) runs under. The planner guesses that `tags <@ $2` keeps 0.1% of
  * rows whatever the data, and with statistics not yet gathered (a queue just filled) it then
  * prefers to fetch every pending job and sort them: 24 ms a claim at 20,000 pending, growing with
  * the queue. Without bitmap scans and sorts to choose, it walks jobs_claim in order and stops after
@@ -36,16 +36,27 @@ function historyFrom(source: string, v: HistoryValues): string {
  * cost past jit_above_cost, and compiling costs ~0.3 s for a statement that runs in 1 ms.
  */
 
+/** A column of the declared limit governing the candidate's key (concurrency.ts: exact, then longest). */
+const declared = (column: string) => `(SELECT ${column} FROM concurrency_limits l
+       WHERE jobs.concurrency_key LIKE replace(replace(l.pattern, '_', '\\_'), '*', '%')
+       ORDER BY l.pattern = jobs.concurrency_key DESC, length(l.pattern) DESC LIMIT 1)`;
+
 /**
  * A keyed candidate's limit (concurrency.ts: its own, else the most specific declared pattern,
- * else 1) and how many of its key's jobs are leased (the counter concurrency_slots keeps).
+ * UNCAPPED when that names only a rate, else 1) and how many of its key's jobs are leased (the
+ * counter concurrency_slots keeps).
  */
-const KEY_LIMIT = `coalesce(jobs.concurrency_limit,
-      (SELECT l.concurrency FROM concurrency_limits l
-       WHERE jobs.concurrency_key LIKE replace(replace(l.pattern, '_', '\\_'), '*', '%')
-       ORDER BY l.pattern = jobs.concurrency_key DESC, length(l.pattern) DESC LIMIT 1), ${DEFAULT_CONCURRENCY})`;
+const KEY_LIMIT = `coalesce(jobs.concurrency_limit, ${declared(`coalesce(l.concurrency, ${UNCAPPED})`)}, ${DEFAULT_CONCURRENCY})`;
 const KEY_HELD =
   "coalesce((SELECT s.running FROM concurrency_slots s WHERE s.key = jobs.concurrency_key), 0)";
+/**
+ * A keyed candidate's rate (rate-window.ts; NULL: none): its limit, its window, and the starts its
+ * key's log (concurrency_slots.starts) holds in the window ending at $4.
+ */
+const RATE_LIMIT = declared("l.rate_limit");
+const RATE_WINDOW = declared("l.rate_window_ms");
+const RATE_USED = `coalesce((SELECT count(*)::integer FROM concurrency_slots s, unnest(s.starts) t
+       WHERE s.key = jobs.concurrency_key AND t > $4 - ${RATE_WINDOW}), 0)`;
 
 /**
  * The bundle version a candidate job needs, as name@version: its pinned version, else the name's
@@ -65,10 +76,13 @@ const BUNDLE_WANTED = `(bundle_name || '@' || coalesce(bundle_version,
 // with the queue. A claim id this worker already used answers with the jobs that claim leased
 // (still held) instead, their leases renewed (version + 1, which fences off a release decided on
 // the lost answer).
-// Concurrency keys: of each key, at most its free slots are kept (rank within the key); then the
+// Concurrency keys: of each key, at most its free slots are kept (rank within the key; free is
+// the fewer of its concurrency slots and, under a rate, the starts left in its window); then the
 // key's counter row is locked (in key order: no deadlock between claims) and raised only if it
 // still has room — the UPDATE re-checks the row as committed by any claim that got there first,
-// on any replica — and jobs of a key whose raise failed are left pending.
+// on any replica, its start log too — and jobs of a key whose raise failed are left pending. The
+// raise appends the starts to the key's log (rate-window.ts), pruned of those out of the window;
+// the log lives in the locked row because a re-check sees only that row's newest version.
 export const CLAIM_BODY = `
   WITH earlier AS (
     UPDATE jobs SET lease_expires_at = $4 + trunc(lease_s * 1000)::bigint, updated_at = $4,
@@ -78,26 +92,34 @@ export const CLAIM_BODY = `
   ), picked AS MATERIALIZED (
     SELECT id, priority, concurrency_key AS ck,
       CASE WHEN concurrency_key IS NULL THEN NULL ELSE ${KEY_LIMIT} END AS lim,
-      CASE WHEN concurrency_key IS NULL THEN NULL ELSE ${KEY_HELD} END AS held
+      CASE WHEN concurrency_key IS NULL THEN NULL ELSE ${KEY_HELD} END AS held,
+      CASE WHEN concurrency_key IS NULL THEN NULL ELSE ${RATE_LIMIT} END AS rlim,
+      CASE WHEN concurrency_key IS NULL THEN NULL ELSE ${RATE_WINDOW} END AS rwin,
+      CASE WHEN concurrency_key IS NULL THEN NULL ELSE ${RATE_USED} END AS rused
     FROM jobs
     WHERE state = 'pending' AND tags <@ $2::jsonb AND NOT EXISTS (SELECT 1 FROM earlier)
       AND NOT tags ?| (SELECT coalesce(array_agg(tag), '{}') FROM paused_tags)
       AND (bundle_name IS NULL OR $8::jsonb ? ${BUNDLE_WANTED})
-      AND (concurrency_key IS NULL OR ${KEY_HELD} < ${KEY_LIMIT})
+      AND (concurrency_key IS NULL OR (${KEY_HELD} < ${KEY_LIMIT}
+        AND coalesce(${RATE_USED} < ${RATE_LIMIT}, true)))
     ORDER BY priority DESC, id
     LIMIT $3
     FOR UPDATE SKIP LOCKED
   ), ranked AS (
-    SELECT id, ck, lim - held AS free, row_number() OVER (PARTITION BY ck ORDER BY priority DESC, id) AS rank,
-      lim FROM picked
+    SELECT id, ck, least(lim - held, coalesce(rlim - rused, lim - held)) AS free,
+      row_number() OVER (PARTITION BY ck ORDER BY priority DESC, id) AS rank, lim, rlim, rwin FROM picked
   ), wanted AS (
-    SELECT ck, count(*)::integer AS n, min(lim) AS lim FROM ranked
+    SELECT ck, count(*)::integer AS n, min(lim) AS lim, min(rlim) AS rlim, min(rwin) AS rwin FROM ranked
     WHERE ck IS NOT NULL AND rank <= free GROUP BY ck
   ), slots AS (
     SELECT key FROM concurrency_slots WHERE key = ANY (ARRAY(SELECT ck FROM wanted)) ORDER BY key FOR UPDATE
   ), granted AS (
-    UPDATE concurrency_slots s SET running = s.running + w.n FROM wanted w
+    UPDATE concurrency_slots s SET running = s.running + w.n,
+      starts = CASE WHEN w.rlim IS NULL THEN s.starts
+        ELSE ARRAY(SELECT t FROM unnest(s.starts) t WHERE t > $4 - w.rwin) || array_fill($4::bigint, ARRAY[w.n]) END
+    FROM wanted w
     WHERE s.key = w.ck AND s.key IN (SELECT key FROM slots) AND s.running + w.n <= w.lim
+      AND (w.rlim IS NULL OR (SELECT count(*) FROM unnest(s.starts) t WHERE t > $4 - w.rwin) + w.n <= w.rlim)
     RETURNING s.key
   ), claimed AS (
     UPDATE jobs SET
@@ -276,10 +298,22 @@ export const PAUSE_TAG = sql(`
   ON CONFLICT (tag) DO UPDATE SET tag = excluded.tag RETURNING *`);
 // $1 tag: returns the row when it was paused.
 export const RESUME_TAG = sql("DELETE FROM paused_tags WHERE tag = $1 RETURNING tag");
-// $1 pattern, $2 concurrency.
+// $1 pattern, $2 concurrency (or null), $3 rate limit (or null), $4 rate window in ms (or null).
 export const SET_LIMIT = sql(`
-  INSERT INTO concurrency_limits (pattern, concurrency) VALUES ($1, $2)
-  ON CONFLICT (pattern) DO UPDATE SET concurrency = excluded.concurrency RETURNING *`);
+  INSERT INTO concurrency_limits (pattern, concurrency, rate_limit, rate_window_ms) VALUES ($1, $2, $3, $4)
+  ON CONFLICT (pattern) DO UPDATE SET concurrency = excluded.concurrency, rate_limit = excluded.rate_limit,
+    rate_window_ms = excluded.rate_window_ms
+  RETURNING *`);
+// No parameters: the start logs of rate-limited keys (through concurrency_slots_rated).
+export const RATE_STARTS = sql(
+  "SELECT key, starts FROM concurrency_slots WHERE cardinality(starts) > 0 ORDER BY key",
+);
+// $1 key: its start log.
+export const RATE_STARTS_OF = sql("SELECT key, starts FROM concurrency_slots WHERE key = $1");
+// No parameters: the start logs of rate-limited keys with pending jobs (through jobs_key_pending).
+export const PENDING_RATE_STARTS = sql(`
+  SELECT key, starts FROM concurrency_slots s WHERE cardinality(starts) > 0
+    AND EXISTS (SELECT 1 FROM jobs WHERE jobs.concurrency_key = s.key AND jobs.state = 'pending')`);
 // $1 pattern: returns the row when a limit was declared.
 export const DELETE_LIMIT = sql("DELETE FROM concurrency_limits WHERE pattern = $1 RETURNING pattern");
 // $1 key: its leased jobs, oldest first.

@@ -669,4 +669,103 @@ export const PG_MIGRATIONS: Migration[] = [
         WHERE bundle_version IS NOT NULL AND state NOT IN ('succeeded', 'failed', 'timed_out', 'canceled', 'deleted');
     `,
   },
+  {
+    version: 19,
+    name: "rate limits per key",
+    sql: `
+      -- A declared limit may name a rate (rate_limit starts per rate_window_ms of any key it
+      -- governs) and may leave the concurrency out (NULL: no cap for its keys).
+      ALTER TABLE concurrency_limits ALTER COLUMN concurrency DROP NOT NULL,
+        ADD COLUMN rate_limit integer, ADD COLUMN rate_window_ms bigint;
+      -- A rate-limited key's sliding log of start times (epoch ms), kept in its counter row: the
+      -- claim locks that row, and its re-check sees the row's newest version, log included.
+      ALTER TABLE concurrency_slots ADD COLUMN starts bigint[] NOT NULL DEFAULT '{}';
+      CREATE INDEX concurrency_slots_rated ON concurrency_slots (key) WHERE cardinality(starts) > 0;
+      -- Pending jobs by key: which rate-limited keys have jobs waiting (the claim waiters' wake-up).
+      CREATE INDEX jobs_key_pending ON jobs (concurrency_key)
+        WHERE state = 'pending' AND concurrency_key IS NOT NULL;
+      -- flowy_claim as in migration 17 (18 left it as it was), and it leaves a job pending while its key's rate has no
+      -- start left in the window. Body = CLAIM_BODY in job-statements.ts (a test keeps them equal).
+      CREATE OR REPLACE FUNCTION flowy_claim(text, jsonb, integer, bigint, text, boolean, bigint, jsonb)
+      RETURNS SETOF jobs
+      LANGUAGE plpgsql
+      SET enable_sort = off SET enable_bitmapscan = off SET jit = off
+      AS $claim$
+      BEGIN
+        RETURN QUERY
+        WITH earlier AS (
+          UPDATE jobs SET lease_expires_at = $4 + trunc(lease_s * 1000)::bigint, updated_at = $4,
+            version = version + 1
+          WHERE $6::boolean AND claim_id = $5::text AND worker_id = $1 AND state IN ('running', 'cancelling')
+          RETURNING *
+        ), picked AS MATERIALIZED (
+          SELECT id, priority, concurrency_key AS ck,
+            CASE WHEN concurrency_key IS NULL THEN NULL ELSE coalesce(jobs.concurrency_limit, (SELECT coalesce(l.concurrency, 2147483647) FROM concurrency_limits l
+             WHERE jobs.concurrency_key LIKE replace(replace(l.pattern, '_', '\\_'), '*', '%')
+             ORDER BY l.pattern = jobs.concurrency_key DESC, length(l.pattern) DESC LIMIT 1), 1) END AS lim,
+            CASE WHEN concurrency_key IS NULL THEN NULL ELSE coalesce((SELECT s.running FROM concurrency_slots s WHERE s.key = jobs.concurrency_key), 0) END AS held,
+            CASE WHEN concurrency_key IS NULL THEN NULL ELSE (SELECT l.rate_limit FROM concurrency_limits l
+             WHERE jobs.concurrency_key LIKE replace(replace(l.pattern, '_', '\\_'), '*', '%')
+             ORDER BY l.pattern = jobs.concurrency_key DESC, length(l.pattern) DESC LIMIT 1) END AS rlim,
+            CASE WHEN concurrency_key IS NULL THEN NULL ELSE (SELECT l.rate_window_ms FROM concurrency_limits l
+             WHERE jobs.concurrency_key LIKE replace(replace(l.pattern, '_', '\\_'), '*', '%')
+             ORDER BY l.pattern = jobs.concurrency_key DESC, length(l.pattern) DESC LIMIT 1) END AS rwin,
+            CASE WHEN concurrency_key IS NULL THEN NULL ELSE coalesce((SELECT count(*)::integer FROM concurrency_slots s, unnest(s.starts) t
+             WHERE s.key = jobs.concurrency_key AND t > $4 - (SELECT l.rate_window_ms FROM concurrency_limits l
+             WHERE jobs.concurrency_key LIKE replace(replace(l.pattern, '_', '\\_'), '*', '%')
+             ORDER BY l.pattern = jobs.concurrency_key DESC, length(l.pattern) DESC LIMIT 1)), 0) END AS rused
+          FROM jobs
+          WHERE state = 'pending' AND tags <@ $2::jsonb AND NOT EXISTS (SELECT 1 FROM earlier)
+            AND NOT tags ?| (SELECT coalesce(array_agg(tag), '{}') FROM paused_tags)
+            AND (bundle_name IS NULL OR $8::jsonb ? (bundle_name || '@' || coalesce(bundle_version,
+            (SELECT b.version FROM bundles b WHERE b.name = jobs.bundle_name ORDER BY b.created_at DESC LIMIT 1))))
+            AND (concurrency_key IS NULL OR (coalesce((SELECT s.running FROM concurrency_slots s WHERE s.key = jobs.concurrency_key), 0) < coalesce(jobs.concurrency_limit, (SELECT coalesce(l.concurrency, 2147483647) FROM concurrency_limits l
+             WHERE jobs.concurrency_key LIKE replace(replace(l.pattern, '_', '\\_'), '*', '%')
+             ORDER BY l.pattern = jobs.concurrency_key DESC, length(l.pattern) DESC LIMIT 1), 1)
+              AND coalesce(coalesce((SELECT count(*)::integer FROM concurrency_slots s, unnest(s.starts) t
+             WHERE s.key = jobs.concurrency_key AND t > $4 - (SELECT l.rate_window_ms FROM concurrency_limits l
+             WHERE jobs.concurrency_key LIKE replace(replace(l.pattern, '_', '\\_'), '*', '%')
+             ORDER BY l.pattern = jobs.concurrency_key DESC, length(l.pattern) DESC LIMIT 1)), 0) < (SELECT l.rate_limit FROM concurrency_limits l
+             WHERE jobs.concurrency_key LIKE replace(replace(l.pattern, '_', '\\_'), '*', '%')
+             ORDER BY l.pattern = jobs.concurrency_key DESC, length(l.pattern) DESC LIMIT 1), true)))
+          ORDER BY priority DESC, id
+          LIMIT $3
+          FOR UPDATE SKIP LOCKED
+        ), ranked AS (
+          SELECT id, ck, least(lim - held, coalesce(rlim - rused, lim - held)) AS free,
+            row_number() OVER (PARTITION BY ck ORDER BY priority DESC, id) AS rank, lim, rlim, rwin FROM picked
+        ), wanted AS (
+          SELECT ck, count(*)::integer AS n, min(lim) AS lim, min(rlim) AS rlim, min(rwin) AS rwin FROM ranked
+          WHERE ck IS NOT NULL AND rank <= free GROUP BY ck
+        ), slots AS (
+          SELECT key FROM concurrency_slots WHERE key = ANY (ARRAY(SELECT ck FROM wanted)) ORDER BY key FOR UPDATE
+        ), granted AS (
+          UPDATE concurrency_slots s SET running = s.running + w.n,
+            starts = CASE WHEN w.rlim IS NULL THEN s.starts
+              ELSE ARRAY(SELECT t FROM unnest(s.starts) t WHERE t > $4 - w.rwin) || array_fill($4::bigint, ARRAY[w.n]) END
+          FROM wanted w
+          WHERE s.key = w.ck AND s.key IN (SELECT key FROM slots) AND s.running + w.n <= w.lim
+            AND (w.rlim IS NULL OR (SELECT count(*) FROM unnest(s.starts) t WHERE t > $4 - w.rwin) + w.n <= w.rlim)
+          RETURNING s.key
+        ), claimed AS (
+          UPDATE jobs SET
+            state = 'running', attempt = attempt + 1, worker_id = $1, claim_id = $5::text,
+            lease_token = replace(gen_random_uuid()::text, '-', ''), fence = fence + 1, kill_grace_ms = $7::bigint,
+            lease_expires_at = $4 + trunc(lease_s * 1000)::bigint,
+            deadline_at = CASE WHEN timeout_s IS NULL THEN NULL ELSE $4 + trunc(timeout_s * 1000)::bigint END,
+            started_at = $4, updated_at = $4, finished_at = NULL, result = NULL, error = NULL,
+            tasks = NULL, reported = NULL, version = version + 1
+          WHERE id IN (
+            SELECT id FROM ranked WHERE ck IS NULL OR (rank <= free AND ck IN (SELECT key FROM granted)))
+          RETURNING *
+        ), history AS (
+          INSERT INTO job_history (job_id, at, from_state, to_state, event, reason, worker_id, attempt)
+          SELECT id, ($4)::bigint, ('pending')::text, ('running')::text, ('claim')::text,
+            (NULL)::text, ($1)::text, attempt FROM claimed
+        )
+        SELECT * FROM claimed UNION ALL SELECT * FROM earlier ORDER BY priority DESC, id;
+      END
+      $claim$;
+    `,
+  },
 ];

@@ -16,6 +16,7 @@ import {
   rowToHistory,
   rowToJob,
   rowToLimit,
+  rowToRateStarts,
   rowToWorker,
 } from "../job-row.ts";
 import { freedKey } from "../../model/concurrency.ts";
@@ -26,6 +27,7 @@ import type {
   PausedTagRecord,
   ClaimRequest,
   ConcurrencyLimitRecord,
+  RateStartsRecord,
   FinishedCount,
   HistoryInput,
   HistoryRecord,
@@ -365,7 +367,13 @@ export class PostgresStore implements Store {
   }
 
   async setLimit(limit: ConcurrencyLimitRecord): Promise<ConcurrencyLimitRecord> {
-    const [row] = await this.db.write(q.SET_LIMIT, [limit.pattern, limit.concurrency]);
+    const { pattern, concurrency, rate } = limit;
+    const [row] = await this.db.write(q.SET_LIMIT, [
+      pattern,
+      concurrency,
+      rate?.limit ?? null,
+      rate?.windowMs ?? null,
+    ]);
     return rowToLimit(row!);
   }
 
@@ -384,6 +392,16 @@ export class PostgresStore implements Store {
 
   async listLimits(): Promise<ConcurrencyLimitRecord[]> {
     return (await this.db.read(q.LIST_LIMITS)).map(rowToLimit);
+  }
+
+  async rateStarts(key?: string): Promise<RateStartsRecord[]> {
+    const rows =
+      key === undefined ? await this.db.read(q.RATE_STARTS) : await this.db.read(q.RATE_STARTS_OF, [key]);
+    return rows.map(rowToRateStarts);
+  }
+
+  async pendingRateStarts(): Promise<RateStartsRecord[]> {
+    return (await this.db.read(q.PENDING_RATE_STARTS)).map(rowToRateStarts);
   }
 
   insertApiKey(key: ApiKeyRecord): Promise<ApiKeyRecord> {

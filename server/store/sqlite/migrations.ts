@@ -360,4 +360,30 @@ export const SQLITE_MIGRATIONS: Array<{ version: number; name: string; sql: stri
         WHERE bundle_version IS NOT NULL AND state NOT IN ('succeeded', 'failed', 'timed_out', 'canceled', 'deleted');
     `,
   },
+  {
+    version: 19,
+    name: "rate limits per key",
+    sql: `
+      -- A declared limit may name a rate (rate_limit starts per rate_window_ms) and may leave the
+      -- concurrency out (NULL: no cap). SQLite cannot drop NOT NULL in place: the table is rebuilt.
+      CREATE TABLE concurrency_limits_18 (
+        pattern TEXT PRIMARY KEY,
+        concurrency INTEGER,
+        rate_limit INTEGER,
+        rate_window_ms INTEGER
+      ) STRICT;
+      INSERT INTO concurrency_limits_18 (pattern, concurrency) SELECT pattern, concurrency FROM concurrency_limits;
+      DROP TABLE concurrency_limits;
+      ALTER TABLE concurrency_limits_18 RENAME TO concurrency_limits;
+      -- The sliding log of a rate-limited key: its claims' start times (a JSON array of epoch ms),
+      -- pruned of those that left the window each time the claim appends to it.
+      CREATE TABLE rate_starts (
+        key TEXT PRIMARY KEY,
+        starts TEXT NOT NULL
+      ) STRICT;
+      -- Pending jobs by key: which rate-limited keys have jobs waiting (the claim waiters' wake-up).
+      CREATE INDEX jobs_key_pending ON jobs (concurrency_key)
+        WHERE state = 'pending' AND concurrency_key IS NOT NULL;
+    `,
+  },
 ];

@@ -11,6 +11,7 @@ import {
   rowToHistory,
   rowToJob,
   rowToLimit,
+  rowToRateStarts,
   rowToPausedTag,
   rowToWorker,
 } from "../job-row.ts";
@@ -20,6 +21,7 @@ import type {
   ApiKeyRecord,
   ClaimRequest,
   ConcurrencyLimitRecord,
+  RateStartsRecord,
   FinishedCount,
   HistoryInput,
   JobFilter,
@@ -313,6 +315,21 @@ export class SqliteStore implements Store {
 
   async listLimits(): Promise<ConcurrencyLimitRecord[]> {
     return this.all("SELECT * FROM concurrency_limits ORDER BY pattern").map(rowToLimit);
+  }
+
+  async rateStarts(key?: string): Promise<RateStartsRecord[]> {
+    const rows =
+      key === undefined
+        ? this.all("SELECT * FROM rate_starts ORDER BY key")
+        : this.all("SELECT * FROM rate_starts WHERE key = :key", { key });
+    return rows.map(rowToRateStarts);
+  }
+
+  async pendingRateStarts(): Promise<RateStartsRecord[]> {
+    return this.all(
+      `SELECT * FROM rate_starts AS rs WHERE EXISTS (SELECT 1 FROM jobs INDEXED BY jobs_key_pending
+         WHERE jobs.concurrency_key = rs.key AND jobs.state = 'pending')`,
+    ).map(rowToRateStarts);
   }
 
   insertApiKey(key: ApiKeyRecord): Promise<ApiKeyRecord> {

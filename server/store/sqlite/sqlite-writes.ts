@@ -13,6 +13,7 @@ import {
   rowToJob,
   rowToLimit,
   rowToPausedTag,
+  rowToRateStarts,
   rowToWorker,
 } from "../job-row.ts";
 import { DEFAULT_MAX_LOG_BYTES, planLogAppend } from "../log-chunks.ts";
@@ -30,21 +31,28 @@ import type {
   WorkerBundleRecord,
   WorkerRecord,
 } from "../store.ts";
-import { DEFAULT_CONCURRENCY } from "../../model/concurrency.ts";
+import { DEFAULT_CONCURRENCY, UNCAPPED } from "../../model/concurrency.ts";
+import { rateFor, startsInWindow } from "../../model/rate-window.ts";
 import { ENDED, LEASED } from "../state-sql.ts";
 import { Statements } from "./sqlite-connection.ts";
 
+/** A column of the declared limit governing the candidate's key (concurrency.ts: exact, then longest). */
+const declared = (column: string) => `(SELECT ${column} FROM concurrency_limits AS l
+       WHERE jobs.concurrency_key GLOB l.pattern
+       ORDER BY l.pattern = jobs.concurrency_key DESC, length(l.pattern) DESC LIMIT 1)`;
+
 /**
- * Free slots of a keyed job's concurrency key (its limit, see concurrency.ts, less the key's leased
- * jobs); NULL for a job without a key. Read per candidate row, through small indexes.
+ * Free slots of a keyed job's concurrency key: the fewer of its concurrency limit (concurrency.ts)
+ * less the key's leased jobs, and its rate's limit less the starts logged in the window
+ * (rate-window.ts; UNCAPPED without a rate); NULL for a job without a key. Read per candidate row,
+ * through small indexes and the key's one log row.
  */
-const FREE_SLOTS = `CASE WHEN jobs.concurrency_key IS NULL THEN NULL ELSE
-    coalesce(jobs.concurrency_limit,
-      (SELECT l.concurrency FROM concurrency_limits AS l WHERE jobs.concurrency_key GLOB l.pattern
-       ORDER BY l.pattern = jobs.concurrency_key DESC, length(l.pattern) DESC LIMIT 1),
-      ${DEFAULT_CONCURRENCY})
+const FREE_SLOTS = `CASE WHEN jobs.concurrency_key IS NULL THEN NULL ELSE min(
+    coalesce(jobs.concurrency_limit, ${declared(`coalesce(l.concurrency, ${UNCAPPED})`)}, ${DEFAULT_CONCURRENCY})
     - (SELECT count(*) FROM jobs AS r INDEXED BY jobs_key_leased
-       WHERE r.concurrency_key = jobs.concurrency_key AND r.state IN ('running', 'cancelling'))
+       WHERE r.concurrency_key = jobs.concurrency_key AND r.state IN ('running', 'cancelling')),
+    coalesce(${declared("l.rate_limit")} - (SELECT count(*) FROM rate_starts AS rs, json_each(rs.starts) AS t
+       WHERE rs.key = jobs.concurrency_key AND t.value > +:now - ${declared("l.rate_window_ms")}), ${UNCAPPED}))
   END`;
 
 /**
@@ -57,8 +65,10 @@ const BUNDLE_WANTED = `(jobs.bundle_name || '@' || coalesce(jobs.bundle_version,
      ORDER BY b.created_at DESC, b.rowid DESC LIMIT 1)))`;
 
 // Walks jobs_claim in order past jobs the worker lacks tags for (or the bundle), jobs with a paused tag and jobs
-// whose key has no free slot, up to capacity; then keeps, of each key, no more than its free slots
-// (rank within the key), so one batch never over-claims a key either.
+// whose key has no free slot (nor, under a rate, a start left in its window), up to capacity; then
+// keeps, of each key, no more than its free slots (rank within the key), so one batch never
+// over-claims a key either. claimJobs then logs the starts of rate-limited keys, in the same
+// transaction (one writer: the next claim sees them).
 export const CLAIM_SQL = `
   UPDATE jobs SET
     state = 'running', attempt = attempt + 1, worker_id = +:worker_id, claim_id = +:claim_id,
@@ -226,9 +236,31 @@ export class SqliteWrites {
       bundles: JSON.stringify(req.bundles ?? []),
     });
     const jobs = rows.map(rowToJob).sort(byPriorityThenAge);
+    this.logRateStarts(jobs, req.now);
     const claimed: HistoryInput = { event: "claim", from: "pending", to: "running", workerId: req.workerId };
     this.addHistories(jobs.map((job) => [job, claimed, req.now]));
     return jobs;
+  }
+
+  /** Appends each claimed start of a rate-limited key to its log, pruned of starts out of the window. */
+  private logRateStarts(jobs: JobRecord[], now: number): void {
+    const perKey = new Map<string, number>();
+    for (const { concurrencyKey: key } of jobs) if (key !== null) perKey.set(key, (perKey.get(key) ?? 0) + 1);
+    if (perKey.size === 0) return;
+    const limits = this.q.all("SELECT * FROM concurrency_limits").map(rowToLimit);
+    for (const [key, n] of perKey) {
+      const rate = rateFor(key, limits)?.rate;
+      if (!rate) continue;
+      const row = this.q.get("SELECT * FROM rate_starts WHERE key = :key", { key });
+      const kept = row ? startsInWindow(rowToRateStarts(row).starts, rate, now) : [];
+      const starts = JSON.stringify([...kept, ...Array<number>(n).fill(now)]);
+      this.q
+        .stmt(
+          `INSERT INTO rate_starts (key, starts) VALUES (:key, :starts)
+           ON CONFLICT (key) DO UPDATE SET starts = excluded.starts`,
+        )
+        .run({ key, starts });
+    }
   }
 
   applyTransitions(transitions: Transition[], now: number): Array<JobRecord | undefined> {
@@ -359,9 +391,17 @@ export class SqliteWrites {
 
   setLimit(limit: ConcurrencyLimitRecord): ConcurrencyLimitRecord {
     const row = this.q.get(
-      `INSERT INTO concurrency_limits (pattern, concurrency) VALUES (:pattern, :concurrency)
-       ON CONFLICT (pattern) DO UPDATE SET concurrency = excluded.concurrency RETURNING *`,
-      { pattern: limit.pattern, concurrency: limit.concurrency },
+      `INSERT INTO concurrency_limits (pattern, concurrency, rate_limit, rate_window_ms)
+       VALUES (:pattern, :concurrency, :rate_limit, :rate_window_ms)
+       ON CONFLICT (pattern) DO UPDATE SET concurrency = excluded.concurrency,
+         rate_limit = excluded.rate_limit, rate_window_ms = excluded.rate_window_ms
+       RETURNING *`,
+      {
+        pattern: limit.pattern,
+        concurrency: limit.concurrency,
+        rate_limit: limit.rate?.limit ?? null,
+        rate_window_ms: limit.rate?.windowMs ?? null,
+      },
     )!;
     return rowToLimit(row);
   }

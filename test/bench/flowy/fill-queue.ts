@@ -32,7 +32,7 @@ export async function fillPending(dbPath: string, n: number, flowControl = false
   try {
     if (flowControl) {
       await store.pauseTag(PAUSED_TAG, Date.now());
-      await store.setLimit({ pattern: "customer-*", concurrency: 1 });
+      await store.setLimit({ pattern: "customer-*", concurrency: 1, rate: null });
     }
     for (let done = 0; done < n; done += CHUNK) {
       const now = Date.now();

@@ -1,25 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { claimAttempts, nextAttempt } from "../../helpers/claim-metrics.ts";
 import { get, http, post } from "../../helpers/http.ts";
 import { makeJobSpec } from "../../helpers/jobs.ts";
 import { startServer } from "../../helpers/server.ts";
 
 const del = (url: string) => http("DELETE", url);
 const ids = (res: { body: { jobs: Array<{ id: string }> } }) => res.body.jobs.map((j) => j.id);
-
-/** How many claim attempts the server has made (empty ones too), from its metrics. */
-async function claimAttempts(url: string): Promise<number> {
-  const text = (await get(`${url}/metrics`)).body as string;
-  const line = text.split("\n").find((l) => l.startsWith("flowy_claim_duration_seconds_count "));
-  return line ? Number(line.split(" ")[1]) : 0;
-}
-
-/** Resolves once the server made another claim attempt than `before` (the long poll is waiting). */
-async function nextAttempt(url: string, before: number): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while ((await claimAttempts(url)) === before && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe("concurrency keys over HTTP", () => {
   it("runs one job of a key at a time by default and shows the key on the job", async () => {
@@ -54,9 +40,11 @@ describe("concurrency keys over HTTP", () => {
     const waiting = post(`${api}/jobs/claim`, { worker_id: "b", capacity: 5, wait_s: 20 });
     await nextAttempt(url, before);
     const set = await post(`${api}/limits`, { key: "customer-*", concurrency: 3 });
-    expect(set.body).toEqual({ key: "customer-*", concurrency: 3 });
+    expect(set.body).toEqual({ key: "customer-*", concurrency: 3, rate: null });
     expect(ids(await waiting)).toHaveLength(2);
-    expect((await get(`${api}/limits`)).body).toEqual({ limits: [{ key: "customer-*", concurrency: 3 }] });
+    expect((await get(`${api}/limits`)).body).toEqual({
+      limits: [{ key: "customer-*", concurrency: 3, rate: null }],
+    });
     expect((await del(`${api}/limits/${encodeURIComponent("customer-*")}`)).status).toBe(204);
     const again = await del(`${api}/limits/${encodeURIComponent("customer-*")}`);
     expect(again.status).toBe(404);

@@ -1,16 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { claimAttempts } from "../../helpers/claim-metrics.ts";
 import { get, http, post } from "../../helpers/http.ts";
 import { makeJobSpec } from "../../helpers/jobs.ts";
 import { startServer } from "../../helpers/server.ts";
 
 const del = (url: string) => http("DELETE", url);
-
-/** How many claim attempts the server has made (empty ones too), from its metrics. */
-async function claimAttempts(url: string): Promise<number> {
-  const text = (await get(`${url}/metrics`)).body as string;
-  const line = text.split("\n").find((l) => l.startsWith("flowy_claim_duration_seconds_count "));
-  return line ? Number(line.split(" ")[1]) : 0;
-}
 
 describe("pausing work by tag over HTTP", () => {
   it("holds back jobs carrying a paused tag, shows it in stats and metrics, and resumes", async () => {

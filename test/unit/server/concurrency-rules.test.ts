@@ -13,9 +13,9 @@ describe("concurrency key rules", () => {
 
   it("takes the job's own limit, else the exact key, else the longest pattern, else 1", () => {
     const declared = [
-      { pattern: "customer-*", concurrency: 2 },
-      { pattern: "customer-4*", concurrency: 3 },
-      { pattern: "customer-42", concurrency: 1 },
+      { pattern: "customer-*", concurrency: 2, rate: null },
+      { pattern: "customer-4*", concurrency: 3, rate: null },
+      { pattern: "customer-42", concurrency: 1, rate: null },
     ];
     const job = (key: string, own: number | null = null) => ({ concurrencyKey: key, concurrencyLimit: own });
     expect(limitFor(job("customer-42", 7), declared)).toEqual({ limit: 7, from: "job" });
