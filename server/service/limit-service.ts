@@ -4,13 +4,11 @@
  * every replica; a change may free slots, so it wakes the waiting claims (here and, on
  * PostgreSQL, on the other replicas).
  */
-import type { Logger } from "pino";
 import { formatRate } from "../../shared/rate.ts";
 import { declaredFor } from "../model/concurrency.ts";
 import { startsInWindow } from "../model/rate-window.ts";
-import type { ConcurrencyLimitRecord, RateStartsRecord, Store } from "../store/store.ts";
-import type { ChangeFeed } from "./change-feed.ts";
-import type { Clock } from "./clock.ts";
+import type { ConcurrencyLimitRecord, RateStartsRecord } from "../store/store.ts";
+import { ClaimControl } from "./claim-control.ts";
 
 /** A declared limit and, with a rate, its busiest key's starts in the current window. */
 export interface LimitView {
@@ -18,26 +16,14 @@ export interface LimitView {
   window?: { key: string | null; starts: number };
 }
 
-export class LimitService {
-  private readonly store: Store;
-  private readonly feed: ChangeFeed;
-  private readonly clock: Clock;
-  private readonly logger: Logger | undefined;
-
-  constructor(store: Store, feed: ChangeFeed, clock: Clock, logger?: Logger) {
-    this.store = store;
-    this.feed = feed;
-    this.clock = clock;
-    this.logger = logger;
-  }
-
+export class LimitService extends ClaimControl {
   async set(limit: ConcurrencyLimitRecord): Promise<ConcurrencyLimitRecord> {
     const stored = await this.store.setLimit(limit);
     this.logger?.info(
       { key: stored.pattern, concurrency: stored.concurrency, rate: stored.rate && formatRate(stored.rate) },
       "limit set",
     );
-    this.wakeClaims();
+    this.wakeClaims("slot");
     return stored;
   }
 
@@ -46,7 +32,7 @@ export class LimitService {
     const deleted = await this.store.deleteLimit(pattern);
     if (deleted) {
       this.logger?.info({ key: pattern }, "limit deleted");
-      this.wakeClaims();
+      this.wakeClaims("slot");
     }
     return deleted;
   }
@@ -57,10 +43,6 @@ export class LimitService {
     return declared.map((limit) =>
       limit.rate ? { limit, window: busiestKey(limit, declared, logs, now) } : { limit },
     );
-  }
-
-  private wakeClaims(): void {
-    this.feed.publish([{ jobId: "", state: "pending", version: 0, tags: [], kind: "slot" }]);
   }
 }
 

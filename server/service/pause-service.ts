@@ -4,24 +4,10 @@
  * finish. Resuming wakes every waiting claim, here and on the other replicas (a resync on the
  * change feed), since the jobs it frees were pending all along and will publish nothing.
  */
-import type { Logger } from "pino";
-import type { PausedTagRecord, Store } from "../store/store.ts";
-import type { ChangeFeed } from "./change-feed.ts";
-import type { Clock } from "./clock.ts";
+import type { PausedTagRecord } from "../store/store.ts";
+import { ClaimControl } from "./claim-control.ts";
 
-export class PauseService {
-  private readonly store: Store;
-  private readonly feed: ChangeFeed;
-  private readonly clock: Clock;
-  private readonly logger: Logger | undefined;
-
-  constructor(store: Store, feed: ChangeFeed, clock: Clock, logger?: Logger) {
-    this.store = store;
-    this.feed = feed;
-    this.clock = clock;
-    this.logger = logger;
-  }
-
+export class PauseService extends ClaimControl {
   async pause(tag: string): Promise<PausedTagRecord> {
     const paused = await this.store.pauseTag(tag, this.clock());
     this.logger?.info({ tag }, "tag paused");
@@ -33,7 +19,7 @@ export class PauseService {
     const resumed = await this.store.resumeTag(tag);
     if (resumed) {
       this.logger?.info({ tag }, "tag resumed");
-      this.feed.publish([{ jobId: "", state: "pending", version: 0, tags: [], kind: "resync" }]);
+      this.wakeClaims("resync");
     }
     return resumed;
   }
