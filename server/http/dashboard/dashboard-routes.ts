@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import fastifyStatic from "@fastify/static";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { JOB_STATES, STATE_ICONS } from "../../../shared/states.ts";
+import { JOB_STATES, STATE_ICON_NAMES } from "../../../shared/states.ts";
 import { KEY_COOKIE, presentedKey } from "../auth.ts";
 import { type DashboardLangSetting, pickLanguage } from "./language.ts";
 import { actionsFor, mayDrain, roleOf } from "./role.ts";
@@ -53,9 +53,9 @@ export async function registerDashboard(app: FastifyInstance, options: Dashboard
       keys_required: request.flowyRole !== "open",
       actions: actionsFor(role),
       can_drain: mayDrain(role),
-      // The state module's states and icons, so the page keeps no copy of its own.
+      // The state module's states and their icon names, so the page keeps no copy of its own.
       states: JOB_STATES,
-      icons: STATE_ICONS,
+      icons: STATE_ICON_NAMES,
     };
   });
   // The auth hook has already checked the key sent as a bearer token; keep it in a cookie the

@@ -1,4 +1,4 @@
-import { JOB_STATES, STATE_ICONS } from "../../../shared/states.ts";
+import { JOB_STATES, STATE_ICON_NAMES } from "../../../shared/states.ts";
 import { describe, expect, it } from "vitest";
 import { http, post } from "../../helpers/http.ts";
 import { startServer } from "../../helpers/server.ts";
@@ -36,7 +36,7 @@ describe("dashboard over HTTP", () => {
     expect(session.body.can_drain).toBe(true);
     // The page draws states and icons from the state module, not from a copy of its own.
     expect(session.body.states).toEqual([...JOB_STATES]);
-    expect(session.body.icons).toEqual(STATE_ICONS);
+    expect(session.body.icons).toEqual(STATE_ICON_NAMES);
   });
 
   it("keeps a checked key in an HttpOnly, SameSite=Strict cookie, and refuses a wrong one", async () => {

@@ -4,6 +4,7 @@
  * sign-in form instead.
  */
 import { useStateTable } from "./components/badges.js";
+import { icon } from "./components/icons.js";
 import { h, replace } from "./lib/dom.js";
 import { setLang, t } from "./lib/i18n.js";
 import { createLive } from "./lib/live.js";
@@ -77,7 +78,7 @@ function renderHeader() {
   const lang = h(
     "select",
     { id: "lang", "aria-label": t("lang.label") },
-    h("option", { value: "auto" }, `🌐 ${t("lang.auto")}`),
+    h("option", { value: "auto" }, t("lang.auto")),
     h("option", { value: "en" }, "English"),
     h("option", { value: "ja" }, "日本語"),
   );
@@ -91,7 +92,7 @@ function renderHeader() {
   const theme = h(
     "button",
     { type: "button", class: "button subtle", id: "theme", title: t(`theme.${prefs.theme}`) },
-    prefs.theme === "dark" ? "🌙" : prefs.theme === "light" ? "☀️" : "🌓",
+    icon(prefs.theme === "dark" ? "moon" : prefs.theme === "light" ? "sun" : "contrast"),
     h("span", { class: "sr-only" }, t(`theme.${prefs.theme}`)),
   );
   theme.addEventListener("click", () => {
@@ -136,7 +137,7 @@ function renderHeader() {
             connected ? t("live.on") : t("live.off"),
           )
         : null,
-      lang,
+      h("span", { class: "lang-pick" }, icon("globe"), lang),
       theme,
       logout,
     ),
