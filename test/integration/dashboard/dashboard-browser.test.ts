@@ -54,6 +54,14 @@ const ETL_WORKFLOW = {
   tasks: { fetch: { run: "true" }, clean: { run: "true" }, enrich: { run: "true" }, save: { run: "true" } },
 };
 
+/** The ETL workflow, submitted and claimed by worker w-1: a running job with a task graph. */
+async function runningWorkflow(api: string) {
+  const spec = makeJobSpec({ name: "etl", spec: { workflow: ETL_WORKFLOW }, tags: ["linux"] });
+  const submitted = (await post(`${api}/jobs`, spec)).body;
+  const { lease } = await claim(api);
+  return { submitted, lease };
+}
+
 describeBrowser("dashboard in a browser", () => {
   beforeAll(async () => {
     browser = await launchBrowser();
@@ -154,13 +162,7 @@ describeBrowser("dashboard in a browser", () => {
 
   it("streams a running job's log and task states, and an admin cancels it live", async () => {
     const { url, api } = await startServer();
-    const submitted = (
-      await post(
-        `${api}/jobs`,
-        makeJobSpec({ name: "etl", spec: { workflow: ETL_WORKFLOW }, tags: ["linux"] }),
-      )
-    ).body;
-    const { lease } = await claim(api);
+    const { submitted, lease } = await runningWorkflow(api);
     await withPage(`${url}/#/jobs/${submitted.id}`, async (page) => {
       const notReloaded = await markNoReload(page);
       const log = page.locator("pre.log[role=log]");
@@ -196,13 +198,7 @@ describeBrowser("dashboard in a browser", () => {
 
   it("draws state icons as inline SVG from the state module, with no emoji anywhere on the page", async () => {
     const { url, api } = await startServer();
-    const submitted = (
-      await post(
-        `${api}/jobs`,
-        makeJobSpec({ name: "etl", spec: { workflow: ETL_WORKFLOW }, tags: ["linux"] }),
-      )
-    ).body;
-    const { lease } = await claim(api);
+    const { submitted, lease } = await runningWorkflow(api);
     const tasks = [
       { name: "fetch", state: "succeeded" },
       { name: "clean", state: "failed", needs: ["fetch"] },
