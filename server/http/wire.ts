@@ -8,6 +8,7 @@ import type {
   Claim,
   ClaimedJob,
   Complete,
+  ConcurrencyKey,
   Failed,
   HeartbeatResult,
   HistoryEntry,
@@ -34,6 +35,7 @@ import type {
 import { JOB_STATES, type JobState } from "../../shared/states.ts";
 import type { BulkProgress } from "../service/bulk-actions.ts";
 import type { ListQuery } from "../service/job-service.ts";
+import type { KeyUsageView } from "../service/limit-service.ts";
 import type {
   ConcurrencyLimitRecord,
   HistoryRecord,
@@ -284,6 +286,17 @@ export function toWirePausedTag(paused: PausedTagRecord): PausedTag {
 
 export function toWireLimit(limit: ConcurrencyLimitRecord): Limit {
   return { key: limit.pattern, concurrency: limit.concurrency };
+}
+
+export function toWireKeyUsage(usage: KeyUsageView): ConcurrencyKey {
+  return {
+    key: usage.key,
+    limit: usage.limit,
+    limit_from: usage.from,
+    pattern: usage.pattern,
+    in_use: usage.leased,
+    waiting: usage.pending,
+  };
 }
 
 /** A schedule; with its view (show), also its next runs, recent ticks and its last job's state. */

@@ -4,8 +4,19 @@
  * slots, so it wakes the waiting claims (here and, on PostgreSQL, on the other replicas).
  */
 import type { Logger } from "pino";
-import type { ConcurrencyLimitRecord, Store } from "../store/store.ts";
+import { limitFor } from "../model/concurrency.ts";
+import type { ConcurrencyKeyUsage, ConcurrencyLimitRecord, Store } from "../store/store.ts";
 import type { ChangeFeed } from "./change-feed.ts";
+
+/** The busiest keys the Limits page lists; a page of thousands of keys would help no one. */
+const KEY_USAGE_LIMIT = 200;
+
+/** A key's jobs now, with the limit that holds them and where that limit comes from. */
+export interface KeyUsageView extends ConcurrencyKeyUsage {
+  limit: number;
+  from: "job" | "declared" | "default";
+  pattern: string | null;
+}
 
 export class LimitService {
   private readonly store: Store;
@@ -37,6 +48,21 @@ export class LimitService {
 
   list(): Promise<ConcurrencyLimitRecord[]> {
     return this.store.listLimits();
+  }
+
+  /** Keys with running or pending jobs, busiest first, each with the limit the claim applies. */
+  async usage(): Promise<KeyUsageView[]> {
+    const [declared, keys] = await Promise.all([
+      this.store.listLimits(),
+      this.store.concurrencyKeyUsage(KEY_USAGE_LIMIT),
+    ]);
+    return keys.map((usage) => {
+      const { limit, from, pattern } = limitFor(
+        { concurrencyKey: usage.key, concurrencyLimit: usage.jobLimit },
+        declared,
+      );
+      return { ...usage, limit, from, pattern: pattern ?? null };
+    });
   }
 
   private wakeClaims(): void {

@@ -1,10 +1,15 @@
-/** Declared concurrency limits per key pattern: list, set, delete. */
+/** Declared concurrency limits per key pattern: list, set, delete; and the keys in use now. */
 import type { Static } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import { FlowyError } from "../../../shared/errors.ts";
-import { LimitParams, LimitSchema, LimitsResponse } from "../../../shared/protocol.ts";
+import {
+  ConcurrencyKeysResponse,
+  LimitParams,
+  LimitSchema,
+  LimitsResponse,
+} from "../../../shared/protocol.ts";
 import type { Services } from "../services.ts";
-import { toWireLimit } from "../wire.ts";
+import { toWireKeyUsage, toWireLimit } from "../wire.ts";
 
 export function registerLimitRoutes(api: FastifyInstance, services: Services): void {
   const { limits } = services;
@@ -18,6 +23,19 @@ export function registerLimitRoutes(api: FastifyInstance, services: Services): v
       },
     },
     async () => ({ limits: (await limits.list()).map(toWireLimit) }),
+  );
+  api.get(
+    "/concurrency-keys",
+    {
+      schema: {
+        tags: ["limits"],
+        summary: "Concurrency keys with running or pending jobs: each key's limit, jobs in use and waiting",
+        description:
+          "The 200 busiest keys, busiest first. `limit_from` says whether the limit is the jobs' own, a declared pattern's (`pattern`) or the default.",
+        response: { 200: ConcurrencyKeysResponse },
+      },
+    },
+    async () => ({ keys: (await limits.usage()).map(toWireKeyUsage) }),
   );
   api.post<{ Body: Static<typeof LimitSchema> }>(
     "/limits",

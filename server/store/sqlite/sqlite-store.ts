@@ -19,7 +19,9 @@ import { countClauses, type SearchDialect, searchClauses } from "../job-search.t
 import { DEFAULT_MAX_LOG_BYTES, joinLogPieces } from "../log-chunks.ts";
 import type {
   ApiKeyRecord,
+  BacklogGroup,
   ClaimRequest,
+  ConcurrencyKeyUsage,
   ConcurrencyLimitRecord,
   FinishedCount,
   HistoryInput,
@@ -34,6 +36,13 @@ import type {
   WorkerRecord,
 } from "../store.ts";
 import { ENDED, LEASED, TERMINAL } from "../state-sql.ts";
+import {
+  backlogByTagsSql,
+  concurrencyKeyUsageSql,
+  rowToBacklogGroup,
+  rowToKeyUsage,
+  SQLITE_OPERATOR,
+} from "../operator-sql.ts";
 import { migrate, openConnection, type Params, Statements } from "./sqlite-connection.ts";
 import { SqliteWrites } from "./sqlite-writes.ts";
 import { type SyncFile, WalSync } from "./wal-sync.ts";
@@ -327,6 +336,16 @@ export class SqliteStore implements Store {
 
   async listLimits(): Promise<ConcurrencyLimitRecord[]> {
     return this.all("SELECT * FROM concurrency_limits ORDER BY pattern").map(rowToLimit);
+  }
+
+  async concurrencyKeyUsage(limit: number): Promise<ConcurrencyKeyUsage[]> {
+    return this.all(concurrencyKeyUsageSql(SQLITE_OPERATOR), { n: limit }).map(rowToKeyUsage);
+  }
+
+  async backlogByTags(top: number): Promise<BacklogGroup[]> {
+    return this.all(backlogByTagsSql(SQLITE_OPERATOR), { n: top }).map((row) =>
+      rowToBacklogGroup(row, (tags) => JSON.parse(String(tags)) as string[]),
+    );
   }
 
   insertApiKey(key: ApiKeyRecord): Promise<ApiKeyRecord> {

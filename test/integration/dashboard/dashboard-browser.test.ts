@@ -7,8 +7,10 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
   describeBrowser,
+  LIVE_TIMEOUT_MS,
   launchBrowser,
   markNoReload,
+  withPage as openPage,
   screenshot,
   type TestBrowser,
 } from "../../helpers/browser.ts";
@@ -17,29 +19,11 @@ import { makeJobSpec } from "../../helpers/jobs.ts";
 import { type JobState, STATE_LOOKS } from "../../../shared/states.ts";
 import { startServer } from "../../helpers/server.ts";
 
-/** Live updates are throttled to about one a second: give them time on a busy machine. */
-const LIVE_TIMEOUT_MS = 10_000;
 const eventually = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: LIVE_TIMEOUT_MS });
 
 let browser: TestBrowser;
 
-/**
- * Opens `url` in a new page for `use`, then checks the page threw no error and closes it before
- * the test's server closes, so no live stream holds the server open.
- */
-async function withPage(url: string, use: (page: Page) => Promise<void>): Promise<void> {
-  const page = await browser.context.newPage();
-  page.setDefaultTimeout(LIVE_TIMEOUT_MS);
-  const errors: string[] = [];
-  page.on("pageerror", (error) => errors.push(error.message));
-  try {
-    await page.goto(url);
-    await use(page);
-    expect(errors).toEqual([]);
-  } finally {
-    await page.close();
-  }
-}
+const withPage = (url: string, use: (page: Page) => Promise<void>) => openPage(browser, url, use);
 
 async function claim(api: string, workerId = "w-1") {
   const [job] = (await post(`${api}/jobs/claim`, { worker_id: workerId, capacity: 1, tags: ["linux"] })).body

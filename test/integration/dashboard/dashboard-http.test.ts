@@ -33,7 +33,13 @@ describe("dashboard over HTTP", () => {
     expect(session.body.actions.cancel).toEqual(["scheduled", "awaiting", "pending", "running"]);
     expect(session.body.actions.requeue).toContain("failed");
     expect(session.body.actions.delete).not.toContain("running");
-    expect(session.body.can_drain).toBe(true);
+    expect(session.body.controls).toEqual([
+      "drain",
+      "pause_schedule",
+      "resume_schedule",
+      "trigger_schedule",
+      "resume_tag",
+    ]);
     // The page draws states and icons from the state module, not from a copy of its own.
     expect(session.body.states).toEqual([...JOB_STATES]);
     expect(session.body.icons).toEqual(STATE_ICON_NAMES);

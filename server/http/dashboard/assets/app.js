@@ -17,6 +17,9 @@ import { mountLogin } from "./pages/login.js";
 import { mountOverview } from "./pages/overview.js";
 import { mountWorkers } from "./pages/workers.js";
 import { mountBundles } from "./pages/bundles.js";
+import { mountLimits } from "./pages/limits.js";
+import { mountPausedTags } from "./pages/paused-tags.js";
+import { mountSchedules } from "./pages/schedules.js";
 
 const header = /** @type {HTMLElement} */ (document.getElementById("top"));
 const main = /** @type {HTMLElement} */ (document.getElementById("main"));
@@ -39,6 +42,9 @@ const PAGES = {
   job: mountJob,
   workers: mountWorkers,
   bundles: mountBundles,
+  schedules: mountSchedules,
+  "paused-tags": mountPausedTags,
+  limits: mountLimits,
 };
 
 /** @param {string} message */
@@ -125,6 +131,9 @@ function renderHeader() {
           link("jobs", "#/jobs", "nav.jobs"),
           link("workers", "#/workers", "nav.workers"),
           link("bundles", "#/bundles", "nav.bundles"),
+          link("schedules", "#/schedules", "nav.schedules"),
+          link("paused-tags", "#/paused-tags", "nav.paused"),
+          link("limits", "#/limits", "nav.limits"),
         )
       : h("span"),
     h(
