@@ -110,6 +110,12 @@ describeBrowser("dashboard operator pages in a browser", () => {
       await page.locator('tr[data-pattern="solo"]').waitFor();
       await eventually(() => page.locator('tr[data-key="solo"] td.limit').textContent()).toBe("5 from solo");
       expect(await notReloaded()).toBe(true);
+      // On a phone the header wraps and the tables stack: nothing scrolls sideways.
+      await page.setViewportSize({ width: 390, height: 800 });
+      await eventually(() => page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+        390,
+      );
+      await screenshot(page, "limits-phone");
     });
   });
 });
