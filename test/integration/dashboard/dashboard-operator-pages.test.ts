@@ -61,7 +61,11 @@ describeBrowser("dashboard operator pages in a browser", () => {
 
   it("shows a tag paused through the API and resumes it, after which its job can be claimed", async () => {
     const { url, api } = await startServer();
-    await withPage(`${url}/#/paused-tags`, async (page) => {
+    await withPage(`${url}/#/`, async (page) => {
+      // Keyboard only: "g p" opens the page.
+      await page.locator(".card").first().waitFor();
+      await page.keyboard.press("g");
+      await page.keyboard.press("p");
       await page.locator("table.paused td.empty").waitFor();
       const notReloaded = await markNoReload(page);
       expect((await post(`${api}/paused-tags`, { tag: "gpu" })).status).toBe(200);
