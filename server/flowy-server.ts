@@ -11,6 +11,7 @@ import type { SseOptions } from "./http/sse.ts";
 import type { TrustProxy } from "./http/trust-proxy.ts";
 import type { Leadership } from "./model/leadership.ts";
 import { WORKER_LOST_AFTER_MS } from "./http/wire.ts";
+import { BACKLOG_TAG_SETS } from "./metrics/autoscaling-metrics.ts";
 import { createMetrics } from "./metrics/metrics.ts";
 import { type ChangeFeed, createLocalChangeFeed } from "./service/change-feed.ts";
 import { ClaimWaiters } from "./service/claim-waiters.ts";
@@ -94,6 +95,9 @@ export async function createFlowyServer(options: FlowyServerOptions): Promise<Fl
     workersByStatus: async () => countWorkers(await jobs.workers(), clock()),
     pausedTags: async () => (await pauses.list()).map((p) => p.tag),
     poolStats: store.poolStats?.bind(store),
+    backlog: () => store.backlogByTags(BACKLOG_TAG_SETS),
+    workers: () => jobs.workers(),
+    now: clock,
   });
   const writer = new JobWriter(store, feed, clock, metrics.observer);
   const waiters = new ClaimWaiters(feed);

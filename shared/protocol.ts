@@ -547,6 +547,27 @@ export type Limit = Static<typeof LimitSchema>;
 export const LimitsResponse = T.Object({ limits: T.Array(LimitSchema) });
 export const LimitParams = T.Object({ key: KeyPattern }, Strict);
 
+export const ConcurrencyKeySchema = T.Object(
+  {
+    key: T.String(),
+    limit: Nullable(
+      T.Integer({
+        description: "Jobs of this key that may run at once; null: no cap (a pattern with only a rate).",
+      }),
+    ),
+    limit_from: T.Union([T.Literal("job"), T.Literal("declared"), T.Literal("default")], {
+      description:
+        "Where the limit comes from: the jobs' own concurrency_limit, a declared pattern, or the default.",
+    }),
+    pattern: Nullable(T.String({ description: "The declared pattern the limit comes from." })),
+    in_use: T.Integer({ description: "Jobs of this key running (or cancelling) now." }),
+    waiting: T.Integer({ description: "Pending jobs of this key." }),
+  },
+  { title: "ConcurrencyKey" },
+);
+export type ConcurrencyKey = Static<typeof ConcurrencyKeySchema>;
+export const ConcurrencyKeysResponse = T.Object({ keys: T.Array(ConcurrencyKeySchema) });
+
 export const ExplainSchema = T.Object({
   job_id: T.String(),
   state: JobStateSchema,

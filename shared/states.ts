@@ -40,22 +40,33 @@ export const ENDED_STATES: readonly JobState[] = [...TERMINAL_STATES, "deleted"]
 export type TaskOnlyState = "skipped";
 
 /**
- * How each state shows to a person: the one table of icons, printed by the CLI and served to the
- * dashboard (GET /dashboard/session), so the two never drift. Task states share the jobs' icons.
+ * How each state shows to a person, the one table of it: the emoji the CLI prints on a TTY, and
+ * the name of the SVG icon the dashboard draws (server/http/dashboard/assets/components/icons.js;
+ * the server sends these names with GET /dashboard/session), since an emoji is an empty box on a
+ * machine without an emoji font. Task states share the jobs' looks.
  */
-export const STATE_ICONS: Readonly<Record<JobState | TaskOnlyState, string>> = {
-  scheduled: "🕒",
-  awaiting: "🔗",
-  pending: "⏳",
-  running: "🔄",
-  cancelling: "🛑",
-  succeeded: "✅",
-  failed: "❌",
-  timed_out: "⏰",
-  canceled: "🛑",
-  deleted: "🗑️",
-  skipped: "⏭️",
+export const STATE_LOOKS: Readonly<Record<JobState | TaskOnlyState, { emoji: string; icon: string }>> = {
+  scheduled: { emoji: "🕒", icon: "clock" },
+  awaiting: { emoji: "🔗", icon: "link" },
+  pending: { emoji: "⏳", icon: "hourglass" },
+  running: { emoji: "🔄", icon: "refresh" },
+  cancelling: { emoji: "🛑", icon: "stop" },
+  succeeded: { emoji: "✅", icon: "check" },
+  failed: { emoji: "❌", icon: "cross" },
+  timed_out: { emoji: "⏰", icon: "alarm" },
+  canceled: { emoji: "🛑", icon: "stop" },
+  deleted: { emoji: "🗑️", icon: "trash" },
+  skipped: { emoji: "⏭️", icon: "skip" },
 };
+
+type Looks = Record<JobState | TaskOnlyState, string>;
+const looksBy = (part: "emoji" | "icon") =>
+  Object.fromEntries(Object.entries(STATE_LOOKS).map(([state, looks]) => [state, looks[part]])) as Looks;
+
+/** Each state's emoji, as the CLI prints it. */
+export const STATE_EMOJI: Readonly<Looks> = looksBy("emoji");
+/** Each state's dashboard icon name. */
+export const STATE_ICON_NAMES: Readonly<Looks> = looksBy("icon");
 
 export const JOB_EVENTS = [
   "due",

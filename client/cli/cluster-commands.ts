@@ -1,7 +1,7 @@
 /** `workers` and `stats`: the state of the whole system. */
 import type { Command } from "commander";
 import type { Stats, Worker } from "../../shared/protocol.ts";
-import { JOB_STATES, STATE_ICONS } from "../../shared/states.ts";
+import { JOB_STATES, STATE_EMOJI } from "../../shared/states.ts";
 import type { CliContext } from "./context.ts";
 import { formatDuration } from "./duration.ts";
 import { EXIT } from "./exit-codes.ts";
@@ -74,7 +74,7 @@ async function stats(ctx: CliContext): Promise<number> {
 export function formatStats(stats: Stats, pretty: boolean): string {
   const states = renderTable(
     ["STATE", "JOBS"],
-    JOB_STATES.map((s) => [pretty ? `${STATE_ICONS[s]} ${s}` : s, String(stats.states[s] ?? 0)]),
+    JOB_STATES.map((s) => [pretty ? `${STATE_EMOJI[s]} ${s}` : s, String(stats.states[s] ?? 0)]),
   );
   const paused = (stats.paused_tags ?? []).map((p) => p.tag);
   const queueName = (tags: string[]) =>

@@ -1,10 +1,10 @@
 /** How a job reads in text: state icons, a one-line summary, its outcome and its error. */
 import type { Job, JobSpec } from "../../shared/protocol.ts";
-import { type JobState, STATE_ICONS } from "../../shared/states.ts";
+import { type JobState, STATE_EMOJI } from "../../shared/states.ts";
 import { formatDuration } from "./duration.ts";
 
 export function stateLabel(state: JobState, pretty: boolean): string {
-  return pretty ? `${STATE_ICONS[state]} ${state}` : state;
+  return pretty ? `${STATE_EMOJI[state]} ${state}` : state;
 }
 
 /** What the job runs, in one line. */
@@ -39,7 +39,7 @@ export function tasksDone(job: Job): { done: number; total: number } | undefined
 
 /** The line that ends a wait: "✅ Job … succeeded in 1.2s (attempt 1/3)". */
 export function outcomeLine(job: Job, pretty: boolean): string {
-  const icon = pretty ? `${STATE_ICONS[job.state]} ` : "";
+  const icon = pretty ? `${STATE_EMOJI[job.state]} ` : "";
   const took = jobDuration(job);
   const words: Record<string, string> = {
     succeeded: "succeeded",

@@ -4,9 +4,9 @@
  * task waits for when it has more than one.
  */
 import type { Task } from "../../shared/protocol.ts";
-import { STATE_ICONS } from "../../shared/states.ts";
+import { STATE_EMOJI } from "../../shared/states.ts";
 
-export const TASK_ICONS: Readonly<Record<Task["state"], string>> = STATE_ICONS;
+export const TASK_ICONS: Readonly<Record<Task["state"], string>> = STATE_EMOJI;
 
 export function renderTaskTree(tasks: readonly Task[], pretty: boolean): string[] {
   const depth = new Map<string, number>();

@@ -47,6 +47,7 @@ export const ROUTE_ROLES: Record<string, Access> = {
   "POST /api/v1/paused-tags": CLIENT,
   "DELETE /api/v1/paused-tags/:tag": CLIENT,
   "GET /api/v1/limits": ALL,
+  "GET /api/v1/concurrency-keys": ALL,
   "POST /api/v1/limits": CLIENT,
   "DELETE /api/v1/limits/:key": CLIENT,
   "GET /api/v1/schedules": CLIENT,

@@ -8,6 +8,7 @@ import type {
   Claim,
   ClaimedJob,
   Complete,
+  ConcurrencyKey,
   Failed,
   HeartbeatResult,
   HistoryEntry,
@@ -29,6 +30,7 @@ import { formatRate } from "../../shared/rate.ts";
 import { JOB_STATES, type JobState } from "../../shared/states.ts";
 import type { BulkProgress } from "../service/bulk-actions.ts";
 import type { ListQuery } from "../service/job-service.ts";
+import type { KeyUsageView } from "../service/limit-service.ts";
 import type {
   ConcurrencyLimitRecord,
   HistoryRecord,
@@ -292,6 +294,17 @@ export function toWireLimit(limit: ConcurrencyLimitRecord, view?: Omit<LimitView
     wire.window_key = view.window.key;
   }
   return wire;
+}
+
+export function toWireKeyUsage(usage: KeyUsageView): ConcurrencyKey {
+  return {
+    key: usage.key,
+    limit: usage.limit,
+    limit_from: usage.from,
+    pattern: usage.pattern,
+    in_use: usage.leased,
+    waiting: usage.pending,
+  };
 }
 
 /** A schedule; with its view (show), also its next runs, recent ticks and its last job's state. */

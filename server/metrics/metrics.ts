@@ -1,6 +1,7 @@
 /**
  * The server's Prometheus metrics: job counters fed by the service, HTTP durations, gauges read
- * when Prometheus scrapes (jobs by state, workers, the database pool), and the process metrics
+ * when Prometheus scrapes (jobs by state, workers, the database pool, and the autoscaling series:
+ * backlog per tag set, worker slots), and the process metrics
  * prom-client collects by default (CPU, memory, event-loop lag) under their standard names.
  */
 import type { FastifyInstance } from "fastify";
@@ -8,11 +9,12 @@ import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
 import type { StreamObserver } from "../http/sse.ts";
 import type { JobObserver } from "../service/job-observer.ts";
 import type { PoolStats } from "../store/store.ts";
+import { type AutoscalingSources, registerAutoscalingGauges } from "./autoscaling-metrics.ts";
 import { installHttpMetrics } from "./http-metrics.ts";
 import { createJobMetrics } from "./job-metrics.ts";
 
 /** What the scrape-time gauges read. */
-export interface MetricsSources {
+export interface MetricsSources extends AutoscalingSources {
   jobsByState: () => Promise<Record<string, number>>;
   workersByStatus: () => Promise<{ active: number; lost: number }>;
   pausedTags: () => Promise<string[]>;
@@ -44,6 +46,7 @@ export function createMetrics(sources: MetricsSources): Metrics {
   const observer = createJobMetrics(registry);
   const pool = { atScrapeStart: undefined as PoolStats | undefined };
   registerScrapeGauges(registry, sources, pool);
+  const startScrape = registerAutoscalingGauges(registry, sources);
   const process = processMetrics();
   return {
     observer,
@@ -54,6 +57,7 @@ export function createMetrics(sources: MetricsSources): Metrics {
       // Read before the scrape's own queries take pool clients: the gauges collect concurrently,
       // and those queries would show as `waiting` on an idle replica, firing any alert on it.
       pool.atScrapeStart = sources.poolStats?.();
+      startScrape();
       return `${await registry.metrics()}\n${await process.metrics()}`;
     },
   };

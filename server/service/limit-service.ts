@@ -5,15 +5,26 @@
  * PostgreSQL, on the other replicas).
  */
 import { formatRate } from "../../shared/rate.ts";
-import { declaredFor } from "../model/concurrency.ts";
+import { declaredFor, limitFor } from "../model/concurrency.ts";
 import { startsInWindow } from "../model/rate-window.ts";
-import type { ConcurrencyLimitRecord, RateStartsRecord } from "../store/store.ts";
+import type { ConcurrencyKeyUsage, ConcurrencyLimitRecord, RateStartsRecord } from "../store/store.ts";
 import { ClaimControl } from "./claim-control.ts";
+
+/** The busiest keys the Limits page lists; a page of thousands of keys would help no one. */
+const KEY_USAGE_LIMIT = 200;
 
 /** A declared limit and, with a rate, its busiest key's starts in the current window. */
 export interface LimitView {
   limit: ConcurrencyLimitRecord;
   window?: { key: string | null; starts: number };
+}
+
+/** A key's jobs now, with the limit that holds them and where that limit comes from. */
+export interface KeyUsageView extends ConcurrencyKeyUsage {
+  /** null: no cap (a pattern declared with only a rate). */
+  limit: number | null;
+  from: "job" | "declared" | "default";
+  pattern: string | null;
 }
 
 export class LimitService extends ClaimControl {
@@ -43,6 +54,21 @@ export class LimitService extends ClaimControl {
     return declared.map((limit) =>
       limit.rate ? { limit, window: busiestKey(limit, declared, logs, now) } : { limit },
     );
+  }
+
+  /** Keys with running or pending jobs, busiest first, each with the limit the claim applies. */
+  async usage(): Promise<KeyUsageView[]> {
+    const [declared, keys] = await Promise.all([
+      this.store.listLimits(),
+      this.store.concurrencyKeyUsage(KEY_USAGE_LIMIT),
+    ]);
+    return keys.map((usage) => {
+      const { limit, from, pattern } = limitFor(
+        { concurrencyKey: usage.key, concurrencyLimit: usage.jobLimit },
+        declared,
+      );
+      return { ...usage, limit: Number.isFinite(limit) ? limit : null, from, pattern: pattern ?? null };
+    });
   }
 }
 

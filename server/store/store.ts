@@ -129,6 +129,22 @@ export interface FinishedCount {
   count: number;
 }
 
+/** Pending jobs of one tag set (tags null: the sets beyond the largest ones, together). */
+export interface BacklogGroup {
+  tags: string[] | null;
+  jobs: number;
+  /** When the longest-waiting of them could first run (submit, or a later run_at), epoch ms. */
+  oldestAt: number;
+}
+
+/** A concurrency key's jobs now: leased, pending, and the largest limit one carries itself. */
+export interface ConcurrencyKeyUsage {
+  key: string;
+  leased: number;
+  pending: number;
+  jobLimit: number | null;
+}
+
 /** Connections of a store's pool, for the metrics (stores without a pool have none). */
 export interface PoolStats {
   total: number;
@@ -260,6 +276,10 @@ export interface Store {
   pendingRateStarts(): Promise<RateStartsRecord[]>;
   /** The leased (running or cancelling) jobs of a concurrency key, oldest first. */
   leasedWithKey(key: string): Promise<JobRecord[]>;
+  /** Keys with leased or pending jobs, busiest first, at most `limit` (operator-sql.ts). */
+  concurrencyKeyUsage(limit: number): Promise<ConcurrencyKeyUsage[]>;
+  /** Pending jobs by tag set: the `top` largest sets, then the rest as one group (operator-sql.ts). */
+  backlogByTags(top: number): Promise<BacklogGroup[]>;
   /** How many pending jobs come before this one in claim order (higher priority, then older). */
   countPendingAhead(priority: number, id: string): Promise<number>;
 

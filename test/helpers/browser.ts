@@ -8,7 +8,7 @@ import { accessSync, constants, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
-import { describe } from "vitest";
+import { describe, expect } from "vitest";
 
 export const CHROMIUM = process.env.FLOWY_TEST_CHROMIUM ?? "/usr/bin/chromium";
 
@@ -65,6 +65,31 @@ export async function launchBrowser(): Promise<TestBrowser> {
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/** Live updates are throttled to about one a second: give them time on a busy machine. */
+export const LIVE_TIMEOUT_MS = 10_000;
+
+/**
+ * Opens `url` in a new page for `use`, then checks the page threw no error and closes it before
+ * the test's server closes, so no live stream holds the server open.
+ */
+export async function withPage(
+  browser: TestBrowser,
+  url: string,
+  use: (page: Page) => Promise<void>,
+): Promise<void> {
+  const page = await browser.context.newPage();
+  page.setDefaultTimeout(LIVE_TIMEOUT_MS);
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  try {
+    await page.goto(url);
+    await use(page);
+    expect(errors).toEqual([]);
+  } finally {
+    await page.close();
+  }
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {

@@ -149,6 +149,42 @@ export function describeLimitsContract({ store, insert }: LimitsContext): void {
     expect(await s.leasedWithKey("other")).toEqual([]);
   });
 
+  it("counts each concurrency key's leased and pending jobs, busiest first, for the Limits page", async () => {
+    const s = store();
+    for (let i = 0; i < 3; i++) await insert({ concurrencyKey: "big", createdAt: T0 + i });
+    await insert({ concurrencyKey: "own", concurrencyLimit: 4, createdAt: T0 + 10 });
+    await insert({ concurrencyKey: "own", concurrencyLimit: 2, createdAt: T0 + 11 });
+    await insert({ createdAt: T0 + 12 });
+    const done = await insert({ concurrencyKey: "gone", state: "succeeded", createdAt: T0 + 13 });
+    expect(done.state).toBe("succeeded");
+    // One of "big" and both of "own" (its own limit is 2 and 4) get leased.
+    await s.claimJobs({ workerId: "w", tags: [], capacity: 10, now: T0 + 20 });
+    expect(await s.concurrencyKeyUsage(10)).toEqual([
+      { key: "big", leased: 1, pending: 2, jobLimit: null },
+      { key: "own", leased: 2, pending: 0, jobLimit: 4 },
+    ]);
+    expect((await s.concurrencyKeyUsage(1)).map((u) => u.key)).toEqual(["big"]);
+  });
+
+  it("groups pending jobs by tag set, largest first, folding the sets past the top into one", async () => {
+    const s = store();
+    expect(await s.backlogByTags(2)).toEqual([]);
+    for (let i = 0; i < 3; i++) await insert({ tags: ["gpu"], createdAt: T0 + 100 + i });
+    // A retry waits from its run_at, not from its first submit.
+    await insert({ tags: ["gpu"], createdAt: T0, runAt: T0 + 50 });
+    await insert({ tags: [], createdAt: T0 + 5 });
+    await insert({ tags: [], createdAt: T0 + 6 });
+    await insert({ tags: ["arm"], createdAt: T0 + 1 });
+    await insert({ tags: ["x86"], createdAt: T0 + 7 });
+    await insert({ tags: ["gpu"], state: "running", createdAt: T0 - 1000 });
+    expect(await s.backlogByTags(2)).toEqual([
+      { tags: ["gpu"], jobs: 4, oldestAt: T0 + 50 },
+      { tags: [], jobs: 2, oldestAt: T0 + 5 },
+      { tags: null, jobs: 2, oldestAt: T0 + 1 },
+    ]);
+    expect(await s.backlogByTags(10)).toHaveLength(4);
+  });
+
   it("keeps every key within its limit however 8 claimers race (property)", async () => {
     await checkClaimRaces([store()], async (_s, job) => insert(job));
   }, 120_000);

@@ -6,10 +6,10 @@
 import { join } from "node:path";
 import fastifyStatic from "@fastify/static";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { JOB_STATES, STATE_ICONS } from "../../../shared/states.ts";
+import { JOB_STATES, STATE_ICON_NAMES } from "../../../shared/states.ts";
 import { KEY_COOKIE, presentedKey } from "../auth.ts";
 import { type DashboardLangSetting, pickLanguage } from "./language.ts";
-import { actionsFor, mayDrain, roleOf } from "./role.ts";
+import { actionsFor, controlsFor, roleOf } from "./role.ts";
 
 /** Beside this module in the sources, and copied beside it into dist/ by `npm run build`. */
 export const ASSETS_DIR = join(import.meta.dirname, "assets");
@@ -52,10 +52,10 @@ export async function registerDashboard(app: FastifyInstance, options: Dashboard
       role,
       keys_required: request.flowyRole !== "open",
       actions: actionsFor(role),
-      can_drain: mayDrain(role),
-      // The state module's states and icons, so the page keeps no copy of its own.
+      controls: controlsFor(role),
+      // The state module's states and their icon names, so the page keeps no copy of its own.
       states: JOB_STATES,
-      icons: STATE_ICONS,
+      icons: STATE_ICON_NAMES,
     };
   });
   // The auth hook has already checked the key sent as a bearer token; keep it in a cookie the

@@ -24,10 +24,29 @@ export function roleOf(request: FastifyRequest): Role | undefined {
   return role === "public" ? undefined : role;
 }
 
-/** Whether the role may ask a worker to drain (the Workers page's Drain button). */
-export function mayDrain(role: Role): boolean {
-  const access = accessFor("POST", "/api/v1/workers/:id/drain");
+/** The buttons that are not job actions, each with the one route it calls. */
+const CONTROL_ROUTES = {
+  drain: ["POST", "/api/v1/workers/:id/drain"],
+  pause_schedule: ["POST", "/api/v1/schedules/:name/pause"],
+  resume_schedule: ["POST", "/api/v1/schedules/:name/resume"],
+  trigger_schedule: ["POST", "/api/v1/schedules/:name/trigger"],
+  resume_tag: ["DELETE", "/api/v1/paused-tags/:tag"],
+} as const;
+export type DashboardControl = keyof typeof CONTROL_ROUTES;
+
+function mayCall(role: Role, method: string, url: string): boolean {
+  const access = accessFor(method, url);
   return access === "public" || access?.includes(role) === true;
+}
+
+/**
+ * The controls the role may use: the Workers page's Drain, the Schedules page's Pause, Resume
+ * and Trigger, the Paused tags page's Resume.
+ */
+export function controlsFor(role: Role): DashboardControl[] {
+  return (Object.keys(CONTROL_ROUTES) as DashboardControl[]).filter((control) =>
+    mayCall(role, CONTROL_ROUTES[control][0], CONTROL_ROUTES[control][1]),
+  );
 }
 
 /** For each action the role may take, the job states in which it is legal. */
@@ -36,8 +55,7 @@ export function actionsFor(role: Role): Partial<Record<DashboardAction, JobState
   for (const [action, [method, url]] of Object.entries(ACTION_ROUTES) as Array<
     [DashboardAction, [string, string]]
   >) {
-    const access = accessFor(method, url);
-    if (access !== "public" && !access?.includes(role)) continue;
+    if (!mayCall(role, method, url)) continue;
     // Cancelling a job that is already canceled is accepted as a no-op; no button for it.
     actions[action] = JOB_STATES.filter((s) => {
       const to = nextState(s, action as JobEvent);

@@ -1,12 +1,18 @@
-/** Declared limits per key pattern (concurrency, rate): list, set, delete. */
+/** Declared limits per key pattern (concurrency, rate): list, set, delete; and the keys in use now. */
 import type { Static } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import { FlowyError } from "../../../shared/errors.ts";
-import { LimitParams, LimitSchema, LimitsResponse, SetLimitBody } from "../../../shared/protocol.ts";
+import {
+  ConcurrencyKeysResponse,
+  LimitParams,
+  LimitSchema,
+  LimitsResponse,
+  SetLimitBody,
+} from "../../../shared/protocol.ts";
 import { parseRate } from "../../../shared/rate.ts";
 import type { Services } from "../services.ts";
 import { routeDocs } from "./route-docs.ts";
-import { toWireLimit } from "../wire.ts";
+import { toWireKeyUsage, toWireLimit } from "../wire.ts";
 
 const doc = routeDocs("limits");
 
@@ -18,6 +24,15 @@ export function registerLimitRoutes(api: FastifyInstance, services: Services): v
       response: { 200: LimitsResponse },
     }),
     async () => ({ limits: (await limits.list()).map((view) => toWireLimit(view.limit, view)) }),
+  );
+  api.get(
+    "/concurrency-keys",
+    doc("Concurrency keys with running or pending jobs: each key's limit, jobs in use and waiting", {
+      description:
+        "The 200 busiest keys, busiest first. `limit_from` says whether the limit is the jobs' own, a declared pattern's (`pattern`) or the default.",
+      response: { 200: ConcurrencyKeysResponse },
+    }),
+    async () => ({ keys: (await limits.usage()).map(toWireKeyUsage) }),
   );
   api.post<{ Body: Static<typeof SetLimitBody> }>(
     "/limits",

@@ -5,6 +5,7 @@
  * every value as a parameter. Times are epoch ms; `now` always comes from the caller.
  */
 import { ENDED, LEASED, TERMINAL } from "../state-sql.ts";
+import { backlogByTagsSql, concurrencyKeyUsageSql, PG_OPERATOR } from "../operator-sql.ts";
 import { DEFAULT_CONCURRENCY, UNCAPPED } from "../../model/concurrency.ts";
 import { sql, type Statement } from "./pg-executor.ts";
 
@@ -327,6 +328,10 @@ export const COUNT_PENDING_AHEAD = sql(
 );
 // No parameters: declared limits, in pattern order.
 export const LIST_LIMITS = sql("SELECT * FROM concurrency_limits ORDER BY pattern");
+// $1 n: at most n keys with leased or pending jobs (operator-sql.ts).
+export const CONCURRENCY_KEY_USAGE = sql(concurrencyKeyUsageSql(PG_OPERATOR));
+// $1 top: pending jobs by tag set, the top largest sets and the rest as one row (operator-sql.ts).
+export const BACKLOG_BY_TAGS = sql(backlogByTagsSql(PG_OPERATOR));
 // No parameters: paused tags, in tag order.
 export const LIST_PAUSED_TAGS = sql("SELECT * FROM paused_tags ORDER BY tag");
 

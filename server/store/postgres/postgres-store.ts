@@ -21,11 +21,14 @@ import {
 } from "../job-row.ts";
 import { freedKey } from "../../model/concurrency.ts";
 import { countClauses, type SearchDialect, searchClauses } from "../job-search.ts";
+import { rowToBacklogGroup, rowToKeyUsage } from "../operator-sql.ts";
 import { DEFAULT_MAX_LOG_BYTES, joinLogPieces, planLogAppend } from "../log-chunks.ts";
 import type {
   ApiKeyRecord,
+  BacklogGroup,
   PausedTagRecord,
   ClaimRequest,
+  ConcurrencyKeyUsage,
   ConcurrencyLimitRecord,
   RateStartsRecord,
   FinishedCount,
@@ -402,6 +405,16 @@ export class PostgresStore implements Store {
 
   async pendingRateStarts(): Promise<RateStartsRecord[]> {
     return (await this.db.read(q.PENDING_RATE_STARTS)).map(rowToRateStarts);
+  }
+
+  async concurrencyKeyUsage(limit: number): Promise<ConcurrencyKeyUsage[]> {
+    return (await this.db.read(q.CONCURRENCY_KEY_USAGE, [limit])).map(rowToKeyUsage);
+  }
+
+  async backlogByTags(top: number): Promise<BacklogGroup[]> {
+    return (await this.db.read(q.BACKLOG_BY_TAGS, [top])).map((row) =>
+      rowToBacklogGroup(row, (tags) => tags as string[]),
+    );
   }
 
   insertApiKey(key: ApiKeyRecord): Promise<ApiKeyRecord> {

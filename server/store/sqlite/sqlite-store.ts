@@ -19,7 +19,9 @@ import { countClauses, type SearchDialect, searchClauses } from "../job-search.t
 import { joinLogPieces } from "../log-chunks.ts";
 import type {
   ApiKeyRecord,
+  BacklogGroup,
   ClaimRequest,
+  ConcurrencyKeyUsage,
   ConcurrencyLimitRecord,
   RateStartsRecord,
   FinishedCount,
@@ -37,6 +39,13 @@ import type {
   WorkerRecord,
 } from "../store.ts";
 import { ENDED, LEASED, TERMINAL } from "../state-sql.ts";
+import {
+  backlogByTagsSql,
+  concurrencyKeyUsageSql,
+  rowToBacklogGroup,
+  rowToKeyUsage,
+  SQLITE_OPERATOR,
+} from "../operator-sql.ts";
 import { migrate, openConnection, type Params, Statements } from "./sqlite-connection.ts";
 import { SqliteWrites } from "./sqlite-writes.ts";
 import { type SyncFile, WalSync } from "./wal-sync.ts";
@@ -330,6 +339,16 @@ export class SqliteStore implements Store {
       `SELECT * FROM rate_starts AS rs WHERE EXISTS (SELECT 1 FROM jobs INDEXED BY jobs_key_pending
          WHERE jobs.concurrency_key = rs.key AND jobs.state = 'pending')`,
     ).map(rowToRateStarts);
+  }
+
+  async concurrencyKeyUsage(limit: number): Promise<ConcurrencyKeyUsage[]> {
+    return this.all(concurrencyKeyUsageSql(SQLITE_OPERATOR), { n: limit }).map(rowToKeyUsage);
+  }
+
+  async backlogByTags(top: number): Promise<BacklogGroup[]> {
+    return this.all(backlogByTagsSql(SQLITE_OPERATOR), { n: top }).map((row) =>
+      rowToBacklogGroup(row, (tags) => JSON.parse(String(tags)) as string[]),
+    );
   }
 
   insertApiKey(key: ApiKeyRecord): Promise<ApiKeyRecord> {

@@ -7,38 +7,23 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
   describeBrowser,
+  LIVE_TIMEOUT_MS,
   launchBrowser,
   markNoReload,
+  withPage as openPage,
   screenshot,
   type TestBrowser,
 } from "../../helpers/browser.ts";
 import { get, post } from "../../helpers/http.ts";
 import { makeJobSpec } from "../../helpers/jobs.ts";
+import { type JobState, STATE_LOOKS } from "../../../shared/states.ts";
 import { startServer } from "../../helpers/server.ts";
 
-/** Live updates are throttled to about one a second: give them time on a busy machine. */
-const LIVE_TIMEOUT_MS = 10_000;
 const eventually = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: LIVE_TIMEOUT_MS });
 
 let browser: TestBrowser;
 
-/**
- * Opens `url` in a new page for `use`, then checks the page threw no error and closes it before
- * the test's server closes, so no live stream holds the server open.
- */
-async function withPage(url: string, use: (page: Page) => Promise<void>): Promise<void> {
-  const page = await browser.context.newPage();
-  page.setDefaultTimeout(LIVE_TIMEOUT_MS);
-  const errors: string[] = [];
-  page.on("pageerror", (error) => errors.push(error.message));
-  try {
-    await page.goto(url);
-    await use(page);
-    expect(errors).toEqual([]);
-  } finally {
-    await page.close();
-  }
-}
+const withPage = (url: string, use: (page: Page) => Promise<void>) => openPage(browser, url, use);
 
 async function claim(api: string, workerId = "w-1") {
   const [job] = (await post(`${api}/jobs/claim`, { worker_id: workerId, capacity: 1, tags: ["linux"] })).body
@@ -52,6 +37,14 @@ const ETL_WORKFLOW = {
   flows: { main: { graph: "fetch >> (clean & enrich) >> save" } },
   tasks: { fetch: { run: "true" }, clean: { run: "true" }, enrich: { run: "true" }, save: { run: "true" } },
 };
+
+/** The ETL workflow, submitted and claimed by worker w-1: a running job with a task graph. */
+async function runningWorkflow(api: string) {
+  const spec = makeJobSpec({ name: "etl", spec: { workflow: ETL_WORKFLOW }, tags: ["linux"] });
+  const submitted = (await post(`${api}/jobs`, spec)).body;
+  const { lease } = await claim(api);
+  return { submitted, lease };
+}
 
 describeBrowser("dashboard in a browser", () => {
   beforeAll(async () => {
@@ -153,13 +146,7 @@ describeBrowser("dashboard in a browser", () => {
 
   it("streams a running job's log and task states, and an admin cancels it live", async () => {
     const { url, api } = await startServer();
-    const submitted = (
-      await post(
-        `${api}/jobs`,
-        makeJobSpec({ name: "etl", spec: { workflow: ETL_WORKFLOW }, tags: ["linux"] }),
-      )
-    ).body;
-    const { lease } = await claim(api);
+    const { submitted, lease } = await runningWorkflow(api);
     await withPage(`${url}/#/jobs/${submitted.id}`, async (page) => {
       const notReloaded = await markNoReload(page);
       const log = page.locator("pre.log[role=log]");
@@ -190,6 +177,57 @@ describeBrowser("dashboard in a browser", () => {
       expect(await page.locator('button[data-action="cancel"]').count()).toBe(0);
       expect(await notReloaded()).toBe(true);
       await screenshot(page, "job-canceled");
+    });
+  });
+
+  it("draws state icons as inline SVG from the state module, with no emoji anywhere on the page", async () => {
+    const { url, api } = await startServer();
+    const { submitted, lease } = await runningWorkflow(api);
+    const tasks = [
+      { name: "fetch", state: "succeeded" },
+      { name: "clean", state: "failed", needs: ["fetch"] },
+      { name: "enrich", state: "skipped", needs: ["fetch"] },
+      { name: "save", state: "pending", needs: ["clean", "enrich"] },
+    ];
+    await post(`${api}/jobs/${submitted.id}/heartbeat`, { ...lease, tasks });
+    await post(
+      `${api}/jobs`,
+      makeJobSpec({ name: "later", run_at: new Date(Date.now() + 3_600_000).toISOString() }),
+    );
+    const noEmoji = async (page: Page) =>
+      expect(await page.evaluate(() => document.body.textContent)).not.toMatch(/\p{Extended_Pictographic}/u);
+    await withPage(`${url}/#/jobs/${submitted.id}`, async (page) => {
+      await page.locator('g.node[data-task="clean"] svg.icon[data-icon="cross"]').waitFor();
+      expect(await page.locator('g.node[data-task="enrich"] svg.icon').getAttribute("data-icon")).toBe(
+        "skip",
+      );
+      expect(
+        await page.locator('.page-head .badge[data-state="running"] svg.icon').getAttribute("data-icon"),
+      ).toBe(STATE_LOOKS.running.icon);
+      await noEmoji(page);
+      await page.goto(`${url}/#/jobs`);
+      await page.locator('tbody .badge[data-state="scheduled"]').waitFor();
+      for (const state of ["running", "scheduled"] as const) {
+        expect(
+          await page.locator(`tbody .badge[data-state="${state}"] svg.icon`).getAttribute("data-icon"),
+        ).toBe(STATE_LOOKS[state].icon);
+      }
+      await noEmoji(page);
+      await page.goto(`${url}/#/`);
+      await page.locator('.card[data-state="timed_out"] svg.icon').waitFor();
+      const cards = await page
+        .locator(".card[data-state]")
+        .evaluateAll((els) =>
+          els.map((el) => [
+            el.getAttribute("data-state"),
+            el.querySelector("svg.icon")?.getAttribute("data-icon"),
+          ]),
+        );
+      expect(cards.length).toBeGreaterThan(0);
+      for (const [state, drawn] of cards) expect(drawn).toBe(STATE_LOOKS[state as JobState].icon);
+      expect(await page.locator("#theme svg.icon").count()).toBe(1);
+      await noEmoji(page);
+      await screenshot(page, "overview-icons");
     });
   });
 

@@ -1,4 +1,4 @@
-import { JOB_STATES, STATE_ICONS } from "../../../shared/states.ts";
+import { JOB_STATES, STATE_ICON_NAMES } from "../../../shared/states.ts";
 import { describe, expect, it } from "vitest";
 import { http, post } from "../../helpers/http.ts";
 import { startServer } from "../../helpers/server.ts";
@@ -33,10 +33,16 @@ describe("dashboard over HTTP", () => {
     expect(session.body.actions.cancel).toEqual(["scheduled", "awaiting", "pending", "running"]);
     expect(session.body.actions.requeue).toContain("failed");
     expect(session.body.actions.delete).not.toContain("running");
-    expect(session.body.can_drain).toBe(true);
+    expect(session.body.controls).toEqual([
+      "drain",
+      "pause_schedule",
+      "resume_schedule",
+      "trigger_schedule",
+      "resume_tag",
+    ]);
     // The page draws states and icons from the state module, not from a copy of its own.
     expect(session.body.states).toEqual([...JOB_STATES]);
-    expect(session.body.icons).toEqual(STATE_ICONS);
+    expect(session.body.icons).toEqual(STATE_ICON_NAMES);
   });
 
   it("keeps a checked key in an HttpOnly, SameSite=Strict cookie, and refuses a wrong one", async () => {

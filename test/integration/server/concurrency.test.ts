@@ -51,6 +51,22 @@ describe("concurrency keys over HTTP", () => {
     expect(again.body.hint).toMatch(/limits list/);
   }, 60_000);
 
+  it("lists the keys in use with their limit, where it comes from, and jobs in use and waiting", async () => {
+    const { api } = await startServer();
+    await post(`${api}/limits`, { key: "customer-*", concurrency: 2 });
+    for (let i = 0; i < 3; i++) await post(`${api}/jobs`, makeJobSpec({ concurrency_key: "customer-7" }));
+    await post(`${api}/jobs`, makeJobSpec({ concurrency_key: "own", concurrency_limit: 4 }));
+    await post(`${api}/jobs`, makeJobSpec({ concurrency_key: "plain" }));
+    expect(ids(await post(`${api}/jobs/claim`, { worker_id: "a", capacity: 10 }))).toHaveLength(4);
+    expect((await get(`${api}/concurrency-keys`)).body).toEqual({
+      keys: [
+        { key: "customer-7", limit: 2, limit_from: "declared", pattern: "customer-*", in_use: 2, waiting: 1 },
+        { key: "own", limit: 4, limit_from: "job", pattern: null, in_use: 1, waiting: 0 },
+        { key: "plain", limit: 1, limit_from: "default", pattern: null, in_use: 1, waiting: 0 },
+      ],
+    });
+  });
+
   it("refuses a limit without a key, naming what to add", async () => {
     const { api } = await startServer();
     const bad = await post(`${api}/jobs`, makeJobSpec({ concurrency_limit: 2 }));

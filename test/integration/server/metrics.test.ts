@@ -3,7 +3,10 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { get, post } from "../../helpers/http.ts";
 import { makeJobSpec } from "../../helpers/jobs.ts";
+import { describePg, freshSchemaUrl } from "../../helpers/pg.ts";
 import { manualClock, startServer } from "../../helpers/server.ts";
+import { PostgresStore } from "../../../server/store/postgres/postgres-store.ts";
+import type { Store } from "../../../server/store/store.ts";
 
 /** The value of one sample line (`name{labels} value`) of a Prometheus text scrape; 0 when absent. */
 function sample(text: string, series: string): number {
@@ -18,7 +21,63 @@ async function scrape(url: string): Promise<string> {
   return res.body as string;
 }
 
+/** Every sample of one metric, by its `tags` label. */
+function byTags(text: string, name: string): Record<string, number> {
+  const lines = [...text.matchAll(new RegExp(`^${name}\\{tags="([^"]*)"\\} (\\S+)$`, "gm"))];
+  return Object.fromEntries(lines.map((m) => [m[1]!, Number(m[2])]));
+}
+
+/**
+ * The autoscaling series as a worker and submits play them: backlog size and oldest age per tag
+ * set (the manual clock makes ages exact), slots busy and free, and the fold past 50 tag sets.
+ */
+async function checkAutoscalingSeries(store?: Store): Promise<void> {
+  const clock = manualClock();
+  const { url, api } = await startServer({ clock, store });
+  await post(`${api}/workers/register`, { worker_id: "w", capacity: 4, tags: ["gpu", "linux"] });
+  await post(`${api}/workers/register`, { worker_id: "w2", capacity: 2 });
+  await post(`${api}/workers/w2/drain`);
+  for (let i = 0; i < 4; i++) await post(`${api}/jobs`, makeJobSpec({ tags: ["gpu"] }));
+  await post(`${api}/jobs`, makeJobSpec({ tags: ["arm"] }));
+  clock.advance(10_000);
+  await post(`${api}/jobs`, makeJobSpec({ tags: [] }));
+  const claimed = (await post(`${api}/jobs/claim`, { worker_id: "w", capacity: 1, tags: ["gpu", "linux"] }))
+    .body.jobs;
+  expect(claimed).toHaveLength(1);
+  clock.advance(5_000);
+  const text = await scrape(url);
+  expect(byTags(text, "flowy_backlog_jobs")).toEqual({ gpu: 3, arm: 1, "": 1 });
+  expect(byTags(text, "flowy_backlog_oldest_age_seconds")).toEqual({ gpu: 15, arm: 15, "": 5 });
+  expect(sample(text, 'flowy_worker_slots{state="busy",tags="gpu,linux"}')).toBe(1);
+  expect(sample(text, 'flowy_worker_slots{state="free",tags="gpu,linux"}')).toBe(3);
+  // w2 drains: it claims nothing, so its two idle slots are not free.
+  expect(text).toMatch(/^flowy_worker_slots\{state="free",tags=""\} 0$/m);
+
+  // Past 50 tag sets the smallest are summed under tags="other", so a scrape stays bounded.
+  for (let i = 0; i < 50; i++) await post(`${api}/jobs`, makeJobSpec({ tags: [`t${i}`] }));
+  const many = byTags(await scrape(url), "flowy_backlog_jobs");
+  expect(Object.keys(many)).toHaveLength(51);
+  expect(many.gpu).toBe(3);
+  expect(many.other).toBe(3);
+  expect(Object.values(many).reduce((a, b) => a + b, 0)).toBe(55);
+  // Once claimed, a set's series goes away.
+  await post(`${api}/jobs/claim`, { worker_id: "w", capacity: 3, tags: ["gpu", "linux"] });
+  expect(byTags(await scrape(url), "flowy_backlog_jobs").gpu).toBeUndefined();
+}
+
 describe("GET /metrics", () => {
+  it("exposes the backlog per tag set, its oldest job's age and the worker slots (SQLite)", async () => {
+    await checkAutoscalingSeries();
+  });
+
+  describePg("on PostgreSQL", () => {
+    it("exposes the backlog per tag set, its oldest job's age and the worker slots (PostgreSQL)", async () => {
+      await checkAutoscalingSeries(
+        await PostgresStore.open({ url: freshSchemaUrl("metrics").url, poolSize: 4 }),
+      );
+    });
+  });
+
   it("counts submits, claims, outcomes, retries and lease expiries as a worker plays them", async () => {
     const clock = manualClock();
     const { url, api, server } = await startServer({ clock });

@@ -4,6 +4,7 @@
  * sign-in form instead.
  */
 import { useStateTable } from "./components/badges.js";
+import { icon } from "./components/icons.js";
 import { h, replace } from "./lib/dom.js";
 import { setLang, t } from "./lib/i18n.js";
 import { createLive } from "./lib/live.js";
@@ -16,6 +17,9 @@ import { mountLogin } from "./pages/login.js";
 import { mountOverview } from "./pages/overview.js";
 import { mountWorkers } from "./pages/workers.js";
 import { mountBundles } from "./pages/bundles.js";
+import { mountLimits } from "./pages/limits.js";
+import { mountPausedTags } from "./pages/paused-tags.js";
+import { mountSchedules } from "./pages/schedules.js";
 
 const header = /** @type {HTMLElement} */ (document.getElementById("top"));
 const main = /** @type {HTMLElement} */ (document.getElementById("main"));
@@ -38,6 +42,9 @@ const PAGES = {
   job: mountJob,
   workers: mountWorkers,
   bundles: mountBundles,
+  schedules: mountSchedules,
+  "paused-tags": mountPausedTags,
+  limits: mountLimits,
 };
 
 /** @param {string} message */
@@ -77,7 +84,7 @@ function renderHeader() {
   const lang = h(
     "select",
     { id: "lang", "aria-label": t("lang.label") },
-    h("option", { value: "auto" }, `🌐 ${t("lang.auto")}`),
+    h("option", { value: "auto" }, t("lang.auto")),
     h("option", { value: "en" }, "English"),
     h("option", { value: "ja" }, "日本語"),
   );
@@ -91,7 +98,7 @@ function renderHeader() {
   const theme = h(
     "button",
     { type: "button", class: "button subtle", id: "theme", title: t(`theme.${prefs.theme}`) },
-    prefs.theme === "dark" ? "🌙" : prefs.theme === "light" ? "☀️" : "🌓",
+    icon(prefs.theme === "dark" ? "moon" : prefs.theme === "light" ? "sun" : "contrast"),
     h("span", { class: "sr-only" }, t(`theme.${prefs.theme}`)),
   );
   theme.addEventListener("click", () => {
@@ -124,6 +131,9 @@ function renderHeader() {
           link("jobs", "#/jobs", "nav.jobs"),
           link("workers", "#/workers", "nav.workers"),
           link("bundles", "#/bundles", "nav.bundles"),
+          link("schedules", "#/schedules", "nav.schedules"),
+          link("paused-tags", "#/paused-tags", "nav.paused"),
+          link("limits", "#/limits", "nav.limits"),
         )
       : h("span"),
     h(
@@ -136,7 +146,7 @@ function renderHeader() {
             connected ? t("live.on") : t("live.off"),
           )
         : null,
-      lang,
+      h("span", { class: "lang-pick" }, icon("globe"), lang),
       theme,
       logout,
     ),

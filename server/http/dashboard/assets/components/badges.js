@@ -1,18 +1,17 @@
 /**
- * State badges and tag chips, with the icons the CLI prints (✅ 🔄 ⏳ …): both come from
- * shared/states.ts, which the server sends with the session (useStateTable).
+ * State badges and tag chips. The states and each one's icon name come from shared/states.ts,
+ * which the server sends with the session (useStateTable); the icons are drawn as SVG (icons.js).
  */
 import { h } from "../lib/dom.js";
 import { t } from "../lib/i18n.js";
+import { STATE_ICON_NAMES, stateIcon } from "./icons.js";
 
-/** Filled from the session before any page is drawn. @type {Record<string, string>} */
-export const STATE_ICONS = {};
 /** Every job state, in the state module's order. @type {string[]} */
 export const JOB_STATES = [];
 
 /** @param {{states: string[], icons: Record<string, string>}} session */
 export function useStateTable(session) {
-  Object.assign(STATE_ICONS, session.icons);
+  Object.assign(STATE_ICON_NAMES, session.icons);
   JOB_STATES.splice(0, JOB_STATES.length, ...session.states);
 }
 
@@ -21,7 +20,7 @@ export function stateBadge(state) {
   return h(
     "span",
     { class: `badge st-${state}`, "data-state": state },
-    h("span", { class: "icon", "aria-hidden": "true" }, STATE_ICONS[state] ?? "•"),
+    stateIcon(state),
     t(`state.${state}`),
   );
 }

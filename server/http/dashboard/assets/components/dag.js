@@ -5,7 +5,7 @@
  */
 import { s } from "../lib/dom.js";
 import { t } from "../lib/i18n.js";
-import { STATE_ICONS } from "./badges.js";
+import { stateIcon } from "./icons.js";
 
 const NODE_W = 170;
 const NODE_H = 38;
@@ -103,7 +103,8 @@ export function taskDag(tasks) {
       },
       s("title", {}, `${task.name}: ${t(`state.${task.state}`)}`),
       s("rect", { width: NODE_W, height: NODE_H, rx: 8 }),
-      s("text", { x: 12, y: NODE_H / 2 + 5 }, `${STATE_ICONS[task.state] ?? "•"} ${shorten(task.name)}`),
+      stateIcon(task.state, { x: 10, y: (NODE_H - 16) / 2 }),
+      s("text", { x: 32, y: NODE_H / 2 + 5 }, shorten(task.name)),
     );
   });
   return s(

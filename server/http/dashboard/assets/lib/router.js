@@ -1,9 +1,14 @@
 /**
  * Hash routes, so the server serves one page and any view can be bookmarked:
- * #/ overview, #/jobs?state=…&tag=…, #/jobs/<id>, #/workers, #/bundles.
+ * #/ overview, #/jobs?state=…&tag=…, #/jobs/<id>, #/workers, #/bundles, #/schedules,
+ * #/paused-tags, #/limits.
  */
 
-/** @typedef {{page: "overview" | "jobs" | "job" | "workers" | "bundles", id?: string, query: URLSearchParams}} Route */
+/** @typedef {"overview" | "jobs" | "job" | "workers" | "bundles" | "schedules" | "paused-tags" | "limits"} PageName */
+/** @typedef {{page: PageName, id?: string, query: URLSearchParams}} Route */
+
+/** The pages a one-part path names as itself (#/workers). @type {PageName[]} */
+const SIMPLE_PAGES = ["jobs", "workers", "bundles", "schedules", "paused-tags", "limits"];
 
 /** @returns {Route} */
 export function currentRoute() {
@@ -11,10 +16,8 @@ export function currentRoute() {
   const query = new URLSearchParams(search);
   const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
   if (parts[0] === "jobs" && parts[1]) return { page: "job", id: parts[1], query };
-  if (parts[0] === "jobs") return { page: "jobs", query };
-  if (parts[0] === "workers") return { page: "workers", query };
-  if (parts[0] === "bundles") return { page: "bundles", query };
-  return { page: "overview", query };
+  const page = SIMPLE_PAGES.find((p) => p === parts[0]);
+  return { page: page ?? "overview", query };
 }
 
 /**

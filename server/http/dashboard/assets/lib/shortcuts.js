@@ -1,15 +1,18 @@
-/** Keyboard shortcuts: g o / g j / g w to move between pages, / to filter, ? for help. */
+/** Keyboard shortcuts: g o / g j / g w / g s / g p / g l to move between pages, / to filter, ? for help. */
 import { h } from "./dom.js";
 import { t } from "./i18n.js";
 import { infoDialog } from "../components/confirm.js";
 
-const GO = { o: "#/", j: "#/jobs", w: "#/workers" };
+const GO = { o: "#/", j: "#/jobs", w: "#/workers", s: "#/schedules", p: "#/paused-tags", l: "#/limits" };
 
 function showHelp() {
   const rows = [
     ["g o", "shortcuts.overview"],
     ["g j", "shortcuts.jobs"],
     ["g w", "shortcuts.workers"],
+    ["g s", "shortcuts.schedules"],
+    ["g p", "shortcuts.paused"],
+    ["g l", "shortcuts.limits"],
     ["/", "shortcuts.search"],
     ["?", "shortcuts.help"],
   ];

@@ -4,20 +4,15 @@
  */
 import { call } from "../lib/api.js";
 import { h, replace } from "../lib/dom.js";
-import { formatAgo, formatTime, t } from "../lib/i18n.js";
+import { t } from "../lib/i18n.js";
 import { tagChips } from "../components/badges.js";
-import { fillPage, keepFresh } from "./page.js";
+import { dataTable, emptyRow, fillPage, keepFresh, when } from "./page.js";
 
 /** @param {number} bytes */
 function size(bytes) {
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
   return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
-}
-
-/** @param {string} at */
-function when(at) {
-  return h("time", { datetime: at, title: formatTime(at) }, formatAgo(at));
 }
 
 /**
@@ -103,16 +98,6 @@ function eventRow(e) {
   );
 }
 
-/** @param {string[]} keys @param {HTMLElement} tbody */
-function table(keys, tbody) {
-  const headers = keys.map((k) => h("th", { scope: "col" }, t(`bundles.col.${k}`)));
-  return h(
-    "div",
-    { class: "table-wrap" },
-    h("table", { class: "table bundles" }, h("thead", {}, h("tr", {}, ...headers)), tbody),
-  );
-}
-
 /**
  * @param {HTMLElement} root
  * @param {import("./page.js").PageContext} ctx
@@ -123,9 +108,9 @@ export function mountBundles(root, ctx) {
   const errorBox = fillPage(
     root,
     t("bundles.title"),
-    table(["name", "versions", "tags", "workers"], tbody),
+    dataTable("bundles", ["name", "versions", "tags", "workers"], tbody),
     h("h2", {}, t("bundles.history")),
-    table(["at", "action", "bundle", "by", "from"], history),
+    dataTable("bundles", ["at", "action", "bundle", "by", "from"], history),
   );
   const load = async () => {
     const [{ bundles }, { workers }, { events }] = await Promise.all([
@@ -134,11 +119,9 @@ export function mountBundles(root, ctx) {
       call("/bundle-history?limit=20"),
     ]);
     const names = byName(bundles);
-    if (names.size === 0)
-      replace(tbody, h("tr", {}, h("td", { colspan: "4", class: "empty" }, t("bundles.empty"))));
+    if (names.size === 0) replace(tbody, emptyRow(4, t("bundles.empty")));
     else replace(tbody, ...[...names].map(([name, versions]) => bundleRow(name, versions, workers)));
-    if (events.length === 0)
-      replace(history, h("tr", {}, h("td", { colspan: "5", class: "empty" }, t("bundles.no_history"))));
+    if (events.length === 0) replace(history, emptyRow(5, t("bundles.no_history")));
     else replace(history, ...events.map(eventRow));
   };
   // Uploads and installs announce no change on the job stream: poll.

@@ -4,7 +4,8 @@ import { h, replace } from "../lib/dom.js";
 import { t } from "../lib/i18n.js";
 import { href } from "../lib/router.js";
 import { failedOf, throughputChart } from "../components/chart.js";
-import { JOB_STATES, STATE_ICONS, tagChips } from "../components/badges.js";
+import { JOB_STATES, tagChips } from "../components/badges.js";
+import { stateIcon } from "../components/icons.js";
 import { fillPage, keepFresh } from "./page.js";
 
 /** @param {Record<string, number>} states */
@@ -20,13 +21,7 @@ function stateCards(states) {
         h(
           "a",
           { class: `card st-${state}`, href: href("/jobs", { state }), "data-state": state },
-          h(
-            "span",
-            { class: "card-label" },
-            h("span", { "aria-hidden": "true" }, STATE_ICONS[state]),
-            " ",
-            t(`state.${state}`),
-          ),
+          h("span", { class: "card-label" }, stateIcon(state), " ", t(`state.${state}`)),
           h("span", { class: "card-count" }, String(states[state] ?? 0)),
         ),
       ),

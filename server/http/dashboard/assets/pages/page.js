@@ -4,7 +4,7 @@
  * announces (a worker going quiet).
  */
 import { h, replace, throttle } from "../lib/dom.js";
-import { t } from "../lib/i18n.js";
+import { formatAgo, formatTime, t } from "../lib/i18n.js";
 
 /**
  * @typedef {object} Session
@@ -13,7 +13,8 @@ import { t } from "../lib/i18n.js";
  * @property {string} role
  * @property {boolean} keys_required
  * @property {Partial<Record<"cancel" | "requeue" | "delete", string[]>>} actions
- * @property {boolean} can_drain whether the role may ask a worker to drain
+ * @property {string[]} controls the other buttons the role may use: drain, pause_schedule,
+ *   resume_schedule, trigger_schedule, resume_tag
  * @property {string[]} states every job state, in the state module's order
  * @property {Record<string, string>} icons each job or task state's icon (shared/states.ts)
  */
@@ -84,4 +85,29 @@ export function fillPage(root, title, ...parts) {
 /** @param {string} title @param {...import("../lib/dom.js").Child} rest */
 export function pageHead(title, ...rest) {
   return h("div", { class: "page-head" }, h("h1", {}, title), ...rest);
+}
+
+/**
+ * A table whose header cells are the words `${prefix}.col.${key}`, around `tbody`; the table's
+ * class is `prefix` too, for styles and tests.
+ * @param {string} prefix @param {string[]} keys @param {HTMLElement} tbody
+ */
+export function dataTable(prefix, keys, tbody) {
+  const headers = keys.map((k) => h("th", { scope: "col" }, t(`${prefix}.col.${k}`)));
+  return h(
+    "div",
+    { class: "table-wrap" },
+    h("table", { class: `table ${prefix}` }, h("thead", {}, h("tr", {}, ...headers)), tbody),
+  );
+}
+
+/** The one row of an empty table. @param {number} columns @param {string} text */
+export function emptyRow(columns, text) {
+  return h("tr", {}, h("td", { colspan: String(columns), class: "empty" }, text));
+}
+
+/** "3 minutes ago" or "in 3 minutes", the exact time on hover. @param {string | null | undefined} at */
+export function when(at) {
+  if (!at) return h("span", { class: "muted" }, t("none"));
+  return h("time", { datetime: at, title: formatTime(at) }, formatAgo(at));
 }

@@ -4,8 +4,7 @@ import { h, replace } from "../lib/dom.js";
 import { formatAgo, formatTime, t } from "../lib/i18n.js";
 import { href, jobHref } from "../lib/router.js";
 import { stateBadge, tagChips } from "../components/badges.js";
-import { confirmDialog } from "../components/confirm.js";
-import { runAction } from "../components/run-action.js";
+import { actionButton } from "../components/run-action.js";
 import { fillPage, keepFresh } from "./page.js";
 
 /** @param {number} used @param {number} total */
@@ -27,19 +26,18 @@ function slots(used, total) {
  * @param {() => void} after
  */
 function drainButton(worker, ctx, after) {
-  const button = h(
-    "button",
-    { type: "button", class: "button small", "data-action": "drain" },
-    t("workers.drain"),
-  );
-  button.addEventListener("click", async () => {
-    if (!(await confirmDialog(t("workers.confirm_drain", { id: worker.id, n: worker.running })))) return;
-    await runAction(button, ctx, after, async () => {
+  return actionButton({
+    action: "drain",
+    label: t("workers.drain"),
+    iconName: "stop",
+    ctx,
+    after,
+    confirm: t("workers.confirm_drain", { id: worker.id, n: worker.running }),
+    work: async () => {
       await call(`/workers/${encodeURIComponent(worker.id)}/drain`, { method: "POST" });
       ctx.announce(t("workers.drain_done", { id: worker.id }));
-    });
+    },
   });
-  return button;
 }
 
 /** @param {Record<string, any>} worker */
@@ -85,7 +83,9 @@ function workerRow(worker, running, ctx, reload) {
         { class: `status ${status}`, title: lost ? t("workers.lost_hint") : "" },
         t(`workers.${status}`),
       ),
-      status === "active" && ctx.session.can_drain ? [" ", drainButton(worker, ctx, reload)] : [],
+      status === "active" && ctx.session.controls.includes("drain")
+        ? [" ", drainButton(worker, ctx, reload)]
+        : [],
     ),
     h(
       "td",
