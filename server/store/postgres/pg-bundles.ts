@@ -70,9 +70,7 @@ export class PgBundles implements BundleStore {
   }
 
   async listBundles(name?: string): Promise<BundleRecord[]> {
-    const rows =
-      name === undefined ? await this.db.read(q.LIST_BUNDLES) : await this.db.read(q.LIST_BUNDLES_OF, [name]);
-    return rows.map(rowToBundle);
+    return (await this.db.readAllOrOf(q.LIST_BUNDLES, q.LIST_BUNDLES_OF, name)).map(rowToBundle);
   }
 
   async pinnedBundleVersions(): Promise<PinnedBundleVersion[]> {

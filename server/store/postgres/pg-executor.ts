@@ -44,6 +44,11 @@ export class PgExecutor {
     });
   }
 
+  /** Every row (`all`), or those of one name or key (`of`, $1) when it is given. */
+  readAllOrOf(all: Statement, of: Statement, name: string | undefined): Promise<Row[]> {
+    return name === undefined ? this.read(all) : this.read(of, [name]);
+  }
+
   /** One statement in its own transaction; retried only when it provably did not apply. */
   write(statement: Statement, values: unknown[] = []): Promise<Row[]> {
     return pRetry(() => this.once(statement, values), {

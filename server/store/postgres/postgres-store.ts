@@ -398,9 +398,7 @@ export class PostgresStore implements Store {
   }
 
   async rateStarts(key?: string): Promise<RateStartsRecord[]> {
-    const rows =
-      key === undefined ? await this.db.read(q.RATE_STARTS) : await this.db.read(q.RATE_STARTS_OF, [key]);
-    return rows.map(rowToRateStarts);
+    return (await this.db.readAllOrOf(q.RATE_STARTS, q.RATE_STARTS_OF, key)).map(rowToRateStarts);
   }
 
   async pendingRateStarts(): Promise<RateStartsRecord[]> {

@@ -21,6 +21,17 @@ import { mountLimits } from "./pages/limits.js";
 import { mountPausedTags } from "./pages/paused-tags.js";
 import { mountSchedules } from "./pages/schedules.js";
 
+/** The header's pages: [page, hash, message key], in the order shown. */
+const NAV = [
+  ["overview", "#/", "nav.overview"],
+  ["jobs", "#/jobs", "nav.jobs"],
+  ["workers", "#/workers", "nav.workers"],
+  ["bundles", "#/bundles", "nav.bundles"],
+  ["schedules", "#/schedules", "nav.schedules"],
+  ["paused-tags", "#/paused-tags", "nav.paused"],
+  ["limits", "#/limits", "nav.limits"],
+];
+
 const header = /** @type {HTMLElement} */ (document.getElementById("top"));
 const main = /** @type {HTMLElement} */ (document.getElementById("main"));
 const footer = /** @type {HTMLElement} */ (document.getElementById("bottom"));
@@ -127,13 +138,7 @@ function renderHeader() {
       ? h(
           "nav",
           { class: "nav", "aria-label": "flowy" },
-          link("overview", "#/", "nav.overview"),
-          link("jobs", "#/jobs", "nav.jobs"),
-          link("workers", "#/workers", "nav.workers"),
-          link("bundles", "#/bundles", "nav.bundles"),
-          link("schedules", "#/schedules", "nav.schedules"),
-          link("paused-tags", "#/paused-tags", "nav.paused"),
-          link("limits", "#/limits", "nav.limits"),
+          ...NAV.map(([target, hash, key]) => link(target, hash, key)),
         )
       : h("span"),
     h(
