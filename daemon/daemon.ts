@@ -20,7 +20,7 @@ import { resolveJobUser } from "./process/job-user.ts";
 import { type DrainResult, JobManager } from "./job-manager.ts";
 import type { RunContext } from "./job-run.ts";
 import { ControlChannel } from "./leases/control-channel.ts";
-import { LeaseKeeper } from "./leases/lease-keeper.ts";
+import { LeaseKeeper, watchdogKillPoint } from "./leases/lease-keeper.ts";
 import { reconcile } from "./reconcile.ts";
 import { Reporter } from "./leases/reporter.ts";
 import { createExecutors } from "./executors.ts";
@@ -76,7 +76,8 @@ export async function startDaemon(options: StartDaemonOptions): Promise<Daemon> 
   const keeper = new LeaseKeeper({
     send: (item) => reporter.send(item),
     logger,
-    onDeadline: (jobId, expiresAt, leaseMs) => watchdog?.deadline(jobId, expiresAt, leaseMs),
+    onDeadline: (jobId, expiresAt, leaseMs) =>
+      watchdog?.deadline(jobId, expiresAt === undefined ? undefined : watchdogKillPoint(expiresAt, leaseMs)),
   });
   const root = jobsRoot(config.state_dir);
   watchdog = startLeaseWatchdog({

@@ -64,6 +64,15 @@ export function killMargin(leaseMs: number): number {
   return Math.min(5_000, Math.max(250, leaseMs * 0.25));
 }
 
+/**
+ * Where the lease watchdog (daemon/process/lease-watchdog.ts) kills a job the daemon did not stop:
+ * after the daemon's own stop (which begins `killMargin` before the lease ends and ends in SIGKILL
+ * by `killMargin / 2`), before the server can lease the job again.
+ */
+export function watchdogKillPoint(expiresAt: number, leaseMs: number): number {
+  return expiresAt - killMargin(leaseMs) / 4;
+}
+
 /** Item errors that say nothing about the lease: try again. */
 const TRANSIENT_CODES = new Set(["internal", "unavailable", "rate-limited"]);
 const HEARTBEAT_BACKOFF = { initial_s: 0.1, max_s: 5, factor: 2 };

@@ -15,9 +15,8 @@
  * clock, which a wall-clock step does not move), naps by `read -t`. It leaves when a newer
  * watchdog takes the directory over, or when the daemon is gone and nothing is armed.
  *
- * The kill point is `killMargin / 4` before the lease ends on the daemon's clock: after the
- * daemon's own stop (which begins `killMargin` before and ends in SIGKILL by `killMargin / 2`),
- * before the server can lease the job again. Linux only (/proc); elsewhere it is not started.
+ * The kill point is `watchdogKillPoint` (lease-keeper.ts): a quarter of the kill margin before the
+ * lease ends on the daemon's clock, after the daemon's own stop, before the server can lease again. Linux only (/proc); elsewhere it is not started.
  * Processes that left the job's process group (setsid) are not reached by it; the cgroup kill,
  * where jobs have cgroups, is the daemon's.
  */
@@ -25,7 +24,6 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Logger } from "pino";
-import { killMargin } from "../leases/lease-keeper.ts";
 import { identify } from "./process-identity.ts";
 
 const SAFE_ID = /^[A-Za-z0-9_-]{1,128}$/;
@@ -76,14 +74,14 @@ export class LeaseWatchdog {
     this.clock = clock;
   }
 
-  /** The lease's end on the keeper's clock (undefined: no longer kept, forget the job). */
-  deadline(jobId: string, expiresAt: number | undefined, leaseMs: number): void {
-    if (expiresAt === undefined) {
+  /** The job's kill point on the keeper's clock (undefined: no longer kept, forget the job). */
+  deadline(jobId: string, killAt: number | undefined): void {
+    if (killAt === undefined) {
       this.forget(jobId);
       return;
     }
     const armed = this.jobs.get(jobId) ?? {};
-    armed.killAt = expiresAt - killMargin(leaseMs) / 4;
+    armed.killAt = killAt;
     this.jobs.set(jobId, armed);
     this.write(jobId, armed);
   }

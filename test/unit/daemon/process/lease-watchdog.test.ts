@@ -7,6 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
+import { watchdogKillPoint } from "../../../../daemon/leases/lease-keeper.ts";
 import { identify } from "../../../../daemon/process/process-identity.ts";
 import { type LeaseWatchdog, startLeaseWatchdog } from "../../../../daemon/process/lease-watchdog.ts";
 import { exited, isAlive, waitFor } from "../../../helpers/processes.ts";
@@ -54,7 +55,7 @@ describe.skipIf(!linux)("the lease watchdog", () => {
     const armedAt = clock();
     dog.attach("job-a", job.pid!);
     // A 2 s lease: the kill point is killMargin(2000) / 4 = 125 ms before its end.
-    dog.deadline("job-a", armedAt + 2_000, 2_000);
+    dog.deadline("job-a", watchdogKillPoint(armedAt + 2_000, 2_000));
     await exited(job);
     const tookMs = clock() - armedAt;
     expect(tookMs).toBeGreaterThanOrEqual(1_800);
@@ -67,15 +68,15 @@ describe.skipIf(!linux)("the lease watchdog", () => {
     const ended = group();
     dog.attach("renewed", renewed.pid!);
     dog.attach("ended", ended.pid!);
-    dog.deadline("renewed", clock() + 600, 2_000);
-    dog.deadline("ended", clock() + 600, 2_000);
-    dog.deadline("renewed", clock() + 60_000, 2_000);
+    dog.deadline("renewed", watchdogKillPoint(clock() + 600, 2_000));
+    dog.deadline("ended", watchdogKillPoint(clock() + 600, 2_000));
+    dog.deadline("renewed", watchdogKillPoint(clock() + 60_000, 2_000));
     dog.detach("ended");
     expect(existsSync(join(dir, "job-ended"))).toBe(false);
     // A third job past its kill point at once: once it is dead, the loop has passed the other two.
     const marker = group();
     dog.attach("marker", marker.pid!);
-    dog.deadline("marker", clock() + 700, 2_000);
+    dog.deadline("marker", watchdogKillPoint(clock() + 700, 2_000));
     await exited(marker);
     await loggedKill(dir, "marker");
     expect([isAlive(renewed.pid!), isAlive(ended.pid!)]).toEqual([true, true]);
