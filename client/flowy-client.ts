@@ -64,6 +64,9 @@ export interface ListFilter {
   /** A part of the name, case-insensitive. */
   name?: string;
   workerId?: string;
+  concurrencyKey?: string;
+  /** Jobs this schedule enqueued (of the runs it keeps). */
+  schedule?: string;
   /** A part of the error text, case-insensitive. */
   error?: string;
   createdAfter?: Date;
@@ -424,6 +427,8 @@ function searchQuery(filter: ListFilter): ListJobs {
     id: filter.idPrefix,
     name: filter.name,
     worker_id: filter.workerId,
+    concurrency_key: filter.concurrencyKey,
+    schedule: filter.schedule,
     error: filter.error,
     created_after: filter.createdAfter?.toISOString(),
     created_before: filter.createdBefore?.toISOString(),

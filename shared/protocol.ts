@@ -446,6 +446,16 @@ export const ListJobsQuery = T.Object(
     ),
     name: T.Optional(T.String({ maxLength: 200, description: "A part of the name (case-insensitive)." })),
     worker_id: T.Optional(Id),
+    concurrency_key: T.Optional(
+      T.String({ minLength: 1, maxLength: 200, description: "Jobs of this concurrency key." }),
+    ),
+    schedule: T.Optional(
+      T.String({
+        minLength: 1,
+        maxLength: 200,
+        description: "Jobs this schedule enqueued (of the runs it keeps: the newest 100).",
+      }),
+    ),
     error: T.Optional(
       T.String({ minLength: 1, maxLength: 200, description: "A part of the error text (case-insensitive)." }),
     ),

@@ -15,6 +15,8 @@ export interface SearchOptions {
   id?: string;
   name?: string;
   worker?: string;
+  concurrencyKey?: string;
+  schedule?: string;
   error?: string;
   since?: string;
   until?: string;
@@ -28,6 +30,8 @@ const SEARCH_KEYS: Array<keyof SearchOptions> = [
   "id",
   "name",
   "worker",
+  "concurrencyKey",
+  "schedule",
   "error",
   "since",
   "until",
@@ -46,6 +50,8 @@ export function addSearchOptions(command: Command, idFlag = "--id <prefix>"): Co
     .option(idFlag, "only jobs whose id starts with this")
     .option("--name <text>", "only jobs whose name contains this (case-insensitive)")
     .option("--worker <id>", "only jobs of this worker")
+    .option("--concurrency-key <key>", "only jobs of this concurrency key")
+    .option("--schedule <name>", "only jobs this schedule enqueued (of the newest 100 runs it keeps)")
     .option("--error <text>", "only jobs whose error contains this (case-insensitive)")
     .option("--since <when>", "created at or after: how long ago (1h, 2d) or an ISO-8601 time")
     .option("--until <when>", "created before: how long ago or an ISO-8601 time")
@@ -70,6 +76,8 @@ export function searchFilter(options: SearchOptions, now = Date.now()): ListFilt
     idPrefix: options.id?.toLowerCase(),
     name: options.name,
     workerId: options.worker,
+    concurrencyKey: options.concurrencyKey,
+    schedule: options.schedule,
     error: options.error,
     createdAfter: when(options.since, "--since"),
     createdBefore: when(options.until, "--until"),

@@ -146,6 +146,8 @@ export function fromWireSearch(q: ListJobs): ListQuery {
     idPrefix: q.id,
     nameContains: q.name,
     workerId: q.worker_id,
+    concurrencyKey: q.concurrency_key,
+    schedule: q.schedule,
     errorContains: q.error,
     createdAfter: ms(q.created_after),
     createdBefore: ms(q.created_before),

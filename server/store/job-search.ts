@@ -26,6 +26,10 @@ export interface JobFilter {
   /** A case-insensitive substring of the name. */
   nameContains?: string;
   workerId?: string;
+  /** Jobs of this concurrency key. */
+  concurrencyKey?: string;
+  /** Jobs a schedule enqueued, of the ticks it keeps (the newest KEPT_TICKS, schedule-store.ts). */
+  schedule?: string;
   /** A case-insensitive substring of the error (message, exit code, output tail). */
   errorContains?: string;
   /** Epoch ms bounds: after is inclusive, before exclusive. */
@@ -88,6 +92,12 @@ function filterConditions(filter: JobFilter, d: SearchDialect): string[] {
   }
   if (filter.nameContains) where.push(contains("name", filter.nameContains, d));
   if (filter.workerId !== undefined) where.push(`worker_id = ${d.param(filter.workerId)}`);
+  if (filter.concurrencyKey !== undefined) where.push(`concurrency_key = ${d.param(filter.concurrencyKey)}`);
+  if (filter.schedule !== undefined) {
+    where.push(
+      `id IN (SELECT job_id FROM schedule_ticks WHERE schedule_name = ${d.param(filter.schedule)} AND job_id IS NOT NULL)`,
+    );
+  }
   if (filter.errorContains) {
     where.push(`error IS NOT NULL AND ${contains(d.errorText, filter.errorContains, d)}`);
   }

@@ -121,6 +121,11 @@ export function describeSchedulesContract({ store, newJob }: SchedulesContext): 
     expect(await s.listTicks("nightly", 10)).toEqual([
       { scheduleName: "nightly", tickAt: T0 + 1_000, jobId: tick.job!.record.id, manual: false, note: null },
     ]);
+    // A search by schedule finds the jobs of its ticks, and no other job.
+    await st.insertJob(job(T0 + 1_500), { event: "submit", from: null, to: "pending" });
+    const bySchedule = await st.listJobs({ limit: 10, schedule: "nightly" });
+    expect(bySchedule.map((j) => j.id)).toEqual([tick.job!.record.id]);
+    expect(await st.listJobs({ limit: 10, schedule: "other" })).toEqual([]);
   });
 
   it("records skipped ticks and manual ones (not unique per time), newest first, keeping the newest", async () => {

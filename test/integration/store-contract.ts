@@ -480,8 +480,13 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
       expect(oldestFirst.map((j) => j.id)).toEqual([...ids].reverse());
     });
 
-    it("searches by id prefix, all tags, worker, error text and time ranges", async () => {
-      const a = await insert({ createdAt: T0, name: "etl-daily", tags: ["etl", "gpu"] });
+    it("searches by id prefix, all tags, worker, concurrency key, error text and time ranges", async () => {
+      const a = await insert({
+        createdAt: T0,
+        name: "etl-daily",
+        tags: ["etl", "gpu"],
+        concurrencyKey: "acme",
+      });
       const b = await insert({
         createdAt: T0 + 10,
         name: "ETL-hourly",
@@ -506,6 +511,8 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
       expect(await names({ nameContains: "etl" })).toEqual(["ETL-hourly", "etl-daily"]);
       expect(await names({ tags: ["etl", "gpu"] })).toEqual(["etl-daily"]);
       expect(await names({ workerId: "w-7" })).toEqual(["ETL-hourly"]);
+      expect(await names({ concurrencyKey: "acme" })).toEqual(["etl-daily"]);
+      expect(await names({ concurrencyKey: "acm" })).toEqual([]);
       expect(await names({ errorContains: "disk full" })).toEqual(["ETL-hourly"]);
       expect(await names({ errorContains: "nothing like it" })).toEqual([]);
       expect(await names({ createdAfter: T0 + 10, createdBefore: T0 + 20 })).toEqual(["ETL-hourly"]);

@@ -386,4 +386,13 @@ export const SQLITE_MIGRATIONS: Array<{ version: number; name: string; sql: stri
         WHERE state = 'pending' AND concurrency_key IS NOT NULL;
     `,
   },
+  {
+    version: 20,
+    name: "search by concurrency key",
+    sql: `
+      -- GET /jobs?concurrency_key=K, newest first, without walking every job: only keyed jobs
+      -- carry an entry.
+      CREATE INDEX jobs_by_key ON jobs (concurrency_key, id) WHERE concurrency_key IS NOT NULL;
+    `,
+  },
 ];

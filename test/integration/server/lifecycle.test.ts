@@ -129,7 +129,10 @@ describe("job lifecycle over HTTP", () => {
     const { api } = await startServer();
     const ids: string[] = [];
     for (let i = 0; i < 7; i++)
-      ids.push((await post(`${api}/jobs`, makeJobSpec({ tags: i < 3 ? ["x"] : [] }))).body.id);
+      ids.push(
+        (await post(`${api}/jobs`, makeJobSpec({ tags: i < 3 ? ["x"] : [], concurrency_key: `k${i % 2}` })))
+          .body.id,
+      );
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
@@ -139,6 +142,12 @@ describe("job lifecycle over HTTP", () => {
     } while (cursor);
     expect(seen).toEqual([...ids].reverse());
     expect((await get(`${api}/jobs?tag=x`)).body.jobs).toHaveLength(3);
+    expect((await get(`${api}/jobs?concurrency_key=k1`)).body.jobs.map((j: any) => j.id)).toEqual([
+      ids[5],
+      ids[3],
+      ids[1],
+    ]);
+    expect((await get(`${api}/jobs?schedule=none-such`)).body.jobs).toEqual([]);
     expect((await get(`${api}/jobs?state=pending,running`)).body.jobs).toHaveLength(7);
     const bad = await get(`${api}/jobs?state=bogus`);
     expect(bad.status).toBe(400);

@@ -13,7 +13,20 @@ import { keepFresh, pageHead } from "./page.js";
 
 const PAGE_SIZE = 50;
 /** The search's fields in the URL; `worker` goes to the server as worker_id. */
-const FILTERS = /** @type {const} */ (["state", "name", "tag", "id", "error", "worker", "sort", "order"]);
+const FILTERS = /** @type {const} */ ([
+  "state",
+  "name",
+  "tag",
+  "id",
+  "error",
+  "worker",
+  "key",
+  "schedule",
+  "sort",
+  "order",
+]);
+/** The page's short names for the filters GET /jobs (and POST /jobs/bulk) names otherwise. */
+const WIRE_NAME = /** @type {Record<string, string>} */ ({ worker: "worker_id", key: "concurrency_key" });
 const SORTS = ["created", "finished", "duration"];
 
 /** @typedef {Record<string, any>} Job */
@@ -95,6 +108,8 @@ export function mountJobs(root, ctx, route) {
     id: input("id"),
     error: input("error"),
     worker: input("worker"),
+    key: input("key", { placeholder: "customer-42" }),
+    schedule: input("schedule"),
   };
   const sortSelect = /** @type {HTMLSelectElement} */ (
     h(
@@ -116,6 +131,8 @@ export function mountJobs(root, ctx, route) {
     h("label", {}, t("jobs.filter.id"), inputs.id),
     h("label", {}, t("jobs.filter.error"), inputs.error),
     h("label", {}, t("jobs.filter.worker"), inputs.worker),
+    h("label", {}, t("jobs.filter.key"), inputs.key),
+    h("label", {}, t("jobs.filter.schedule"), inputs.schedule),
     h("label", {}, t("jobs.filter.sort"), sortSelect),
     h("label", { class: "check" }, ascBox, t("jobs.filter.asc")),
     h("button", { class: "button", type: "submit" }, t("jobs.filter.apply")),
@@ -142,7 +159,7 @@ export function mountJobs(root, ctx, route) {
   /** The search as POST /jobs/bulk takes it. */
   const bulkFilter = Object.fromEntries(
     FILTERS.filter((key) => key !== "sort" && key !== "order" && filters[key]).map((key) => [
-      key === "worker" ? "worker_id" : key,
+      WIRE_NAME[key] ?? key,
       key === "id" ? (filters[key] ?? "").toLowerCase() : filters[key],
     ]),
   );
@@ -242,7 +259,7 @@ export function mountJobs(root, ctx, route) {
     const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
     for (const key of [...FILTERS, "cursor"]) {
       const value = filters[key];
-      if (value) params.set(key === "worker" ? "worker_id" : key, key === "id" ? value.toLowerCase() : value);
+      if (value) params.set(WIRE_NAME[key] ?? key, key === "id" ? value.toLowerCase() : value);
     }
     const [page, stats] = await Promise.all([call(`/jobs?${params}`), call("/stats")]);
     jobs = page.jobs;
