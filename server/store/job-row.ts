@@ -140,6 +140,29 @@ export function jobToColumns(job: NewJob | JobRecord): Array<[string, unknown]> 
   return Object.entries(job).map(([field, value]) => [columnOf(field), toColumnValue(field, value)]);
 }
 
+/**
+ * Rows as multi-row inserts take them: runs of rows with the same columns (a record that leaves
+ * a field out has fewer), in order, each at most `maxRows(width)` long.
+ */
+export function chunkByColumns(
+  rows: Array<Array<[string, unknown]>>,
+  maxRows: (width: number) => number,
+): Array<Array<Array<[string, unknown]>>> {
+  const chunks: Array<Array<Array<[string, unknown]>>> = [];
+  for (const row of rows) {
+    const last = chunks.at(-1);
+    const head = last?.[0];
+    const fits =
+      head !== undefined &&
+      last!.length < maxRows(head.length) &&
+      head.length === row.length &&
+      head.every(([c], i) => c === row[i]![0]);
+    if (fits) last!.push(row);
+    else chunks.push([row]);
+  }
+  return chunks;
+}
+
 export function rowToHistory(row: Row): HistoryRecord {
   return {
     at: num(row.at),

@@ -1,5 +1,5 @@
 /** The insert of submitted jobs, shared by the submit paths and a schedule's ticks. */
-import { jobToColumns } from "../job-row.ts";
+import { chunkByColumns, jobToColumns } from "../job-row.ts";
 import type { HistoryInput, NewJob } from "../store.ts";
 import * as q from "./job-statements.ts";
 import type { Statement } from "./pg-executor.ts";
@@ -18,31 +18,22 @@ const MAX_PARAMETERS = 60_000;
  * earlier one's. Jobs whose columns differ (a field left out) go into statements of their own.
  */
 export function insertJobStatements(jobs: JobToInsert[]): Array<{ statement: Statement; values: unknown[] }> {
-  const statements: Array<{ statement: Statement; values: unknown[] }> = [];
-  let chunk: Array<Array<[string, unknown]>> = [];
-  let chunkJobs: JobToInsert[] = [];
-  const flush = () => {
-    if (chunk.length === 0) return;
-    const names = chunk[0]!.map(([c]) => c);
-    statements.push({
-      statement: q.insertJobs(names, chunk.length),
+  const rows = jobs.map(({ job }) => [
+    ...jobToColumns(job),
+    ["updated_at", job.createdAt] as [string, unknown],
+  ]);
+  let done = 0;
+  return chunkByColumns(rows, (width) => Math.floor(MAX_PARAMETERS / width)).map((chunk) => {
+    const chunkJobs = jobs.slice(done, done + chunk.length);
+    done += chunk.length;
+    return {
+      statement: q.insertJobs(
+        chunk[0]!.map(([c]) => c),
+        chunk.length,
+      ),
       values: [...chunk.flatMap((columns) => columns.map(([, v]) => v)), ...historyArrays(chunkJobs)],
-    });
-    chunk = [];
-    chunkJobs = [];
-  };
-  for (const entry of jobs) {
-    const columns: Array<[string, unknown]> = [
-      ...jobToColumns(entry.job),
-      ["updated_at", entry.job.createdAt],
-    ];
-    const sameShape = chunk.length > 0 && sameColumns(chunk[0]!, columns);
-    if (!sameShape || (chunk.length + 1) * columns.length > MAX_PARAMETERS) flush();
-    chunk.push(columns);
-    chunkJobs.push(entry);
-  }
-  flush();
-  return statements;
+    };
+  });
 }
 
 /** The insert of one job, as one statement. */
@@ -51,10 +42,6 @@ export function insertJobStatement(
   history: HistoryInput,
 ): { statement: Statement; values: unknown[] } {
   return insertJobStatements([{ job, history }])[0]!;
-}
-
-function sameColumns(a: Array<[string, unknown]>, b: Array<[string, unknown]>): boolean {
-  return a.length === b.length && a.every(([c], i) => c === b[i]![0]);
 }
 
 function historyArrays(jobs: JobToInsert[]): unknown[][] {

@@ -7,6 +7,7 @@ import type { DatabaseSync, SQLInputValue } from "node:sqlite";
 import { jobIdFloor } from "../../../shared/ids.ts";
 import {
   applyPatch,
+  chunkByColumns,
   jobToColumns,
   patchColumns,
   rowToApiKey,
@@ -115,10 +116,6 @@ function stored(job: NewJob): JobRecord {
   return { ...job, updatedAt: job.createdAt, version: 1, fence: 0, killGraceMs: null };
 }
 
-function sameNames(columns: Array<[string, unknown]>, names: string[]): boolean {
-  return columns.length === names.length && columns.every(([c], i) => c === names[i]);
-}
-
 export class SqliteWrites {
   private readonly q: Statements;
 
@@ -188,26 +185,13 @@ export class SqliteWrites {
 
   /** New rows and their submit history; a chunk of rows with the same columns per statement. */
   private insertRows(jobs: JobRecord[], histories: HistoryInput[]): JobRecord[] {
-    for (let start = 0; start < jobs.length; ) {
-      const names = jobToColumns(jobs[start]!).map(([c]) => c);
-      const values: SQLInputValue[] = [];
-      let end = start;
-      while (end < jobs.length && end - start < INSERT_CHUNK) {
-        const columns = jobToColumns(jobs[end]!);
-        if (!sameNames(columns, names)) break;
-        for (const [, value] of columns) values.push(value as SQLInputValue);
-        end++;
-      }
+    for (const chunk of chunkByColumns(jobs.map(jobToColumns), () => INSERT_CHUNK)) {
+      const names = chunk[0]!.map(([c]) => c);
       const row = `(${names.map(() => "?").join(", ")})`;
       // No RETURNING: the row is exactly the record (as with transitions, it costs more than the insert).
       this.q
-        .stmt(
-          `INSERT INTO jobs (${names.join(", ")}) VALUES ${Array(end - start)
-            .fill(row)
-            .join(", ")}`,
-        )
-        .run(...values);
-      start = end;
+        .stmt(`INSERT INTO jobs (${names.join(", ")}) VALUES ${Array(chunk.length).fill(row).join(", ")}`)
+        .run(...chunk.flatMap((columns) => columns.map(([, value]) => value as SQLInputValue)));
     }
     this.addHistories(jobs.map((job, i) => [job, histories[i]!, job.createdAt]));
     return jobs;

@@ -18,7 +18,7 @@ import type { NewJob, Store } from "../../../server/store/store.ts";
 import { startServerProcess } from "../flowy/server-process.ts";
 import { createScratchDatabase } from "../lib/postgres.ts";
 import type { ScenarioResult, SystemRow } from "../lib/results.ts";
-import { percentile, perSecond } from "../lib/stats.ts";
+import { percentile, perSecond, sleep } from "../lib/stats.ts";
 import type { ScenarioContext } from "./context.ts";
 
 const FILL_BATCH = 1_000;
@@ -113,7 +113,7 @@ async function timeBulk(http: HttpTransport): Promise<{ ms: number; changed: num
     body: { action: "requeue", filter: { state: "failed", tag: "etl" } },
   });
   while (progress.state === "running") {
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sleep(20);
     progress = await http.json<BulkAnswer>("GET", `/jobs/bulk/${progress.id}`);
   }
   const ms = performance.now() - t0;
